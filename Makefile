@@ -1,0 +1,52 @@
+# coursecast: thin targets over the CLI. `make help` lists them.
+# COURSE selects the course file (default: the real course, course.toml).
+COURSE ?= course.toml
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+VENV ?= .venv
+CC := $(VENV)/bin/coursecast --course $(COURSE) -j $(JOBS)
+DEMO := demo/course.toml
+
+.PHONY: help setup demo episodes transcripts video feeds print all check status test bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+setup:  ## Install system packages (apt, as root), the virtual env, torch 2.13.0 CPU, Whisper, npm parser
+	@scripts/setup.sh
+
+demo: setup  ## Generate the demo course's recordings and build it end to end
+	$(VENV)/bin/coursecast --course $(DEMO) -j $(JOBS) demo
+
+episodes: setup  ## Cut, normalise, encode and tag episodes of COURSE
+	$(CC) episodes
+
+transcripts: setup  ## Transcribe COURSE's episodes (JSON, VTT, SRT, text)
+	$(CC) transcribe
+
+video: setup  ## Captioned video for COURSE's video episodes
+	$(CC) video
+
+feeds: setup  ## Podcast feeds for COURSE
+	$(CC) feeds
+
+print: setup  ## PDFs for COURSE
+	$(CC) print
+
+all: setup  ## Build every stage of COURSE (only what changed)
+	$(CC) build
+
+check: setup  ## Validate COURSE's course file, recordings and outputs
+	$(CC) check
+
+status: setup  ## What is stale in COURSE, and why
+	$(CC) status
+
+test: setup  ## Run the whole test suite
+	$(VENV)/bin/python -m pytest -q
+
+bench: setup  ## Benchmark the pipeline against the standalone tools
+	$(VENV)/bin/python -m benchmarks
+
+clean:  ## Delete COURSE's built outputs (keeps raw_interviews/ and edits/)
+	@if [ -x $(VENV)/bin/coursecast ]; then $(VENV)/bin/coursecast --course $(COURSE) clean --yes; \
+	else echo "nothing to clean: not set up"; fi

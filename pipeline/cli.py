@@ -1,0 +1,178 @@
+"""The coursecast command line: thin over the library; the only place errors become exit codes."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from . import course as course_file
+from . import layout, runner, stages
+from .course_media import probe_sources
+from .dependency import StateStore
+from .errors import CoursecastError
+from .fsutil import remove_stale_temps
+from .progress import Progress
+
+DEFAULT_COURSE = "course.toml"
+EXIT_FAILED = 1  # a stage failed or check found problems
+EXIT_BAD_INPUT = 2  # the course file or a recording is wrong
+
+
+class Context:
+    def __init__(self, course_path: Path, jobs: int, wait: bool, quiet: bool):
+        self.course_path, self.jobs, self.wait, self.quiet = course_path, jobs, wait, quiet
+
+    def load(self, probe: bool = True):
+        course = course_file.load(self.course_path)
+        if probe:
+            probe_sources(course, course.folder(layout.STATE) / "probe.json")
+        return course
+
+
+def _fail(error: CoursecastError, code: int) -> None:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--course", "course_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=lambda: os.environ.get("COURSECAST_COURSE", DEFAULT_COURSE), show_default="course.toml",
+              help="The course file (also $COURSECAST_COURSE).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every external command exactly as run.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=lambda: os.cpu_count() or 1,
+              show_default="number of cores", help="Episodes processed in parallel.")
+@click.option("--no-wait", is_flag=True, help="Stop instead of waiting when another build holds the course.")
+@click.pass_context
+def cli(ctx: click.Context, course_path: Path, verbose: bool, quiet: bool, jobs: int, no_wait: bool) -> None:
+    """coursecast: raw interviews -> podcast episodes, transcripts, captioned video, PDFs and feeds.
+
+    Example: coursecast --course demo/course.toml build
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = Context(course_path, jobs, not no_wait, quiet)
+
+
+def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = ()) -> None:
+    """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
+    try:
+        course = ctx.load()
+        tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
+        state = course.folder(layout.STATE)
+        with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
+            for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.STATE):
+                remove_stale_temps(course.folder(name))
+            report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted. Finished outputs are kept; run the same command again to continue.", err=True)
+        os._exit(130)
+    if not report.ok:
+        click.echo(f"{len(report.failed)} task(s) failed; fix the problems above and run again.", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def _stage_command(stage: stages.Stage) -> click.Command:
+    @click.pass_obj
+    @click.option("--episode", "episodes", multiple=True, metavar="SLUG", help="Only this episode (repeatable).")
+    def command(ctx: Context, episodes: tuple[str, ...]) -> None:
+        build_stages(ctx, [stage.name], episodes)
+
+    command.__doc__ = f"{stage.help}\n\nRuns what it needs first.\n\nExample: coursecast {stage.name}"
+    return click.command(stage.name)(command)
+
+
+for _stage in stages.available():
+    cli.add_command(_stage_command(_stage))
+
+
+@cli.command()
+@click.option("--episode", "episodes", multiple=True, metavar="SLUG", help="Only this episode (repeatable).")
+@click.pass_obj
+def build(ctx: Context, episodes: tuple[str, ...]) -> None:
+    """Build every stage, in order, redoing only what changed.
+
+    Example: coursecast --course demo/course.toml build -j 2
+    """
+    build_stages(ctx, None, episodes)
+
+
+@cli.command()
+@click.pass_obj
+def status(ctx: Context) -> None:
+    """Show what is stale and why, per episode and stage.
+
+    Example: coursecast status
+    """
+    try:
+        course = ctx.load()
+        tasks = stages.all_tasks(course)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    store = StateStore(course.folder(layout.STATE))
+    stale = 0
+    for task in tasks:
+        verdict = store.verdict(task)
+        if verdict.stale:
+            stale += 1
+            click.echo(f"{task.name}: {'; '.join(verdict.reasons)}")
+    store.hashes.save()
+    click.echo(f"{stale} of {len(tasks)} tasks to build." if stale else f"All {len(tasks)} tasks are up to date.")
+
+
+@cli.command()
+@click.pass_obj
+def check(ctx: Context) -> None:
+    """Validate the course file, the recordings and every built output.
+
+    Example: coursecast --course demo/course.toml check
+    """
+    try:
+        course = ctx.load()
+        problems = stages.checks(course)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{course.path.name}: course file, recordings and outputs are fine.")
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def clean(ctx: Context, yes: bool) -> None:
+    """Delete built outputs; never raw_interviews/ or edits/ (editors' files).
+
+    Example: coursecast --course demo/course.toml clean --yes
+    """
+    root = Path(ctx.course_path).resolve().parent
+    targets = [root / name for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.STATE)]
+    if not yes and not click.confirm(f"Delete {', '.join(t.name + '/' for t in targets)} under {root}?"):
+        return
+    with runner.build_lock(root / layout.STATE, wait_for_it=ctx.wait):
+        for folder in targets[:-1]:
+            _empty(folder)
+    shutil.rmtree(targets[-1], ignore_errors=True)
+    click.echo(f"Cleaned {root}; raw_interviews/ and edits/ untouched.")
+
+
+def _empty(folder: Path) -> None:
+    """Remove a folder's contents but keep the folder and its .gitkeep."""
+    for child in folder.glob("*") if folder.is_dir() else ():
+        if child.is_dir():
+            shutil.rmtree(child)
+        elif child.name != ".gitkeep":
+            child.unlink()
+
+
+def main() -> None:
+    cli(prog_name="coursecast")

@@ -1,0 +1,28 @@
+"""The project's exception types. Only the CLI turns them into exit codes."""
+from __future__ import annotations
+
+
+class CoursecastError(Exception):
+    """A problem a person can fix: the message names the file, what is wrong and the fix."""
+
+
+class CourseFileError(CoursecastError):
+    """One or more problems in the course file, all reported at once."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the course file:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class MediaError(CoursecastError):
+    """A recording or encode that ffmpeg could not handle (stderr kept)."""
+
+
+class StageError(CoursecastError):
+    """A stage could not produce its outputs; names the episode and what to do."""
+
+
+class BuildLockedError(CoursecastError):
+    """Another build holds the course's lock."""

@@ -1,0 +1,76 @@
+"""Atomic file writes: every output goes to a temp name in its folder, then os.replace."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+CHUNK_BYTES = 1 << 20  # read size for hashing
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temp path beside `target`; on success it replaces `target`, on error it is removed.
+
+    The temp name keeps the target's extension so tools that pick formats by
+    extension (ffmpeg, reportlab) still work.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".part{suffix or target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: Path, text: str) -> None:
+    write_bytes(target, text.encode("utf-8"))
+
+
+def write_json(target: Path, data: object) -> None:
+    write_text(target, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write only when the content differs, so unchanged outputs keep their mtime."""
+    target = Path(target)
+    if target.exists() and target.read_bytes() == data:
+        return False
+    write_bytes(target, data)
+    return True
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete '.name.*.part.ext' files a killed run left behind; returns how many."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.rglob(".*.part*"):
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed

@@ -1,0 +1,127 @@
+"""Where every file lives. Files are the interface between stages; their names are decided here.
+
+All paths are relative to the course folder (the folder of course.toml). The
+published layout is the same: uploading episodes/, transcripts/ and feeds/ as
+they are under the course's base_url makes every URL in the feeds resolve.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .course import Course, Episode, Module
+
+RAW = "raw_interviews"  # producers' recordings (input, never written)
+EPISODES = "episodes"  # published audio, video, chapters, loudness reports, artwork
+TRANSCRIPTS = "transcripts"  # published transcripts, captions and PDFs
+FEEDS = "feeds"  # published RSS feeds
+EDITS = "edits"  # editors' files: never overwritten by a build, never deleted by clean
+STATE = ".coursecast"  # build state, work files, lock (safe to delete: forces a rebuild)
+
+
+def folder(course: Course, name: str) -> Path:
+    return course.root / name
+
+
+def work_dir(course: Course, episode: Episode) -> Path:
+    """Intermediate files of one episode (not published)."""
+    return course.root / STATE / "work" / episode.slug
+
+
+# -- episodes stage -------------------------------------------------------------------
+def asr_audio(course: Course, episode: Episode) -> Path:
+    """16 kHz mono WAV of the cut episode before loudness: what the transcriber hears."""
+    return work_dir(course, episode) / "asr.wav"
+
+
+def asr_channel(course: Course, episode: Episode, side: str) -> Path:
+    """16 kHz WAV of one side ('left'/'right') of a one-speaker-per-channel episode."""
+    return work_dir(course, episode) / f"asr.{side}.wav"
+
+
+def episode_audio(course: Course, episode: Episode, ext: str) -> Path:
+    """ext 'mp3' or 'm4a': the published, tagged podcast audio."""
+    return folder(course, EPISODES) / f"{episode.slug}.{ext}"
+
+
+def episode_video(course: Course, episode: Episode) -> Path:
+    """The cut video episode with normalised audio, no captions."""
+    return folder(course, EPISODES) / f"{episode.slug}.mp4"
+
+
+def loudness_report(course: Course, episode: Episode) -> Path:
+    return folder(course, EPISODES) / f"{episode.slug}.loudness.json"
+
+
+def chapters_json(course: Course, episode: Episode) -> Path:
+    """Podcasting 2.0 chapters (version 1.2 JSON)."""
+    return folder(course, EPISODES) / f"{episode.slug}.chapters.json"
+
+
+def artwork(course: Course, module: Module | None = None) -> Path:
+    """Square JPEG artwork: the course's, or one module's."""
+    name = "course" if module is None else f"module-{module.number}-{module.slug}"
+    return folder(course, EPISODES) / "artwork" / f"{name}.jpg"
+
+
+# -- transcribe stage -----------------------------------------------------------------
+def machine_transcript(course: Course, episode: Episode) -> Path:
+    """What the engine heard, never edited."""
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.machine.json"
+
+
+# -- editing (proofreading round trip) ------------------------------------------------
+def edit_file(course: Course, episode: Episode) -> Path:
+    return folder(course, EDITS) / f"{episode.slug}.txt"
+
+
+def replacements_file(course: Course) -> Path:
+    return folder(course, EDITS) / "replacements.toml"
+
+
+# -- transcript outputs ---------------------------------------------------------------
+def transcript(course: Course, episode: Episode, ext: str) -> Path:
+    """ext 'json', 'vtt', 'srt' or 'txt': the final (edited) transcript and captions."""
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.{ext}"
+
+
+# -- print stage ----------------------------------------------------------------------
+def episode_pdf(course: Course, episode: Episode, proof: bool = False) -> Path:
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}{'.proof' if proof else ''}.pdf"
+
+
+def module_pdf(course: Course, module: Module) -> Path:
+    return folder(course, TRANSCRIPTS) / f"module-{module.number}-{module.slug}.pdf"
+
+
+def course_pdf(course: Course) -> Path:
+    return folder(course, TRANSCRIPTS) / "course.pdf"
+
+
+# -- video stage ----------------------------------------------------------------------
+def captioned_video(course: Course, episode: Episode) -> Path:
+    """MP4 with a switchable mov_text caption track per language (video copied)."""
+    return folder(course, EPISODES) / f"{episode.slug}.captioned.mp4"
+
+
+def open_captioned_video(course: Course, episode: Episode) -> Path:
+    """MP4 with captions burned in (optional rendition)."""
+    return folder(course, EPISODES) / f"{episode.slug}.open-captions.mp4"
+
+
+def video_captions(course: Course, episode: Episode, language: str) -> Path:
+    """WebVTT beside the video for web players and video platforms."""
+    return folder(course, EPISODES) / f"{episode.slug}.{language}.vtt"
+
+
+# -- feeds stage ----------------------------------------------------------------------
+def course_feed(course: Course) -> Path:
+    return folder(course, FEEDS) / "course.xml"
+
+
+def module_feed(course: Course, module: Module, video: bool = False) -> Path:
+    return folder(course, FEEDS) / f"{module.slug}{'-video' if video else ''}.xml"
+
+
+def public_url(course: Course, path: Path) -> str:
+    """The URL a published file will have under the course's base_url."""
+    return course.info.base_url + path.relative_to(course.root).as_posix()

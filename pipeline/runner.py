@@ -1,0 +1,184 @@
+"""Runs tasks in dependency order, episodes in parallel, under one build lock per course.
+
+The runner never decides staleness itself: it asks dependency.StateStore for a
+verdict just before a task would run (after its upstream tasks finished), runs
+the stale ones, and records what each was built from. A task's upstream is
+every task that produces one of its inputs.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .dependency import StateStore, Task
+from .errors import BuildLockedError, CoursecastError
+from .progress import Progress
+
+log = logging.getLogger("coursecast.runner")
+
+
+@dataclass(frozen=True)
+class Failure:
+    task: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    built: tuple[str, ...]  # tasks that ran
+    up_to_date: tuple[str, ...]  # tasks that were fresh
+    failed: tuple[Failure, ...]  # tasks whose action raised
+    blocked: tuple[str, ...]  # tasks not run because an upstream task failed
+    seconds: float  # wall time
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.blocked
+
+
+def upstream_map(tasks: Iterable[Task]) -> dict[str, set[str]]:
+    """task name -> names of the tasks producing its inputs."""
+    tasks = list(tasks)
+    producer = {target: t.name for t in tasks for target in t.targets}
+    return {t.name: {producer[p] for p in t.inputs if p in producer and producer[p] != t.name}
+            for t in tasks}
+
+
+def select(tasks: list[Task], stages: Iterable[str] | None, episodes: Iterable[str] | None = None) -> list[Task]:
+    """The tasks of the given stages (all when None) and everything upstream of them."""
+    stages = set(stages) if stages else None
+    episodes = set(episodes) if episodes else None
+    by_name = {t.name: t for t in tasks}
+    ups = upstream_map(tasks)
+    wanted = [t.name for t in tasks
+              if (stages is None or t.stage in stages) and (episodes is None or t.episode in episodes)]
+    chosen: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name not in chosen:
+            chosen.add(name)
+            wanted.extend(ups[name])
+    return [by_name[n] for n in by_name if n in chosen]
+
+
+@contextlib.contextmanager
+def build_lock(state_dir: Path, *, wait_for_it: bool = True, notify=print) -> Iterator[None]:
+    """One build per course at a time. The OS drops the lock if the holder dies (even kill -9)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            if not wait_for_it:
+                raise BuildLockedError(
+                    f"{path}: another coursecast build ({holder}) is running on this course; "
+                    "wait for it to finish, or run again without --no-wait to queue behind it") from None
+            notify(f"Another coursecast build ({holder}) is running on this course; waiting for it...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {time.strftime('%H:%M:%S')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Run:
+    """One build: schedules ready tasks onto a thread pool."""
+
+    def __init__(self, tasks: list[Task], store: StateStore, jobs: int, progress: Progress):
+        self.tasks = {t.name: t for t in tasks}
+        self.ups = upstream_map(tasks)
+        self.store, self.jobs, self.progress = store, max(1, jobs), progress
+        self.done: dict[str, str] = {}  # name -> "built" | "fresh" | "failed" | "blocked"
+        self.failures: list[Failure] = []
+
+    def ready(self) -> list[Task]:
+        return [t for n, t in self.tasks.items()
+                if n not in self.done and n not in self.running and all(u in self.done for u in self.ups[n])]
+
+    def execute(self) -> None:
+        self.running: dict[str, Future] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            while len(self.done) < len(self.tasks):
+                ready = self.ready()
+                for task in ready:
+                    self.start(task, pool)
+                if not self.running:
+                    if not ready:
+                        left = sorted(set(self.tasks) - set(self.done))
+                        raise CoursecastError(f"tasks wait on each other in a cycle: {', '.join(left)}")
+                    continue
+                finished, _ = wait(list(self.running.values()), return_when=FIRST_COMPLETED)
+                for name in [n for n, f in self.running.items() if f in finished]:
+                    self.finish(self.tasks[name], self.running.pop(name))
+
+    def start(self, task: Task, pool: ThreadPoolExecutor) -> None:
+        if any(self.done[u] in ("failed", "blocked") for u in self.ups[task.name]):
+            self.done[task.name] = "blocked"
+            self.progress.finished(task, "blocked", 0.0)
+            return
+        verdict = self.store.verdict(task)
+        if not verdict.stale:
+            self.done[task.name] = "fresh"
+            self.progress.finished(task, "fresh", 0.0)
+            return
+        log.debug("%s is stale: %s", task.name, "; ".join(verdict.reasons))
+        self.progress.started(task)
+        self.running[task.name] = pool.submit(_timed, task)
+
+    def finish(self, task: Task, future: Future) -> None:
+        error, seconds = future.result()
+        if error is None:
+            self.store.record(task)
+            self.done[task.name] = "built"
+            self.progress.finished(task, "built", seconds)
+            return
+        self.store.forget(task)
+        self.done[task.name] = "failed"
+        self.failures.append(Failure(task.name, error))
+        self.progress.finished(task, "failed", seconds, error)
+
+
+def _timed(task: Task) -> tuple[str | None, float]:
+    start = time.monotonic()
+    try:
+        task.action()
+        return None, time.monotonic() - start
+    except CoursecastError as e:
+        return str(e), time.monotonic() - start
+    except OSError as e:
+        return f"{task.name}: {e.strerror or e} ({e.filename or 'no file'}); check disk space and permissions", \
+            time.monotonic() - start
+    except Exception as e:  # an internal bug: say so plainly, keep the traceback for -v
+        log.debug("%s", traceback.format_exc())
+        return f"{task.name}: internal error {type(e).__name__}: {e} (run with -v for details)", \
+            time.monotonic() - start
+
+
+def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress) -> BuildReport:
+    """Build every stale task among `tasks`; returns what happened (never raises for a task's failure)."""
+    start = time.monotonic()
+    progress.begin(tasks)
+    build = _Run(tasks, store, jobs, progress)
+    build.execute()
+    store.hashes.save()
+    by = lambda state: tuple(n for n, s in build.done.items() if s == state)  # noqa: E731
+    report = BuildReport(by("built"), by("fresh"), tuple(build.failures), by("blocked"),
+                         time.monotonic() - start)
+    progress.end(report)
+    return report

@@ -1,0 +1,148 @@
+"""The transcript: the typed root of captions, printed PDFs and the feeds' transcripts.
+
+Engines produce it, editors' corrections update it, every writer reads it. It is
+stored as `transcripts/<slug>.json` (the final, edited transcript) and
+`transcripts/<slug>.machine.json` (what the engine heard, never edited).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import CoursecastError
+from .fsutil import write_json
+
+FORMAT_VERSION = 1  # bump when the JSON layout changes
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as spoken, with leading space as Whisper gives it stripped
+    start: float  # seconds from the start of the episode
+    end: float  # seconds
+    probability: float  # 0..1 engine confidence; 1.0 for words an editor wrote
+    aligned: str = "whisper"  # how the time was found: whisper | forced | interpolated
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float  # seconds
+    end: float  # seconds
+    text: str  # the segment's text, words joined
+    words: tuple[Word, ...]  # word-level timing, in order
+    speaker: str | None = None  # roster id, or None when unknown
+    avg_logprob: float = 0.0  # Whisper's average log probability
+    no_speech_prob: float = 0.0  # Whisper's no-speech probability
+    compression_ratio: float = 0.0  # gzip ratio of the text (loops score high)
+    flags: tuple[str, ...] = ()  # e.g. "repeat" for a dropped loop, "edited"
+
+
+@dataclass(frozen=True)
+class EditInfo:
+    file: str  # the editing file, relative to the course folder
+    sha256: str  # its content hash when applied
+    applied_at: str  # ISO 8601 UTC time the edits were merged
+    changed_words: int  # words the editor changed or inserted
+    deleted_words: int  # machine words the editor removed
+
+
+@dataclass(frozen=True)
+class Transcript:
+    episode: str  # episode slug
+    language: str  # BCP 47 / ISO 639-1 code, e.g. "en"
+    engine: str  # "openai-whisper" | "faster-whisper"
+    model: str  # model name or checkpoint description
+    options: dict[str, Any]  # every decoding option used (JSON-able)
+    audio_sha256: str  # hash of the audio the engine heard
+    duration: float  # seconds of audio
+    segments: tuple[Segment, ...]
+    speakers: dict[str, str] = field(default_factory=dict)  # roster id -> display name
+    edited: EditInfo | None = None  # set when an editor's file was merged
+    version: int = FORMAT_VERSION
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def speaker_name(self, speaker: str | None) -> str:
+        if speaker is None:
+            return "Speaker"
+        return self.speakers.get(speaker, speaker)
+
+    def with_segments(self, segments: Iterable[Segment]) -> "Transcript":
+        return replace(self, segments=tuple(segments))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def save(self, path: Path) -> None:
+        write_json(path, self.to_dict())
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Consecutive segments of one speaker: a paragraph in print and in the editing file."""
+
+    speaker: str | None
+    segments: tuple[Segment, ...]
+
+    @property
+    def start(self) -> float:
+        return self.segments[0].start
+
+    @property
+    def end(self) -> float:
+        return self.segments[-1].end
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+
+def turns(transcript: Transcript) -> list[Turn]:
+    """Group segments into speaker turns."""
+    result: list[Turn] = []
+    for seg in transcript.segments:
+        if result and result[-1].speaker == seg.speaker:
+            result[-1] = Turn(seg.speaker, result[-1].segments + (seg,))
+        else:
+            result.append(Turn(seg.speaker, (seg,)))
+    return result
+
+
+def _word(raw: dict) -> Word:
+    return Word(**raw)
+
+
+def _segment(raw: dict) -> Segment:
+    raw = dict(raw)
+    raw["words"] = tuple(_word(w) for w in raw.get("words", ()))
+    raw["flags"] = tuple(raw.get("flags", ()))
+    return Segment(**raw)
+
+
+def from_dict(raw: dict[str, Any]) -> Transcript:
+    raw = dict(raw)
+    raw["segments"] = tuple(_segment(s) for s in raw.get("segments", ()))
+    if raw.get("edited"):
+        raw["edited"] = EditInfo(**raw["edited"])
+    return Transcript(**raw)
+
+
+def load(path: Path) -> Transcript:
+    """Read a transcript JSON; CoursecastError naming the file if it is unreadable."""
+    path = Path(path)
+    try:
+        return from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as e:
+        raise CoursecastError(f"{path}: transcript not found; run 'coursecast transcribe'") from e
+    except (json.JSONDecodeError, TypeError, KeyError) as e:
+        raise CoursecastError(
+            f"{path}: not a coursecast transcript ({e}); delete it and run 'coursecast transcribe'"
+        ) from e
