@@ -165,6 +165,43 @@ def clean(ctx: Context, yes: bool) -> None:
     click.echo(f"Cleaned {root}; raw_interviews/ and edits/ untouched.")
 
 
+@cli.command()
+@click.pass_obj
+def demo(ctx: Context) -> None:
+    """Generate the demo course's recordings (deterministic) and build every stage.
+
+    The demo course lives in demo/ (course.toml is committed; the recordings are
+    generated). At the end it lists what was built and where.
+
+    Example: coursecast --course demo/course.toml demo
+    """
+    from .demo import generate
+
+    root = Path(ctx.course_path).resolve().parent
+    try:
+        report = generate(root)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    click.echo(f"Demo recordings ready in {root / layout.RAW} ({report}).", err=True)
+    build_stages(ctx, None)
+    _summary(root)
+
+
+def _summary(root: Path) -> None:
+    """What a build produced, by kind, with paths a person can open."""
+    kinds = [("Podcast audio", layout.EPISODES, ("*.mp3", "*.m4a")),
+             ("Video", layout.EPISODES, ("*.mp4",)),
+             ("Transcripts and captions", layout.TRANSCRIPTS, ("*.json", "*.vtt", "*.srt", "*.txt")),
+             ("PDFs", layout.TRANSCRIPTS, ("*.pdf",)),
+             ("Feeds", layout.FEEDS, ("*.xml",))]
+    click.echo("\nBuilt:")
+    for label, folder, patterns in kinds:
+        files = sorted(f for p in patterns for f in (root / folder).glob(p) if not f.name.startswith("."))
+        if files:
+            click.echo(f"  {label} ({len(files)}) in {root / folder}/:")
+            click.echo("    " + ", ".join(f.name for f in files))
+
+
 def _empty(folder: Path) -> None:
     """Remove a folder's contents but keep the folder and its .gitkeep."""
     for child in folder.glob("*") if folder.is_dir() else ():
