@@ -14,7 +14,7 @@ from . import layout, runner, stages
 from .course_media import probe_sources
 from .dependency import StateStore
 from .errors import CoursecastError
-from .fsutil import remove_stale_temps
+from .fsutil import remove_stale_temps, write_json
 from .progress import Progress
 
 DEFAULT_COURSE = "course.toml"
@@ -58,7 +58,8 @@ def cli(ctx: click.Context, course_path: Path, verbose: bool, quiet: bool, jobs:
     ctx.obj = Context(course_path, jobs, not no_wait, quiet)
 
 
-def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = ()) -> None:
+def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = (),
+                 timings: Path | None = None) -> None:
     """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
     try:
         course = ctx.load()
@@ -68,6 +69,9 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
             for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.STATE):
                 remove_stale_temps(course.folder(name))
             report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
+        if timings:
+            write_json(timings, {"seconds": round(report.seconds, 3), "built": report.timings,
+                                 "up_to_date": list(report.up_to_date), "failed": [f.task for f in report.failed]})
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
     except KeyboardInterrupt:
@@ -94,13 +98,15 @@ for _stage in stages.available():
 
 @cli.command()
 @click.option("--episode", "episodes", multiple=True, metavar="SLUG", help="Only this episode (repeatable).")
+@click.option("--timings", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write each task's wall seconds to this JSON file.")
 @click.pass_obj
-def build(ctx: Context, episodes: tuple[str, ...]) -> None:
+def build(ctx: Context, episodes: tuple[str, ...], timings: Path | None) -> None:
     """Build every stage, in order, redoing only what changed.
 
-    Example: coursecast --course demo/course.toml build -j 2
+    Example: coursecast --course demo/course.toml -j 2 build
     """
-    build_stages(ctx, None, episodes)
+    build_stages(ctx, None, episodes, timings)
 
 
 @cli.command()

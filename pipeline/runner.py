@@ -14,7 +14,7 @@ import os
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -38,6 +38,7 @@ class BuildReport:
     failed: tuple[Failure, ...]  # tasks whose action raised
     blocked: tuple[str, ...]  # tasks not run because an upstream task failed
     seconds: float  # wall time
+    timings: dict[str, float] = field(default_factory=dict)  # task name -> wall seconds it ran
 
     @property
     def ok(self) -> bool:
@@ -106,6 +107,7 @@ class _Run:
         self.store, self.jobs, self.progress = store, max(1, jobs), progress
         self.done: dict[str, str] = {}  # name -> "built" | "fresh" | "failed" | "blocked"
         self.failures: list[Failure] = []
+        self.timings: dict[str, float] = {}
 
     def ready(self) -> list[Task]:
         return [t for n, t in self.tasks.items()
@@ -143,6 +145,7 @@ class _Run:
 
     def finish(self, task: Task, future: Future) -> None:
         error, seconds = future.result()
+        self.timings[task.name] = round(seconds, 3)
         if error is None:
             self.store.record(task)
             self.done[task.name] = "built"
@@ -179,6 +182,6 @@ def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress) 
     store.hashes.save()
     by = lambda state: tuple(n for n, s in build.done.items() if s == state)  # noqa: E731
     report = BuildReport(by("built"), by("fresh"), tuple(build.failures), by("blocked"),
-                         time.monotonic() - start)
+                         time.monotonic() - start, build.timings)
     progress.end(report)
     return report

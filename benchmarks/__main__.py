@@ -1,0 +1,81 @@
+"""`make bench`: the whole pipeline against the standalone tools, in one run, on this machine.
+
+    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages]
+
+Writes bench/results.json and prints a table. Real speech comes from
+../shared/speech; without it the course benchmark cannot run and says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from . import baseline, course_bench, report
+from .course import make_course
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEECH = ROOT.parent / "shared" / "speech"
+OUT = ROOT / "bench"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--hours", type=float, default=1.0, help="hours of audio in the benchmark course")
+    parser.add_argument("--episodes", type=int, default=6, help="episodes in the benchmark course")
+    parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
+    parser.add_argument("--whisper-cli-episodes", type=int, default=1,
+                        help="episodes the (slow) whisper CLI transcribes in the baseline")
+    parser.add_argument("--only", default="course,stages", help="comma list: course, stages")
+    return parser.parse_args()
+
+
+def course_section(args: argparse.Namespace, log: Path) -> dict:
+    if not SPEECH.is_dir():
+        sys.exit(f"benchmark: {SPEECH} is missing; the course benchmark needs the real speech there")
+    source = OUT / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    started = time.monotonic()
+    episodes = make_course(source, SPEECH, hours=args.hours, episodes=args.episodes, video_minutes=args.video_minutes)
+    audio_s = sum(e.seconds for e in episodes)
+    print(f"benchmark course: {len(episodes)} episodes, {audio_s / 60:.1f} min, made in "
+          f"{time.monotonic() - started:.0f}s", file=sys.stderr)
+    course = course_bench.fresh_copy(source, OUT / "course")
+    full, timings = course_bench.timed_build(course, "coursecast build (from scratch)", log)
+    print(f"full build: {full.wall_s:.0f}s", file=sys.stderr)
+    accuracy = report.our_accuracy(OUT / "course", source / "reference")
+    rebuilds = course_bench.rebuilds(course, [e.slug for e in episodes], log)
+    models = baseline.Models(*report.model_paths())
+    base = baseline.run(source / "course.toml", OUT / "baseline", models, log,
+                        whisper_cli_episodes=args.whisper_cli_episodes)
+    return {"audio_seconds": audio_s, "episodes": len(episodes), "full_build": full.to_dict(),
+            "stages": course_bench.per_stage(timings), "rebuilds": rebuilds,
+            "baseline": [m.to_dict() for m in base],
+            "accuracy": {**accuracy, **report.baseline_accuracy(OUT / "baseline", source / "reference")}}
+
+
+def main() -> None:
+    args = parse_args()
+    OUT.mkdir(exist_ok=True)
+    log = OUT / "bench.log"
+    log.write_text("")
+    sections = set(args.only.split(","))
+    results: dict = {"machine": {"cores": os.cpu_count(), "platform": platform.platform(),
+                                 "python": platform.python_version()},
+                     "args": vars(args)}
+    if "stages" in sections:
+        results["stages"] = report.stage_benchmarks(OUT / "stages", log)
+    if "course" in sections:
+        results["course"] = course_section(args, log)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(report.table(results))
+    print(f"\n(full results: {OUT / 'results.json'}; commands and their output: {log})")
+
+
+if __name__ == "__main__":
+    main()
