@@ -63,19 +63,58 @@ def artwork(course: Course, module: Module | None = None) -> Path:
     return folder(course, EPISODES) / "artwork" / f"{name}.jpg"
 
 
+def episode_artwork(course: Course, episode: Episode) -> Path:
+    """Square JPEG artwork of an episode that has its own (episode.artwork set)."""
+    return folder(course, EPISODES) / "artwork" / f"episode-{episode.slug}.jpg"
+
+
+def untagged_audio(course: Course, episode: Episode, ext: str) -> Path:
+    """ext 'mp3' or 'm4a': the normalised encode before tags (the tag task copies and tags it)."""
+    return work_dir(course, episode) / f"untagged.{ext}"
+
+
+def timeline(course: Course, episode: Episode) -> Path:
+    """JSON: which stretch of which recording lands where in the episode (cuts, crossfades, pauses)."""
+    return work_dir(course, episode) / "timeline.json"
+
+
+def loudness_failure(course: Course, episode: Episode) -> Path:
+    """The loudness report of a build that failed the loudness gate (shown by `coursecast check`)."""
+    return work_dir(course, episode) / "loudness.failed.json"
+
+
 # -- transcribe stage -----------------------------------------------------------------
 def machine_transcript(course: Course, episode: Episode) -> Path:
     """What the engine heard, never edited."""
     return folder(course, TRANSCRIPTS) / f"{episode.slug}.machine.json"
 
 
+def heard_transcript(course: Course, episode: Episode, part: str = "mix") -> Path:
+    """What the engine heard in asr.wav ('mix') or one side's asr.<side>.wav, speakers not yet named.
+
+    Kept apart from the machine transcript so new turn hints never re-transcribe.
+    """
+    return work_dir(course, episode) / ("heard.json" if part == "mix" else f"heard.{part}.json")
+
+
 # -- editing (proofreading round trip) ------------------------------------------------
 def edit_file(course: Course, episode: Episode) -> Path:
+    """The editors' text of an episode: created once from the machine transcript, never overwritten."""
     return folder(course, EDITS) / f"{episode.slug}.txt"
+
+
+def edit_base(course: Course, episode: Episode) -> Path:
+    """The machine transcript the editing file was made from: carries corrections over a recut."""
+    return folder(course, EDITS) / f"{episode.slug}.base.json"
 
 
 def replacements_file(course: Course) -> Path:
     return folder(course, EDITS) / "replacements.toml"
+
+
+def review_file(course: Course, episode: Episode) -> Path:
+    """What the editor should look at: corrections that could not be placed, replacements made."""
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.review.txt"
 
 
 # -- transcript outputs ---------------------------------------------------------------
@@ -120,6 +159,29 @@ def course_feed(course: Course) -> Path:
 
 def module_feed(course: Course, module: Module, video: bool = False) -> Path:
     return folder(course, FEEDS) / f"{module.slug}{'-video' if video else ''}.xml"
+
+
+def podcast_transcript(course: Course, episode: Episode) -> Path:
+    """The transcript in the Podcast Index JSON format (what podcast:transcript application/json means).
+
+    Written by the feeds stage from `transcript(course, episode, "json")`, which is
+    coursecast's own model and not a format podcast apps read.
+    """
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.podcast.json"
+
+
+def episode_artwork(course: Course, episode: Episode) -> Path:
+    """Square JPEG of an episode with its own `artwork` (written by the episodes stage, like `artwork`)."""
+    return folder(course, EPISODES) / "artwork" / f"episode-{episode.slug}.jpg"
+
+
+# -- demo generator -------------------------------------------------------------------
+def demo_manifest(root: Path) -> Path:
+    """What the demo generator last wrote into root/raw_interviews/ (recipes, hashes, layouts).
+
+    Takes the course folder, not a Course: the generator writes course.toml itself.
+    """
+    return Path(root) / STATE / "demo-manifest.json"
 
 
 def public_url(course: Course, path: Path) -> str:
