@@ -26,7 +26,7 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     )
     os.close(fd)
     tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; published files must be readable
+    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; published files must be readable
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -35,10 +35,13 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()  # read once at import: os.umask is process-wide, not thread-safe
 
 
 def write_bytes(target: Path, data: bytes) -> None:

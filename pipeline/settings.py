@@ -89,6 +89,7 @@ class PrintSettings:
 
     paper: str = "A4"  # "A4" or "Letter"
     font: str = "DejaVu Serif"  # body font family (embedded TrueType)
+    heading_font: str = "DejaVu Sans"  # family of headings, speaker names, timecodes, page furniture
     low_confidence: float = 0.5  # words below this probability are marked in the proof edition
 
 
