@@ -59,9 +59,8 @@ def select(tasks: list[Task], stages: Iterable[str] | None, episodes: Iterable[s
     episodes = set(episodes) if episodes else None
     by_name = {t.name: t for t in tasks}
     ups = upstream_map(tasks)
-    wanted = [t.name for t in tasks  # tasks of no episode (feeds, booklets) are kept with their stage
-              if (stages is None or t.stage in stages) and (episodes is None or t.episode in episodes
-                                                            or t.episode is None)]
+    wanted = [t.name for t in tasks  # with an episode filter, course-wide tasks (feeds, booklets) wait
+              if (stages is None or t.stage in stages) and (episodes is None or t.episode in episodes)]
     chosen: set[str] = set()
     while wanted:
         name = wanted.pop()
