@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import sys
 from pathlib import Path
 
 TEN_HOURS_S = 10 * 3600  # the real course, for the extrapolation
@@ -61,14 +62,15 @@ STAGE_SECTIONS = ("bench_episodes", "bench_transcribe", "bench_video", "bench_pr
 
 
 def stage_benchmarks(out: Path, log: Path) -> dict:
-    """Each stage's own benchmark (benchmarks/bench_<stage>.py: run(out_dir, log) -> dict)."""
+    """Each stage's own benchmark (benchmarks/bench_<stage>.py: run(out_dir) -> dict with a 'table')."""
     results = {}
     for name in STAGE_SECTIONS:
         try:
             module = importlib.import_module(f"benchmarks.{name}")
         except ModuleNotFoundError:
             continue
-        results[name.removeprefix("bench_")] = module.run(out / name.removeprefix("bench_"), log)
+        print(f"stage benchmark: {name}", file=sys.stderr, flush=True)
+        results[name.removeprefix("bench_")] = module.run(out / name.removeprefix("bench_"))
     return results
 
 
@@ -111,7 +113,8 @@ def table(results: dict) -> str:
     if "course" in results:
         lines += course_table(results["course"])
     for stage, data in results.get("stages", {}).items():
-        lines += ["", f"Stage benchmark: {stage}"]
-        for row in data.get("table", []):
+        lines += ["", f"Stage benchmark: {stage}", "", _row(["measure", "value"]), _row(["---", "---"])]
+        rows = data.get("table") or [[key, value] for key, value in data.items() if not isinstance(value, (dict, list))]
+        for row in rows:
             lines.append(_row(row))
     return "\n".join(lines)
