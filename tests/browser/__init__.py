@@ -1,0 +1,1 @@
+"""Headless Chromium for tests: a page with <video> + <track>, driven over the DevTools pipe."""
