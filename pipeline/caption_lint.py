@@ -4,8 +4,10 @@ The rules come from CaptionSettings (42 characters a line, 2 lines, 17 character
 second, 0.83-7 s on screen, 2 frames between cues). Reading speed and minimum
 duration are soft rules "where the speech allows": a cue that breaks them is an
 error only when the next cue leaves room to keep it up longer; when the words
-are simply spoken fast it is a warning. The splitter in captions.py keeps cues
-inside these rules, and write_outputs lints what it wrote with the same code.
+are simply spoken fast it is a warning. A cue where the speaker changes must show
+who speaks ("Name: ", or "- " for an unknown speaker): players ignore <v> tags.
+The splitter in caption_split.py keeps cues inside these rules, and
+write_outputs lints what it wrote with the same code.
 """
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .errors import CoursecastError
 from .settings import CaptionSettings
 from .timecode import format_timecode
 
 MS_PER_S = 1000  # milliseconds in a second
+SPEAKER_DASH = "- "  # opens a turn whose speaker is unknown, or whose name leaves no room on the line
 
 _TIMESTAMP = r"(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIMESTAMP}\s*-->\s*{_TIMESTAMP}(?:\s+.*)?$")
@@ -93,8 +96,14 @@ def to_ms(seconds: float) -> int:
 
 
 def reading_chars(cue: Cue) -> int:
-    """Characters read: every character of the text, spaces and punctuation included, lines joined by one space."""
+    """Characters read: every character of the text (speaker label, spaces and punctuation included),
+    lines joined by one space."""
     return len(cue.text)
+
+
+def speaker_label(name: str) -> str:
+    """The visible label opening a speaker's turn: 'Anna Lindqvist: '."""
+    return f"{name}: "
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -183,21 +192,35 @@ def lint_caption_file(path: Path, settings: CaptionSettings, *, media_end: float
 
 
 def lint_cues(cues: Sequence[Cue], settings: CaptionSettings, *, media_end: float | None = None,
-              line_numbers: Sequence[int] = ()) -> list[Violation]:
-    """Check cues (in order) against the broadcast rules."""
+              line_numbers: Sequence[int] = (), speakers: Mapping[str, str] | None = None) -> list[Violation]:
+    """Check cues (in order) against the broadcast rules; `speakers` (roster id -> display name) gives
+    the name a cue's label must show when its speaker is an id, not a name read from a file."""
     found: list[Violation] = []
     for index, cue in enumerate(cues):
+        previous = cues[index - 1] if index else None
         following = cues[index + 1] if index + 1 < len(cues) else None
         line = line_numbers[index] if index < len(line_numbers) else None
-        found += _cue_rules(cue, following, settings, media_end, line)
+        found += _cue_rules(cue, previous, following, settings, media_end, line, speakers or {})
     return found
 
 
-def _cue_rules(cue: Cue, following: Cue | None, settings: CaptionSettings, media_end: float | None,
-               line: int | None) -> list[Violation]:
-    raw = _layout_rules(cue, settings) + _duration_rules(cue, following, settings, media_end)
-    raw += _spacing_rules(cue, following, settings)
+def _cue_rules(cue: Cue, previous: Cue | None, following: Cue | None, settings: CaptionSettings,
+               media_end: float | None, line: int | None, speakers: Mapping[str, str]) -> list[Violation]:
+    raw = _layout_rules(cue, settings) + _speaker_rules(cue, previous, speakers)
+    raw += _duration_rules(cue, following, settings, media_end) + _spacing_rules(cue, following, settings)
     return [Violation(severity, rule, message, cue.start, line) for severity, rule, message in raw]
+
+
+def _speaker_rules(cue: Cue, previous: Cue | None, speakers: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Where the (voice-tagged) speaker changes, the text must say so: 'Name: ' or '- '."""
+    before = previous.speaker if previous else None
+    if cue.speaker == before or not cue.lines:
+        return []
+    wanted = speaker_label(speakers.get(cue.speaker, cue.speaker)) if cue.speaker is not None else SPEAKER_DASH
+    if cue.lines[0].startswith((wanted, SPEAKER_DASH)):
+        return []
+    return [("error", "speaker-label", f"the speaker changes here but the text does not show it (players ignore "
+                                       f"<v> tags); start the cue with {wanted!r}")]
 
 
 def _layout_rules(cue: Cue, settings: CaptionSettings) -> list[tuple[str, str, str]]:

@@ -8,6 +8,12 @@ words: sentence ends first, then commas and other clause ends, then before a
 conjunction or preposition, with balanced lines; never inside a name (the
 names passed in, and runs of capitalised words), always at a speaker change
 and at a long pause.
+
+Web players ignore WebVTT's <v Name> voice tags, so the first cue of every
+speaker turn starts with a visible label: "Name: " (the display name), or "- "
+where an unknown speaker takes over or the name leaves no room for the first
+word. The label is glued to the turn's first word, so it is never parted from
+it nor broken, and it counts toward line length and reading speed like any text.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .caption_lint import MS_PER_S, Cue, min_gap_ms, reading_chars, to_ms
+from .caption_lint import MS_PER_S, SPEAKER_DASH, Cue, min_gap_ms, reading_chars, speaker_label, to_ms
 from .settings import CaptionSettings
 from .transcript import Transcript, Word
 
@@ -139,6 +145,25 @@ def _units(words: list[tuple[Word, str | None]], names: Sequence[str], max_chars
                   len(g)) for g in groups]
 
 
+def _labelled(units: list[_Unit], transcript: Transcript, max_chars: int) -> list[_Unit]:
+    """Units with each speaker turn's label glued to its first: 'Name: ' or '- ' (see the module's notes)."""
+    result = []
+    for k, unit in enumerate(units):
+        changed = unit.speaker != units[k - 1].speaker if k else unit.speaker is not None
+        label = _label(unit, transcript, max_chars) if changed else ""
+        result.append(dataclasses.replace(unit, text=label + unit.text))
+    return result
+
+
+def _label(unit: _Unit, transcript: Transcript, max_chars: int) -> str:
+    """The speaker's name, unless the speaker is unknown or the name and the first word overfill a line."""
+    if unit.speaker is not None:
+        named = speaker_label(transcript.speaker_name(unit.speaker))
+        if len(named) + len(unit.text) <= max_chars:
+            return named
+    return SPEAKER_DASH
+
+
 # -- splitting ------------------------------------------------------------------------
 def _break_costs(units: list[_Unit]) -> list[float]:
     """costs[k]: the cost of a break between units k and k+1."""
@@ -250,11 +275,12 @@ class _Splitter:
 
 
 def split_cues(transcript: Transcript, settings: CaptionSettings, names: Sequence[str] = ()) -> list[Cue]:
-    """The transcript's words as timed caption cues; `names` (e.g. speakers' names) are never split."""
+    """The transcript's words as timed caption cues, each turn's first labelled with its speaker's name;
+    `names` (e.g. speakers' names) are never split."""
     words = _speaker_words(transcript)
     if not words:
         return []
-    units = _units(words, names, settings.max_chars_per_line)
+    units = _labelled(_units(words, names, settings.max_chars_per_line), transcript, settings.max_chars_per_line)
     media_end = max(transcript.duration, units[-1].end)
     splitter = _Splitter(units, settings, media_end)
     drafts = []

@@ -1,10 +1,11 @@
 """Captions and the transcript's output files: the captions task of the transcribe stage.
 
 A transcript's timed words become broadcast-style cues (`split_cues`, in
-caption_split.py); writers keyed by extension (`get_writer`, after whisper's
-ResultWriter) turn the transcript and its cues into vtt, srt, txt and json;
-`write_outputs` writes all four atomically and lints the cues it wrote with the
-rules in caption_lint.py.
+caption_split.py), the first cue of every speaker turn opening with a visible
+"Name: " label (web players ignore the VTT's <v Name> tags, which are kept too);
+writers keyed by extension (`get_writer`, after whisper's ResultWriter) turn the
+transcript and its cues into vtt, srt, txt and json; `write_outputs` writes all
+four atomically and lints the cues it wrote with the rules in caption_lint.py.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ __all__ = ["Cue", "Violation", "CaptionReport", "split_cues", "get_writer", "wri
 
 log = logging.getLogger("coursecast.captions")
 
-CAPTIONS_VERSION = 1  # bump when the splitting or the writers change their output
+CAPTIONS_VERSION = 2  # bump when the splitting or the writers change their output
 OUTPUT_EXTENSIONS = ("json", "vtt", "srt", "txt")  # every file write_outputs writes
 TASK_WEIGHT = 0.05  # relative cost of a captions task (a transcription weighs its seconds of audio)
 
@@ -133,7 +134,8 @@ def write_outputs(transcript: Transcript, paths: dict[str, Path], settings: Capt
     cues = split_cues(transcript, settings, names)
     for ext, path in paths.items():
         get_writer(ext).write(transcript, cues, Path(path))
-    violations = lint_cues(cues, settings, media_end=max([transcript.duration] + [c.end for c in cues[-1:]]))
+    media_end = max([transcript.duration] + [c.end for c in cues[-1:]])  # seconds
+    violations = lint_cues(cues, settings, media_end=media_end, speakers=transcript.speakers)
     fastest = max((reading_chars(c) / c.duration for c in cues if c.duration > 0), default=0.0)
     return CaptionReport(len(cues), {k: Path(p) for k, p in paths.items()}, tuple(violations), round(fastest, 2))
 

@@ -8,14 +8,17 @@ The WebVTT is copied beside it (`<slug>.<lang>.vtt`) for web players.
 Open captions (`burn_captions`, optional): the captions rendered into the
 picture by libass from an ASS script written here: font size relative to the
 picture height, white text with a black outline, EBU R 95 safe margins, at most
-two lines, bottom-centred, the speaker's name (or a dash) where the speaker
-changes, a font checked to cover the Nordic letters. This one re-encodes (x264).
+two lines, bottom-centred, a font checked to cover the Nordic letters. This one
+re-encodes (x264).
+
+Both show each cue's text as the captions stage wrote it: that text already
+opens every speaker turn with its "Name: " label (or "- "), so nothing is added
+here and no label is shown twice.
 """
 from __future__ import annotations
 
 import functools
 import tempfile
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -28,7 +31,7 @@ from .errors import CoursecastError, MediaError, StageError
 from .fsutil import atomic_path, write_bytes
 from .media import MediaInfo, ffmpeg_version, probe, run
 
-STAGE_VERSION = 1  # bump when the mux or the caption rendering changes its output
+STAGE_VERSION = 2  # bump when the mux or the caption rendering changes its output
 CUE_OVERRUN_S = 0.5  # seconds a cue may run past the video's end before the captions count as stale
 MUX_WEIGHT = 0.01  # relative cost per second of video of the stream-copy mux
 BURN_WEIGHT = 0.5  # relative cost per second of video of the open-caption encode (measured 2x realtime)
@@ -40,11 +43,6 @@ SAFE_MARGIN = 0.05  # each side: EBU R 95 graphics-safe area (90% of width and h
 CHAR_WIDTH_EM = 0.5  # caption character advance / ASS font size: 0.43 measured in DejaVu Sans, + room for capitals
 OUTLINE = 0.0035  # outline width / picture height (2.5 px at 720p)
 SHADOW = 0.0015  # drop shadow / picture height (1 px at 720p)
-LINKER_PENALTY = 12  # characters: a line ending in 'the', 'to', 'and' counts as this much longer
-CLAUSE_BONUS = 10  # characters: a line ending at a comma or full stop counts as this much shorter
-LINE_END_AVOID = frozenset(  # English words a first line should not end on when a name label re-wraps a cue
-    "a an the to of in on at for with by from and or but that my your his her its our their this".split())
-DASH = "- "  # marks a speaker change when the name does not fit
 MOV_TEXT_SAFE = str.maketrans("{}\\", "()/")  # ffmpeg 5.1's mov_text encoder shows these escaped (\{)
 NORDIC_LETTERS = "ÅÄÖØÆÐÞåäöøæðþ"  # a burned-in font must have all of these
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -82,7 +80,7 @@ class CaptionedVideo:
 class Caption:
     start: float  # seconds
     end: float  # seconds
-    lines: tuple[str, ...]  # text as shown, speaker label included
+    lines: tuple[str, ...]  # text as shown: the cue as written, speaker label included
 
 
 # -- languages --------------------------------------------------------------------------
@@ -111,44 +109,9 @@ def read_cues(vtt: Path) -> tuple[Cue, ...]:
     return parsed.cues
 
 
-def labelled(cues: Sequence[Cue], *, max_chars: int, max_lines: int) -> list[Caption]:
-    """Cues as shown: 'Name: ' where the speaker changes (a dash when the name does not fit)."""
-    captions, previous = [], None
-    for cue in cues:
-        lines = cue.lines
-        if cue.speaker and cue.speaker != previous:
-            lines = _with_label(cue.lines, cue.speaker, max_chars, max_lines)
-        previous = cue.speaker or previous
-        captions.append(Caption(cue.start, cue.end, tuple(lines)))
-    return captions
-
-
-def _with_label(lines: Sequence[str], name: str, max_chars: int, max_lines: int) -> list[str]:
-    named = _balanced(f"{name}: {' '.join(lines)}", max_chars)
-    if len(named) <= max_lines:
-        return named
-    return [DASH + lines[0], *lines[1:]]
-
-
-def _balanced(text: str, width: int) -> list[str]:
-    """Wrap to `width`; two lines are split where they are most even, after a clause, never after 'the'."""
-    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    if len(lines) != 2:
-        return lines
-    words = text.split()
-    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    fitting = [s for s in splits if max(map(len, s)) <= width]
-    return list(min(fitting, key=_split_cost)) if fitting else lines
-
-
-def _split_cost(split: tuple[str, str]) -> float:
-    first = split[0]
-    cost = max(map(len, split))  # characters of the longer line
-    if first.split()[-1].lower() in LINE_END_AVOID:
-        cost += LINKER_PENALTY
-    if first[-1] in ",.;:?!":
-        cost -= CLAUSE_BONUS
-    return cost
+def shown(cues: Sequence[Cue]) -> list[Caption]:
+    """Cues as a viewer reads them: the text as written, its 'Name: ' labels included (none added here)."""
+    return [Caption(cue.start, cue.end, cue.lines) for cue in cues]
 
 
 def _vtt_stamp(seconds: float) -> str:
@@ -157,7 +120,7 @@ def _vtt_stamp(seconds: float) -> str:
 
 
 def mux_vtt(captions: Sequence[Caption]) -> str:
-    """The labelled captions as plain WebVTT (no voice tags) for ffmpeg's mov_text encoder."""
+    """The captions as plain WebVTT (no voice tags; the labels are in the text) for ffmpeg's mov_text encoder."""
     def escape(line: str) -> str:
         return line.translate(MOV_TEXT_SAFE).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -178,7 +141,7 @@ def _ass_text(line: str) -> str:
 def ass_script(captions: Sequence[Caption], *, width: int, height: int, font: str, max_chars: int) -> str:
     """An ASS script in the picture's own pixels: bottom-centred, outlined, inside the safe area."""
     margin_x, margin_y = round(width * SAFE_MARGIN), round(height * SAFE_MARGIN)
-    fitting = (width - 2 * margin_x) / ((max_chars + len(DASH)) * CHAR_WIDTH_EM)  # px: widest line fits
+    fitting = (width - 2 * margin_x) / (max_chars * CHAR_WIDTH_EM)  # px: widest line (label included) fits
     size = round(min(height * FONT_HEIGHT, fitting))
     outline, shadow = round(height * OUTLINE, 1), round(height * SHADOW, 1)
     style = (f"Style: Caption,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,"
@@ -233,12 +196,12 @@ def _check_fits(cues: Sequence[Cue], info: MediaInfo, vtt: Path) -> None:
                          "they were made from an earlier cut: run 'coursecast transcribe' again")
 
 
-def _prepared(tracks: Sequence[CaptionTrack], info: MediaInfo, max_chars: int, max_lines: int):
+def _prepared(tracks: Sequence[CaptionTrack], info: MediaInfo) -> list[tuple[CaptionTrack, list[Caption]]]:
     prepared = []
     for track in tracks:
         cues = read_cues(track.vtt)
         _check_fits(cues, info, track.vtt)
-        prepared.append((track, labelled(cues, max_chars=max_chars, max_lines=max_lines)))
+        prepared.append((track, shown(cues)))
     return prepared
 
 
@@ -248,14 +211,13 @@ def _track_args(index: int, language: str) -> list[str]:
             f"-metadata:s:s:{index}", f"title={title}", f"-disposition:s:{index}", "default" if index == 0 else "0"]
 
 
-def caption_video(video: Path, tracks: Sequence[CaptionTrack], target: Path, *,
-                  max_chars: int = 42, max_lines: int = 2) -> CaptionedVideo:
+def caption_video(video: Path, tracks: Sequence[CaptionTrack], target: Path) -> CaptionedVideo:
     """Add one mov_text caption track per language to `video` (video and audio copied) -> `target`."""
     if not tracks:
         raise StageError(f"{target}: no caption tracks given; a captioned video needs at least one")
     codes = tuple(language_tag(t.language)[0] for t in tracks)
     info = _video_info(video)
-    prepared = _prepared(tracks, info, max_chars, max_lines)
+    prepared = _prepared(tracks, info)
     with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
         cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-y", "-i", str(video)]
         for index, (track, captions) in enumerate(prepared):
@@ -281,13 +243,13 @@ def _filter_value(path: Path) -> str:
 
 
 def burn_captions(video: Path, track: CaptionTrack, target: Path, *, font: str = "DejaVu Sans",
-                  preset: str = "veryfast", crf: int = 21, max_chars: int = 42,
-                  max_lines: int = 2) -> CaptionedVideo:
-    """Render `track`'s captions into the picture (x264 `preset`/`crf`, audio copied) -> `target`."""
+                  preset: str = "veryfast", crf: int = 21, max_chars: int = 42) -> CaptionedVideo:
+    """Render `track`'s captions into the picture (x264 `preset`/`crf`, audio copied) -> `target`;
+    the font is sized so a line of `max_chars` characters fits the safe area."""
     _check_encoder(preset, crf, target)
     find_font(font)
     info = _video_info(video)
-    [(_, captions)] = _prepared([track], info, max_chars, max_lines)
+    [(_, captions)] = _prepared([track], info)
     script = ass_script(captions, width=info.video.width, height=info.video.height, font=font, max_chars=max_chars)
     with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
         ass = Path(work) / "captions.ass"
@@ -317,8 +279,7 @@ def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
 def build_closed(course: Course, episode: Episode) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
     tracks = caption_tracks(course, episode)
-    result = caption_video(layout.episode_video(course, episode), tracks, layout.captioned_video(course, episode),
-                           max_chars=course.captions.max_chars_per_line, max_lines=course.captions.max_lines)
+    result = caption_video(layout.episode_video(course, episode), tracks, layout.captioned_video(course, episode))
     for track in tracks:
         write_bytes(layout.video_captions(course, episode, track.language), track.vtt.read_bytes())
     return result
@@ -330,7 +291,7 @@ def build_open(course: Course, episode: Episode) -> CaptionedVideo:
     return burn_captions(layout.episode_video(course, episode), caption_tracks(course, episode)[0],
                          layout.open_captioned_video(course, episode), font=settings.font,
                          preset=settings.open_caption_preset, crf=settings.open_caption_crf,
-                         max_chars=course.captions.max_chars_per_line, max_lines=course.captions.max_lines)
+                         max_chars=course.captions.max_chars_per_line)
 
 
 def _seconds(episode: Episode) -> float:
@@ -344,9 +305,7 @@ def _common(course: Course, episode: Episode) -> dict:
     tracks = caption_tracks(course, episode)
     return {
         "inputs": (layout.episode_video(course, episode), *(t.vtt for t in tracks)),
-        "params": {"languages": [t.language for t in tracks],  # codes and titles follow from these
-                   "max_chars_per_line": course.captions.max_chars_per_line,
-                   "max_lines": course.captions.max_lines},
+        "params": {"languages": [t.language for t in tracks]},  # codes and titles follow from these
         "tools": (f"ffmpeg {ffmpeg_version()}", f"video-stage {STAGE_VERSION}"),
     }
 
@@ -363,7 +322,7 @@ def _open_task(course: Course, episode: Episode) -> Task:
     common = _common(course, episode)
     settings = course.video
     params = {**common["params"], "font": settings.font, "preset": settings.open_caption_preset,
-              "crf": settings.open_caption_crf}
+              "crf": settings.open_caption_crf, "max_chars_per_line": course.captions.max_chars_per_line}
     return Task(stage="video", name=f"video-open:{episode.slug}", action=functools.partial(build_open, course, episode),
                 inputs=common["inputs"], targets=(layout.open_captioned_video(course, episode),), params=params,
                 tools=common["tools"], episode=episode.slug, weight=_seconds(episode) * BURN_WEIGHT)

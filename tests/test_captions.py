@@ -18,7 +18,7 @@ from pipeline.captions import get_writer, split_cues, write_outputs
 from pipeline.errors import CoursecastError, StageError
 from pipeline.settings import CaptionSettings
 
-from captions_helpers import SPEECH, browser_cues, conversation, whisper_transcript
+from captions_helpers import SPEECH, browser_cues, conversation, unlabelled, whisper_transcript
 
 RULES = CaptionSettings()
 NAMES = {"host": "Erik Berg", "anna": "Anna Lindqvist"}
@@ -44,17 +44,23 @@ def words_of(text: str) -> list[str]:
     return text.split()
 
 
+def spoken_words(cues, names=tuple(NAMES.values())) -> list[str]:
+    """The words of the cues without their speaker labels: what was said."""
+    return [w for c in cues for w in words_of(unlabelled(c.text, names))]
+
+
 # -- splitting ------------------------------------------------------------------------
 def test_cues_keep_every_broadcast_rule_and_every_word():
     transcript = interview()
     cues = split_cues(transcript, RULES, tuple(NAMES.values()))
-    assert [w for c in cues for w in words_of(c.text)] == [w.text for w in transcript.words]
+    assert spoken_words(cues) == [w.text for w in transcript.words]
     for cue in cues:
         assert 1 <= len(cue.lines) <= 2 and all(len(line) <= 42 for line in cue.lines), cue
         assert cue.duration <= 7.0
     for cue, following in zip(cues, cues[1:]):
         assert following.start - cue.end >= 0.080 - 1e-9, (cue, following)
-    assert [v for v in lint_cues(cues, RULES, media_end=transcript.duration) if v.severity == "error"] == []
+    found = lint_cues(cues, RULES, media_end=transcript.duration, speakers=NAMES)
+    assert [v for v in found if v.severity == "error"] == []
 
 
 def test_a_new_cue_at_every_speaker_change():
@@ -64,9 +70,56 @@ def test_a_new_cue_at_every_speaker_change():
     speakers_in_order = [c.speaker for c in cues]
     assert [s for i, s in enumerate(speakers_in_order) if i == 0 or s != speakers_in_order[i - 1]] == \
         [seg.speaker for seg in transcript.segments]
-    firsts = {words_of(c.text)[0] for c in cues}
+    firsts = {words_of(unlabelled(c.text, NAMES.values()))[0] for c in cues}
     assert set(turn_firsts) <= firsts
-    assert next(c for c in cues if c.text == "Yes.").speaker == "host"
+    assert next(c for c in cues if c.text == "Erik Berg: Yes.").speaker == "host"
+
+
+# -- speaker labels: what a viewer sees in players that ignore <v> ----------------------
+def test_the_first_cue_of_every_turn_shows_the_name_and_continuing_cues_do_not():
+    cues = split_cues(interview(), RULES, tuple(NAMES.values()))
+    labels = tuple(f"{name}: " for name in NAMES.values())
+    for previous, cue in zip([None, *cues], cues):
+        if previous is None or previous.speaker != cue.speaker:
+            assert cue.lines[0].startswith(f"{NAMES[cue.speaker]}: "), cue
+        else:
+            assert not cue.text.startswith(labels), cue
+    assert sum(c.text.startswith("Anna Lindqvist: ") for c in cues) == 3  # her three turns
+    assert sum(a.speaker == b.speaker for a, b in zip(cues, cues[1:])) >= 4  # turns going on over several cues
+
+
+def test_an_unknown_speaker_taking_over_is_marked_with_a_dash():
+    transcript = conversation([(None, "Who starts?"), ("anna", "I do."), (None, "And who is this?"),
+                               (None, "Still me."), ("anna", "Me again.")], speakers=NAMES, pause=2.0)
+    assert [c.text for c in split_cues(transcript, RULES)] == [
+        "Who starts?", "Anna Lindqvist: I do.", "- And who is this?", "Still me.", "Anna Lindqvist: Me again."]
+
+
+@pytest.mark.parametrize("filler", range(0, 30, 2))
+def test_a_label_never_pushes_a_line_past_42_characters_nor_breaks_a_name(filler):
+    long_names = {"host": "Erik Berg", "anna": "Anna-Karin Lindqvist Johansson"}
+    opening = "x" * (filler % 7 + 1) + " " + " ".join(["word"] * (filler // 7)) + " about the City of Stockholm"
+    transcript = conversation([("host", "Go on."), ("anna", opening + ", where the sensors were installed.")],
+                              speakers=long_names)
+    cues = split_cues(transcript, RULES, ("Anna-Karin Lindqvist Johansson", "City of Stockholm"))
+    assert all(len(line) <= 42 for c in cues for line in c.lines), [c.lines for c in cues]
+    first_of_turn = next(c for c in cues if c.speaker == "anna")
+    assert first_of_turn.lines[0].startswith("Anna-Karin Lindqvist Johansson: x")
+    assert spoken_words(cues, long_names.values()) == [w.text for w in transcript.words]
+
+
+def test_a_name_that_leaves_no_room_on_the_line_becomes_a_dash():
+    name = "Professor Anna-Karin Lindqvist-Johansson"  # 40 characters: no room for a word after it
+    transcript = conversation([("host", "Welcome."), ("anna", "Thanks.")], speakers={"host": "Erik", "anna": name})
+    assert [c.lines for c in split_cues(transcript, RULES)] == [("Erik: Welcome.",), ("- Thanks.",)]
+
+
+def test_the_label_counts_toward_the_reading_time():
+    transcript = conversation([("host", "Smart cities need patient officials."), ("anna", "Indeed.")],
+                              pause=4.0, pace=0.035, speakers=NAMES)
+    first, _ = split_cues(transcript, RULES)
+    assert first.text == "Erik Berg: Smart cities need patient officials."
+    assert first.end == pytest.approx(first.start + len(first.text) / 17.0, abs=0.002)
 
 
 @pytest.mark.parametrize("filler", range(0, 60, 3))
@@ -91,7 +144,7 @@ def test_lines_break_at_punctuation_before_a_conjunction_and_never_after_an_arti
             "and nobody looked at them again, because there was no time for it and no one asked for them.")
     cues = split_cues(conversation([("host", text)]), RULES)
     two_line = [c for c in cues if len(c.lines) == 2]
-    assert two_line and two_line[0].lines[0] == "In the old days,"
+    assert two_line and two_line[0].lines[0] == "host: In the old days,"
     for line in (line for c in cues for line in c.lines[:-1]):
         assert line.split()[-1].lower() not in {"the", "a", "an", "of", "to", "its"}, line
     assert any(c.lines[-1].startswith(("and ", "because ")) or c.lines[0].startswith(("and ", "because "))
@@ -102,7 +155,7 @@ def test_a_cue_stays_up_for_its_reading_time_when_silence_follows():
     transcript = conversation([("host", "Smart cities need patient officials."), ("anna", "Indeed.")],
                               pause=4.0, pace=0.035)  # about 25 characters a second: faster than one reads
     first, second = split_cues(transcript, RULES)
-    chars = len("Smart cities need patient officials.")
+    chars = len("host: Smart cities need patient officials.")  # no roster name: the id is the label
     spoken_end = transcript.segments[0].end
     assert first.end > spoken_end
     assert first.end == pytest.approx(first.start + chars / 17.0, abs=0.002)
@@ -134,7 +187,7 @@ def test_cue_never_longer_than_seven_seconds_even_in_slow_speech():
 
 def test_long_pause_ends_a_cue():
     transcript = conversation([("host", "First part"), ("host", "second part")], pause=2.5)
-    assert [c.text for c in split_cues(transcript, RULES)] == ["First part", "second part"]
+    assert [c.text for c in split_cues(transcript, RULES)] == ["host: First part", "second part"]
 
 
 def test_settings_shape_the_split():
@@ -164,10 +217,10 @@ def test_vtt_escapes_markup_and_keeps_nordic_letters(tmp_path):
     get_writer("vtt").write(transcript, split_cues(transcript, RULES), path)
     raw = path.read_text(encoding="utf-8")
     assert raw.startswith("WEBVTT\n\n")
-    assert "Göteborg &amp; Århus &lt; Malmö &gt; Ørestad" in raw
+    assert "Göteborg" in raw and "&amp; Århus &lt; Malmö &gt; Ørestad" in raw
     assert "--&gt; really." in raw and "--> really" not in raw
-    assert "<v Åsa &lt;Nyström&gt; &amp; co>" in raw
-    assert "<v Erik Berg>Tack så mycket." in raw
+    assert "<v Åsa &lt;Nyström&gt; &amp; co>Åsa &lt;Nyström&gt; &amp; co: Göteborg" in raw
+    assert "<v Erik Berg>Erik Berg: Tack så mycket." in raw
 
 
 def test_vtt_and_srt_read_back_to_the_same_cues(tmp_path):
@@ -182,7 +235,23 @@ def test_vtt_and_srt_read_back_to_the_same_cues(tmp_path):
         expected = [NAMES[c.speaker] for c in cues] if ext == "vtt" else [None] * len(cues)
         assert [c.speaker for c in parsed.cues] == expected
     srt = (tmp_path / "ep.srt").read_text(encoding="utf-8")
-    assert re.match(r"1\n00:00:00,300 --> \d\d:\d\d:\d\d,\d{3}\n", srt)
+    assert re.match(r"1\n00:00:00,300 --> \d\d:\d\d:\d\d,\d{3}\nErik Berg: Welcome back", srt)
+
+
+def test_vtt_and_srt_show_the_name_at_each_speaker_change_and_keep_the_voice_tags(tmp_path):
+    transcript = interview()
+    cues = split_cues(transcript, RULES, tuple(NAMES.values()))
+    for ext in ("vtt", "srt"):
+        get_writer(ext).write(transcript, cues, tmp_path / f"ep.{ext}")
+        shown = [c.lines[0] for c in caption_lint.read_caption_file(tmp_path / f"ep.{ext}").cues]
+        labelled = [line.split(": ")[0] for line in shown if line.startswith(tuple(NAMES.values()))]
+        assert labelled == [NAMES[speaker] for speaker, _ in INTERVIEW], ext  # once a turn, in turn order
+    vtt = (tmp_path / "ep.vtt").read_text(encoding="utf-8")
+    assert vtt.count("<v Anna Lindqvist>Anna Lindqvist: ") == 3
+    assert vtt.count("<v Anna Lindqvist>") > 3  # continuing cues keep their voice, without the label
+    from_file = lint_caption_file(tmp_path / "ep.vtt", RULES, media_end=transcript.duration)
+    assert [replace(v, line=None) for v in from_file] == lint_cues(cues, RULES, media_end=transcript.duration,
+                                                                   speakers=NAMES)
 
 
 def test_srt_keeps_an_arrow_in_the_text_from_breaking_the_file(tmp_path):
@@ -191,7 +260,7 @@ def test_srt_keeps_an_arrow_in_the_text_from_breaking_the_file(tmp_path):
     get_writer("srt").write(transcript, split_cues(transcript, RULES), path)
     parsed = caption_lint.read_caption_file(path)
     assert parsed.problems == ()
-    assert "Göteborg & Århus < Malmö > Ørestad," in [line for c in parsed.cues for line in c.lines]
+    assert "Göteborg & Århus < Malmö > Ørestad," in " ".join(c.text for c in parsed.cues)
     assert "-> really." in path.read_text(encoding="utf-8")
 
 
@@ -209,6 +278,7 @@ def test_a_browser_shows_our_vtt_with_voices_and_unescaped_text(tmp_path):
     assert voices == ["Åsa <Nyström> & co"] * (len(cues) - 1) + ["Erik Berg"]
     shown = [" ".join(s["text"] for s in c["spans"]).replace("\n", " ") for c in seen["cues"]]
     assert shown == [c.text for c in cues]
+    assert shown[0].startswith("Åsa <Nyström> & co: Göteborg") and shown[-1] == "Erik Berg: Tack så mycket."
     assert any("Göteborg & Århus < Malmö > Ørestad" in text for text in shown)
 
 
@@ -299,7 +369,11 @@ def test_lint_reports_every_problem_of_a_bad_file_precisely(tmp_path):
         "there is room to keep it up longer",
         "line 15: error: malformed timing line '00:00:10.000 -> 00:00:12.000'; "
         "write 'HH:MM:SS.mmm --> HH:MM:SS.mmm'",
+        "line 18: 00:00:20.000 error: the speaker changes here but the text does not show it (players ignore "
+        "<v> tags); start the cue with 'Anna Lindqvist: '",
         "line 18: 00:00:20.000 error: too long (9.000 s > 7 s)",
+        "line 21: 00:00:30.000 error: the speaker changes here but the text does not show it (players ignore "
+        "<v> tags); start the cue with '- '",
         "line 21: 00:00:30.000 error: too short (0.400 s < 0.83 s); there is room to keep it up longer",
     ]
 
@@ -316,12 +390,12 @@ def test_lint_reads_a_bad_srt_with_line_numbers(tmp_path):
 def test_lint_finds_nothing_in_a_good_file_and_tolerates_vtt_extras(tmp_path):
     path = tmp_path / "good.vtt"
     path.write_text("\ufeffWEBVTT - made by hand\r\nKind: captions\r\n\r\nNOTE written by an editor\r\n\r\n"
-                    "intro\r\n00:01.000 --> 00:03.500 align:start line:90%\r\n<v Erik Berg><i>Welcome</i> "
-                    "to the course.\r\n\r\n00:00:03.580 --> 00:00:05.000\r\nThank you.\r\n", encoding="utf-8")
+                    "intro\r\n00:01.000 --> 00:03.500 align:start line:90%\r\n<v Erik Berg>Erik Berg: <i>Welcome</i> "
+                    "to the course.\r\n\r\n00:00:03.580 --> 00:00:05.000\r\n- Thank you.\r\n", encoding="utf-8")
     assert lint_caption_file(path, RULES) == []
     parsed = caption_lint.read_caption_file(path)
     assert [(c.start, c.lines, c.speaker) for c in parsed.cues] == [
-        (1.0, ("Welcome to the course.",), "Erik Berg"), (3.58, ("Thank you.",), None)]
+        (1.0, ("Erik Berg: Welcome to the course.",), "Erik Berg"), (3.58, ("- Thank you.",), None)]
 
 
 def test_lint_knows_the_media_end_and_a_missing_header(tmp_path):
@@ -379,7 +453,7 @@ def test_task_action_names_the_speakers_and_check_finds_tampering(tmp_path):
     assert report.errors == ()
     final = transcript_io.load(layout.transcript(course, episode, "json"))
     assert final.speakers == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
-    assert "<v Anna Lindqvist>" in layout.transcript(course, episode, "vtt").read_text(encoding="utf-8")
+    assert "<v Anna Lindqvist>Anna Lindqvist: " in layout.transcript(course, episode, "vtt").read_text(encoding="utf-8")
     assert captions.check(course) == []
     srt = layout.transcript(course, episode, "srt")
     srt.write_text(srt.read_text(encoding="utf-8").replace(" --> ", " -> ", 1), encoding="utf-8")
@@ -415,8 +489,11 @@ def test_real_whisper_words_split_within_the_rules(tmp_path):
     assert report.errors == ()
     parsed = caption_lint.read_caption_file(paths["vtt"]).cues
     no_spaces = "".join(w.text for w in transcript.words)
-    assert "".join(c.text for c in parsed).replace(" ", "") == no_spaces.replace(" ", "")
+    said = "".join(unlabelled(c.text, ("Erik Berg", "Anna Lindqvist")) for c in parsed)
+    assert said.replace(" ", "") == no_spaces.replace(" ", "")
     assert "self-substantial" in " ".join(c.text for c in parsed)  # Whisper's "self" + "-substantial"
     assert all(len(line) <= 42 for c in parsed for line in c.lines)
     assert all(0.0 <= c.start < c.end <= transcript.duration for c in parsed)
     assert {c.speaker for c in parsed} == {"Erik Berg", "Anna Lindqvist"}
+    changes = [c for c, before in zip(parsed, (None, *parsed)) if before is None or c.speaker != before.speaker]
+    assert all(c.lines[0].startswith((f"{c.speaker}: ", "- ")) for c in changes)

@@ -5,10 +5,13 @@ import dataclasses
 
 import pytest
 import video_helpers as vh
+from captions_helpers import conversation
 
 from pipeline import layout, video
 from pipeline.caption_lint import Cue
+from pipeline.captions import write_outputs
 from pipeline.errors import StageError
+from pipeline.settings import CaptionSettings
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +63,21 @@ def test_video_and_audio_are_stream_copied_bit_for_bit(clip, captioned):
 
 
 # -- what the viewer reads ------------------------------------------------------------------
-def cue(start, text, speaker):
-    return Cue(start, start + 1.0, tuple(text.split("\n")), speaker)
+def test_cues_are_shown_as_written_without_a_label_added():
+    cues = [Cue(0, 1, ("Anna: Hello.",), "Anna"), Cue(2, 3, ("Again.",), "Anna"), Cue(4, 5, ("- Hi.",), None)]
+    assert [c.lines for c in video.shown(cues)] == [("Anna: Hello.",), ("Again.",), ("- Hi.",)]
 
 
-def test_speaker_name_where_the_speaker_changes_only():
-    shown = video.labelled([cue(0, "Hello.", "Anna"), cue(2, "Again.", "Anna"), cue(4, "Hi.", "Bo"),
-                            cue(6, "Unknown voice.", None), cue(8, "Still me.", "Bo")], max_chars=42, max_lines=2)
-    assert [c.lines for c in shown] == [("Anna: Hello.",), ("Again.",), ("Bo: Hi.",), ("Unknown voice.",),
-                                        ("Still me.",)]
-
-
-def test_a_dash_marks_the_change_when_the_name_would_need_a_third_line():
-    full = "This first line is forty-two characters ok\nand the second line is just as long, see?"
-    [shown] = video.labelled([cue(0, full, "Anna Lindqvist")], max_chars=42, max_lines=2)
-    assert shown.lines == ("- This first line is forty-two characters ok", "and the second line is just as long, see?")
+def test_the_mp4_track_from_the_captions_stage_names_each_speaker_exactly_once(work):
+    names = {"anna": "Anna Lindqvist", "erik": "Erik Guest"}
+    transcript = conversation([("anna", "Welcome to smart cities."), ("anna", "Data and trust."),
+                               ("erik", "Thank you.")], speakers=names, pace=0.03, pause=1.6, tail=0.5)
+    vtt = work / "stage.en.vtt"
+    write_outputs(transcript, {"vtt": vtt}, CaptionSettings())  # the long pause: Anna's turn takes two cues
+    clip = vh.make_clip(work / "stage-source.mp4", seconds=round(transcript.duration + 0.5))
+    result = video.caption_video(clip, [video.CaptionTrack("en", vtt)], work / "stage.mp4")
+    texts = [text for _, _, text in vh.extract_track(result.path, 0, work / "stage.srt")]
+    assert texts == ["Anna Lindqvist: Welcome to smart cities.", "Data and trust.", "Erik Guest: Thank you."]
 
 
 def test_captions_made_from_an_earlier_cut_are_refused_as_stale(clip, work):
@@ -136,12 +139,13 @@ def test_tasks_for_video_episodes_only_with_their_inputs_targets_and_params(tmp_
     assert task.name == "video:talk" and task.stage == "video" and task.episode == "talk"
     assert task.inputs == (layout.episode_video(course, talk), layout.transcript(course, talk, "vtt"))
     assert task.targets == (layout.captioned_video(course, talk), layout.video_captions(course, talk, "en"))
-    assert task.params == {"languages": ["en"], "max_chars_per_line": 42, "max_lines": 2}
+    assert task.params == {"languages": ["en"]}  # the mux takes the captions' text as written
 
 
 def test_open_captions_add_a_task_whose_settings_do_not_touch_the_mux(tmp_path):
     closed, opened = video.tasks(vh.make_course(tmp_path, "open_captions = true\nopen_caption_crf = 30\n"))
     assert opened.name == "video-open:talk" and opened.params["crf"] == 30 and opened.params["preset"] == "veryfast"
+    assert opened.params["max_chars_per_line"] == 42  # the burned-in font is sized for a full line
     [plain] = video.tasks(vh.make_course(tmp_path))
     assert closed.params == plain.params  # a change of crf never re-runs the mux
 

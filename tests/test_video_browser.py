@@ -48,15 +48,16 @@ def test_the_player_loads_the_video_and_every_cue(player):
     assert ready["mode"] == "showing" and ready["language"] == "en"
     assert [(c["start"], c["end"], c["voice"]) for c in ready["cues"]] == [
         (0.2, 1.3, "Anna Lindqvist"), (1.5, 2.0, "Anna Lindqvist"), (2.2, 2.9, "Erik Guest")]
-    assert ready["cues"][0]["text"] == "Welcome to smart cities,\nÅsa and Øystein."
-    assert ready["cues"][2]["text"] == "Cities are 3 < 4 people?"
+    assert ready["cues"][0]["text"] == "Anna Lindqvist: Welcome to smart cities,\nÅsa and Øystein."
+    assert ready["cues"][1]["text"] == "Data & trust."  # the same speaker goes on: no label
+    assert ready["cues"][2]["text"] == "Erik Guest: Cities are 3 < 4 people?"
 
 
 def test_the_right_caption_is_active_at_the_chosen_time_and_none_in_a_gap(player):
     chrome, _ = player
     at_cue = chrome.evaluate(f"captionAt({CUE_TIME})")
     assert at_cue["time"] == pytest.approx(CUE_TIME) and at_cue["readyState"] >= 2
-    assert [c["text"] for c in at_cue["active"]] == ["Cities are 3 < 4 people?"]
+    assert [c["text"] for c in at_cue["active"]] == ["Erik Guest: Cities are 3 < 4 people?"]  # who speaks, shown
     assert chrome.evaluate(f"captionAt({vh.GAP_TIME})")["active"] == []
 
 

@@ -15,20 +15,21 @@ from pipeline import course as course_file
 FRAME_RATE = 25  # frames per second of generated clips
 BIG_CHANGE = 64  # 0-255: a pixel differs "visibly" when a channel moves more than this
 
-# Two speakers, a speaker change, Nordic letters and markup that must be escaped.
+# Two speakers, a speaker change, Nordic letters and markup that must be escaped; written as the
+# captions stage writes them: voice tags, and a visible "Name: " label opening each speaker's turn.
 CAPTIONS_EN = """WEBVTT
 
 00:00:00.200 --> 00:00:01.300
-<v Anna Lindqvist>Welcome to smart cities,
+<v Anna Lindqvist>Anna Lindqvist: Welcome to smart cities,
 Åsa and Øystein.
 
 00:00:01.500 --> 00:00:02.000
 <v Anna Lindqvist>Data &amp; trust.
 
 00:00:02.200 --> 00:00:02.900
-<v Erik Guest>Cities are 3 &lt; 4 people?
+<v Erik Guest>Erik Guest: Cities are 3 &lt; 4 people?
 """
-# What a player shows for each cue of CAPTIONS_EN: the speaker's name where the speaker changes.
+# What a player shows for each cue of CAPTIONS_EN: the text as written, the label once a turn.
 SHOWN_EN = [
     (0.2, 1.3, "Anna Lindqvist: Welcome to smart cities,\nÅsa and Øystein."),
     (1.5, 2.0, "Data & trust."),
@@ -37,10 +38,11 @@ SHOWN_EN = [
 CAPTIONS_SV = """WEBVTT
 
 00:00:00.400 --> 00:00:01.400
-<v Anna Lindqvist>Välkommen till smarta städer.
+<v Anna Lindqvist>Anna Lindqvist:
+Välkommen till smarta städer.
 
 00:00:01.800 --> 00:00:02.600
-<v Erik Guest>Här är Åsa från Örebro.
+<v Erik Guest>Erik Guest: Här är Åsa från Örebro.
 """
 GAP_TIME = 1.4  # seconds: between the first two English cues
 
