@@ -8,7 +8,6 @@ themselves (existence, readability, ranges past the end) live in
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -21,7 +20,9 @@ from .settings import (
     STAGE_SETTINGS, AudioSettings, CaptionSettings, FeedSettings, PrintSettings,
     TranscriptionSettings, VideoSettings,
 )
-from .timecode import parse_timecode
+from .course_fields import (
+    _check_keys, _closest, _int, _no_duplicates, _parse_marks, _parse_settings, _Problems, _str, _timecode,
+)
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -153,17 +154,6 @@ class Course:
         return tuple(sorted((e for e in self.episodes if e.module == number), key=lambda e: e.number))
 
 
-class _Problems:
-    """Collects problems with their place in the file."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append(f"{self.path.name}, {where}: {message}")
-
-
 _COURSE_FIELDS = {
     "title": True, "subtitle": False, "author": True, "owner_name": True, "owner_email": True,
     "language": True, "base_url": True, "website": False, "copyright": True,
@@ -179,46 +169,6 @@ _EPISODE_FIELDS = {
 }
 _SOURCE_FIELDS = {"file": True, "kind": False, "keep": False, "channels": False}
 _TOP_LEVEL = {"course", "modules", "speakers", "episodes", *STAGE_SETTINGS}
-
-
-def _check_keys(raw: Any, fields: dict[str, bool], where: str, problems: _Problems) -> dict:
-    if not isinstance(raw, dict):
-        problems.add(where, "must be a table")
-        return {}
-    for key in raw:
-        if key not in fields:
-            hint = _closest(key, fields)
-            problems.add(f"{where}.{key}", f"unknown key{hint}; allowed: {', '.join(fields)}")
-    for key, required in fields.items():
-        if required and key not in raw:
-            problems.add(where, f"missing required key '{key}'")
-    return raw
-
-
-def _closest(key: str, fields) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(key, list(fields), n=1)
-    return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def _str(raw: dict, key: str, where: str, problems: _Problems, default: str = "") -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str):
-        problems.add(f"{where}.{key}", f"must be a string, got {type(value).__name__}")
-        return default
-    if "\x00" in value or any(ord(c) < 32 and c not in "\n\t" for c in value):
-        problems.add(f"{where}.{key}", "contains control characters; remove them")
-        return default
-    return value.strip()
-
-
-def _int(raw: dict, key: str, where: str, problems: _Problems) -> int:
-    value = raw.get(key, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        problems.add(f"{where}.{key}", f"must be a whole number from 1 up, got {value!r}")
-        return 0
-    return value
 
 
 def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
@@ -276,22 +226,6 @@ def _parse_speakers(raw: Any, problems: _Problems) -> tuple[Speaker, ...]:
         speakers.append(Speaker(get("id"), get("name"), role, get("affiliation"), get("bio")))
     _no_duplicates([s.id for s in speakers], "[[speakers]]", "id", problems)
     return tuple(speakers)
-
-
-def _no_duplicates(values: list, table: str, key: str, problems: _Problems) -> None:
-    seen: set = set()
-    for value in values:
-        if value in seen and value not in ("", 0):
-            problems.add(f"{table}.{key}", f"{value!r} is used more than once; each must be unique")
-        seen.add(value)
-
-
-def _timecode(value: Any, where: str, problems: _Problems) -> float | None:
-    try:
-        return parse_timecode(value)
-    except ValueError as e:
-        problems.add(where, str(e))
-        return None
 
 
 def _inside(raw_dir: Path, file: str, where: str, problems: _Problems) -> Path | None:
@@ -401,50 +335,6 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
     )
 
 
-def _parse_marks(raw: Any, label: str, where: str, problems: _Problems) -> list[tuple[float, str]]:
-    """[{ at = "HH:MM:SS.mmm", <label> = "..." }, ...] sorted by time."""
-    if not isinstance(raw, list):
-        problems.add(where, f'must be a list like [{{ at = "00:00:00.000", {label} = "..." }}]')
-        return []
-    marks = []
-    for index, item in enumerate(raw, 1):
-        here = f"{where}[{index}]"
-        item = _check_keys(item, {"at": True, label: True}, here, problems)
-        at = _timecode(item.get("at", ""), f"{here}.at", problems) if "at" in item else None
-        text = _str(item, label, here, problems)
-        if at is not None and text:
-            marks.append((at, text))
-    if [m[0] for m in marks] != sorted(m[0] for m in marks):
-        problems.add(where, "times must be in increasing order")
-    return sorted(marks)
-
-
-def _parse_settings(raw: dict, problems: _Problems) -> dict[str, Any]:
-    result = {}
-    for table, cls in STAGE_SETTINGS.items():
-        values = raw.get(table, {})
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        _check_keys(values, dict.fromkeys(fields, False), f"[{table}]", problems)
-        kwargs = {}
-        for key, value in (values.items() if isinstance(values, dict) else ()):
-            if key not in fields:
-                continue
-            default = fields[key].default
-            if isinstance(default, tuple):
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    problems.add(f"[{table}].{key}", "must be a list of strings")
-                    continue
-                value = tuple(value)
-            elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            elif type(value) is not type(default):
-                problems.add(f"[{table}].{key}", f"must be a {type(default).__name__}, got {value!r}")
-                continue
-            kwargs[key] = value
-        result[table] = cls(**kwargs)
-    return result
-
-
 def parse(raw: dict, path: Path) -> Course:
     """Validate a parsed TOML document; CourseFileError lists every problem found."""
     problems = _Problems(path)
@@ -463,7 +353,7 @@ def parse(raw: dict, path: Path) -> Course:
     episodes = [e for e in episodes if e]
     _no_duplicates([e.slug for e in episodes], "[[episodes]]", "slug", problems)
     _no_duplicates([(e.module, e.number) for e in episodes], "[[episodes]]", "(module, number)", problems)
-    settings = _parse_settings(raw, problems)
+    settings = _parse_settings(raw, problems, STAGE_SETTINGS)
     if problems.items:
         raise CourseFileError(problems.items)
     return Course(path=path, info=info, modules=modules, speakers=speakers, episodes=tuple(episodes), **settings)

@@ -1,0 +1,118 @@
+"""Generic checks for course-file tables: each problem is collected with its place and a fix."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from pathlib import Path
+from typing import Any
+
+from .timecode import parse_timecode
+
+
+class _Problems:
+    """Collects problems with their place in the file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{self.path.name}, {where}: {message}")
+
+
+def _check_keys(raw: Any, fields: dict[str, bool], where: str, problems: _Problems) -> dict:
+    if not isinstance(raw, dict):
+        problems.add(where, "must be a table")
+        return {}
+    for key in raw:
+        if key not in fields:
+            hint = _closest(key, fields)
+            problems.add(f"{where}.{key}", f"unknown key{hint}; allowed: {', '.join(fields)}")
+    for key, required in fields.items():
+        if required and key not in raw:
+            problems.add(where, f"missing required key '{key}'")
+    return raw
+
+
+def _closest(key: str, fields) -> str:
+    match = difflib.get_close_matches(key, list(fields), n=1)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _str(raw: dict, key: str, where: str, problems: _Problems, default: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        problems.add(f"{where}.{key}", f"must be a string, got {type(value).__name__}")
+        return default
+    if "\x00" in value or any(ord(c) < 32 and c not in "\n\t" for c in value):
+        problems.add(f"{where}.{key}", "contains control characters; remove them")
+        return default
+    return value.strip()
+
+
+def _int(raw: dict, key: str, where: str, problems: _Problems) -> int:
+    value = raw.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        problems.add(f"{where}.{key}", f"must be a whole number from 1 up, got {value!r}")
+        return 0
+    return value
+
+
+def _no_duplicates(values: list, table: str, key: str, problems: _Problems) -> None:
+    seen: set = set()
+    for value in values:
+        if value in seen and value not in ("", 0):
+            problems.add(f"{table}.{key}", f"{value!r} is used more than once; each must be unique")
+        seen.add(value)
+
+
+def _timecode(value: Any, where: str, problems: _Problems) -> float | None:
+    try:
+        return parse_timecode(value)
+    except ValueError as e:
+        problems.add(where, str(e))
+        return None
+
+
+def _parse_marks(raw: Any, label: str, where: str, problems: _Problems) -> list[tuple[float, str]]:
+    """[{ at = "HH:MM:SS.mmm", <label> = "..." }, ...] sorted by time."""
+    if not isinstance(raw, list):
+        problems.add(where, f'must be a list like [{{ at = "00:00:00.000", {label} = "..." }}]')
+        return []
+    marks = []
+    for index, item in enumerate(raw, 1):
+        here = f"{where}[{index}]"
+        item = _check_keys(item, {"at": True, label: True}, here, problems)
+        at = _timecode(item.get("at", ""), f"{here}.at", problems) if "at" in item else None
+        text = _str(item, label, here, problems)
+        if at is not None and text:
+            marks.append((at, text))
+    if [m[0] for m in marks] != sorted(m[0] for m in marks):
+        problems.add(where, "times must be in increasing order")
+    return sorted(marks)
+
+
+def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, Any]:
+    result = {}
+    for table, cls in tables.items():
+        values = raw.get(table, {})
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        _check_keys(values, dict.fromkeys(fields, False), f"[{table}]", problems)
+        kwargs = {}
+        for key, value in (values.items() if isinstance(values, dict) else ()):
+            if key not in fields:
+                continue
+            default = fields[key].default
+            if isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    problems.add(f"[{table}].{key}", "must be a list of strings")
+                    continue
+                value = tuple(value)
+            elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            elif type(value) is not type(default):
+                problems.add(f"[{table}].{key}", f"must be a {type(default).__name__}, got {value!r}")
+                continue
+            kwargs[key] = value
+        result[table] = cls(**kwargs)
+    return result
