@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from . import layout
+from . import corrections, layout
 from . import transcript as transcript_io
 from .caption_lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars, settings_problems
 from .caption_split import split_cues
@@ -157,9 +157,10 @@ def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
 
 
 def build_transcript_outputs(course: Course, episode: Episode) -> CaptionReport:
-    """The captions task's action: machine transcript + roster names -> json, vtt, srt and txt."""
+    """The captions task's action: machine transcript + editors' corrections + roster names -> json, vtt, srt, txt."""
     machine = transcript_io.load(layout.machine_transcript(course, episode))
-    named = dataclasses.replace(machine, speakers={**machine.speakers, **speaker_names(course, episode)})
+    corrected = corrections.corrected_transcript(course, episode, machine)
+    named = dataclasses.replace(corrected, speakers={**corrected.speakers, **speaker_names(course, episode)})
     report = write_outputs(named, output_paths(course, episode), course.captions, keep_together(course, episode))
     log.info("captions:%s: %d cues, fastest %.1f cps, %d warning(s) where the speech is too fast",
              episode.slug, report.cues, report.max_cps, len(report.violations) - len(report.errors))
@@ -176,11 +177,11 @@ def _task(course: Course, episode: Episode) -> Task:
         stage="transcribe",
         name=f"captions:{episode.slug}",
         action=functools.partial(build_transcript_outputs, course, episode),
-        inputs=(layout.machine_transcript(course, episode),),
+        inputs=(layout.machine_transcript(course, episode), *corrections.inputs(course, episode)),
         targets=tuple(output_paths(course, episode).values()),
         params={"captions": dataclasses.asdict(course.captions), "speakers": speaker_names(course, episode),
-                "keep_together": list(keep_together(course, episode))},
-        tools=(f"captions {CAPTIONS_VERSION}",),
+                "keep_together": list(keep_together(course, episode)), "corrections": corrections.params(course)},
+        tools=(f"captions {CAPTIONS_VERSION}", f"merge {corrections.MERGE_VERSION}"),
         episode=episode.slug,
         weight=TASK_WEIGHT,
     )

@@ -66,7 +66,7 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
         state = course.folder(layout.STATE)
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
-            for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.STATE):
+            for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.EDITS, layout.STATE):
                 remove_stale_temps(course.folder(name))
             report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
         if timings:
@@ -150,6 +150,26 @@ def check(ctx: Context) -> None:
         click.echo(f"{len(problems)} problem(s) found.", err=True)
         sys.exit(EXIT_FAILED)
     click.echo(f"{course.path.name}: course file, recordings and outputs are fine.")
+
+
+@cli.command()
+@click.argument("episode")
+@click.pass_obj
+def diff(ctx: Context, episode: str) -> None:
+    """Show what editors changed against the machine transcript, and the word error rate between them.
+
+    Example: coursecast --course demo/course.toml diff what-is-a-smart-city
+    """
+    from .review import diff_report
+
+    try:
+        course = ctx.load(probe=False)
+        if episode not in {e.slug for e in course.episodes}:
+            raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
+                                  f"{', '.join(e.slug for e in course.episodes)}")
+        click.echo(diff_report(course, course.episode(episode)).render())
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
 
 
 @cli.command()

@@ -23,7 +23,7 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("episodes", ("episodes",), "Cut, loudness-normalise, encode and tag episodes (raw_interviews/ -> episodes/)."),
-    Stage("transcribe", ("transcribe", "captions"), "Transcribe episodes and write JSON, WebVTT, SRT and text (-> transcripts/)."),
+    Stage("transcribe", ("transcribe", "review", "captions"), "Transcribe episodes and write JSON, WebVTT, SRT and text (-> transcripts/)."),
     Stage("video", ("video",), "Add closed (and optional open) captions to video episodes."),
     Stage("print", ("printing",), "Render the reading and proofreading PDFs, module and course booklets."),
     Stage("feeds", ("feeds",), "Write one podcast feed per module and one for the course (-> feeds/)."),
