@@ -170,11 +170,6 @@ def podcast_transcript(course: Course, episode: Episode) -> Path:
     return folder(course, TRANSCRIPTS) / f"{episode.slug}.podcast.json"
 
 
-def episode_artwork(course: Course, episode: Episode) -> Path:
-    """Square JPEG of an episode with its own `artwork` (written by the episodes stage, like `artwork`)."""
-    return folder(course, EPISODES) / "artwork" / f"episode-{episode.slug}.jpg"
-
-
 # -- demo generator -------------------------------------------------------------------
 def demo_manifest(root: Path) -> Path:
     """What the demo generator last wrote into root/raw_interviews/ (recipes, hashes, layouts).
