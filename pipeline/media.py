@@ -61,7 +61,9 @@ def run(cmd: list[str], *, what: str) -> subprocess.CompletedProcess:
     log.debug("%s", shlex.join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if proc.returncode != 0:
-        raise MediaError(f"{what}: {cmd[0]} failed: {_last_lines(proc.stderr)}")
+        error = MediaError(f"{what}: {cmd[0]} failed: {_last_lines(proc.stderr)}")
+        error.stderr = proc.stderr  # the whole of it, for callers that look for a cause (ENOSPC, ...)
+        raise error
     return proc
 
 
