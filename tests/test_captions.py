@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import caption_lint, captions, layout
+from pipeline import caption_lint, captions, corrections, layout
 from pipeline import course as course_io
 from pipeline import transcript as transcript_io
 from pipeline.caption_lint import Cue, lint_caption_file, lint_cues
@@ -429,17 +429,19 @@ def make_course(tmp_path: Path):
     return course_io.parse(raw, tmp_path / "course.toml")
 
 
-def test_task_declares_machine_transcript_in_and_four_outputs(tmp_path):
+def test_task_declares_machine_transcript_and_corrections_in_and_four_outputs(tmp_path):
     course = make_course(tmp_path)
     (task,) = captions.tasks(course)
     episode = course.episodes[0]
     assert task.stage == "transcribe" and task.name == "captions:m1-intro" and task.episode == "m1-intro"
-    assert task.inputs == (layout.machine_transcript(course, episode),)
+    assert task.inputs == (layout.machine_transcript(course, episode), layout.edit_file(course, episode),
+                           layout.edit_base(course, episode), layout.replacements_file(course),
+                           layout.asr_audio(course, episode))
     assert set(task.targets) == {layout.transcript(course, episode, e) for e in ("json", "vtt", "srt", "txt")}
     assert task.params["speakers"] == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
     assert task.params["captions"]["max_chars_per_line"] == 42
     assert task.params["keep_together"] == ["Erik Berg", "Anna Lindqvist", "City of Stockholm"]
-    assert task.tools == (f"captions {captions.CAPTIONS_VERSION}",)
+    assert task.tools == (f"captions {captions.CAPTIONS_VERSION}", f"merge {corrections.MERGE_VERSION}")
     json.dumps(task.params)  # JSON-able, for the state file
 
 
