@@ -42,12 +42,13 @@ class TranscriptionSettings:
     engine: str = "auto"  # "auto", "faster-whisper" or "openai-whisper"
     model: str = "tiny.en"  # a Whisper model name, a checkpoint path or a CTranslate2 folder
     vocabulary: tuple[str, ...] = ()  # names and terms that steer decoding (speaker names are added)
-    beam_size: int = 5
+    beam_size: int = 5  # beams searched at temperature 0
     temperature_fallback: bool = True  # retry at higher temperature when a window fails
-    vad: bool = True  # skip non-speech with voice-activity detection
-    no_speech_threshold: float = 0.6
-    compression_ratio_threshold: float = 2.4
-    log_prob_threshold: float = -1.0
+    vad: bool = True  # skip non-speech with voice-activity detection (Silero)
+    no_speech_threshold: float = 0.6  # probability above which a failed window counts as silence
+    compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
+    log_prob_threshold: float = -1.0  # average log probability below which a window failed: retry
+    condition_on_previous_text: bool = True  # each window sees the last one's text (loops are guarded)
 
 
 @dataclass(frozen=True)
