@@ -64,6 +64,7 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
     try:
         course = ctx.load()
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
+        _share_cores(tasks, ctx.jobs)
         state = course.folder(layout.STATE)
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
             for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.EDITS, layout.STATE):
@@ -80,6 +81,15 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
     if not report.ok:
         click.echo(f"{len(report.failed)} task(s) failed; fix the problems above and run again.", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _share_cores(tasks, jobs: int) -> None:
+    """Tell the transcriber how many of its tasks may run at once, so each takes its share of cores."""
+    listening = sum(1 for t in tasks if t.name.startswith("transcribe:"))
+    if listening:
+        from .engines import set_parallelism
+
+        set_parallelism(max(1, min(jobs, listening)))
 
 
 def _stage_command(stage: stages.Stage) -> click.Command:
