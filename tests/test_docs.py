@@ -38,3 +38,14 @@ def test_readme_opens_with_the_two_commands():
     head = README[:1500]
     assert "make demo" in head and "make test" in head
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_setting_is_in_the_readme():
+    import dataclasses
+
+    from pipeline.settings import STAGE_SETTINGS
+
+    for table, cls in STAGE_SETTINGS.items():
+        assert f"`[{table}]`" in README, f"[{table}] is not documented in README.md"
+        missing = [f.name for f in dataclasses.fields(cls) if f"| `{f.name}` |" not in README]
+        assert not missing, f"[{table}] keys missing from README.md: {missing}"
