@@ -154,6 +154,12 @@ def check(ctx: Context) -> None:
         problems = stages.checks(course)
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
+    if course.episodes:
+        from .episodes import loudness_summary
+
+        click.echo("Loudness (measured on the encoded files):")
+        for line in loudness_summary(course):
+            click.echo(f"  {line}")
     for problem in problems:
         click.echo(problem)
     if problems:
@@ -247,5 +253,14 @@ def _empty(folder: Path) -> None:
             child.unlink()
 
 
+EXIT_INTERNAL = 3  # a bug in coursecast, not in the user's input
+
+
 def main() -> None:
-    cli(prog_name="coursecast")
+    try:
+        cli(prog_name="coursecast", standalone_mode=True)
+    except Exception as e:  # a bug: one line for people, the traceback only with -v
+        logging.getLogger("coursecast").debug("internal error", exc_info=True)
+        click.echo(f"Error: internal error in coursecast: {type(e).__name__}: {e}. "
+                   "Run again with -v for the details, and please report it.", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -268,3 +268,20 @@ def check(course: Course) -> list[str]:
                                 f"{last:.1f} s, after the episode's kept {length:.1f} s; fix its 'at'")
         problems += _loudness_problems(course, episode)
     return problems
+
+
+def loudness_summary(course: Course) -> list[str]:
+    """One line per built episode from its loudness report, for `coursecast check`."""
+    lines = []
+    for episode in course.episodes:
+        path = layout.loudness_report(course, episode)
+        if not path.is_file():
+            lines.append(f"{episode.slug}: not built yet")
+            continue
+        report = load_report(path)
+        outputs = ", ".join(f"{ext} {o.loudness.integrated:.1f} LUFS / {o.loudness.true_peak:.1f} dBTP "
+                            f"(LRA {o.loudness.lra:.1f} LU, gain {o.gain_db:+.1f} dB, {o.mode})"
+                            for ext, o in report.outputs.items())
+        lines.append(f"{episode.slug}: input {report.input.integrated:.1f} LUFS, {report.input.true_peak:.1f} dBTP "
+                     f"-> target {report.target_lufs:.1f}: {outputs}")
+    return lines
