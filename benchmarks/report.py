@@ -113,8 +113,8 @@ def table(results: dict) -> str:
     if "course" in results:
         lines += course_table(results["course"])
     for stage, data in results.get("stages", {}).items():
-        lines += ["", f"Stage benchmark: {stage}", "", _row(["measure", "value"]), _row(["---", "---"])]
         rows = data.get("table") or [[key, value] for key, value in data.items() if not isinstance(value, (dict, list))]
-        for row in rows:
-            lines.append(_row(row))
+        if len(rows) < 2 or rows[1][0] != "---":  # a table without its own header row
+            rows = [["measure", "value"], ["---", "---"], *rows]
+        lines += ["", f"Stage benchmark: {stage}", ""] + [_row(row) for row in rows]
     return "\n".join(lines)
