@@ -68,11 +68,15 @@ def main() -> None:
     results: dict = {"machine": {"cores": os.cpu_count(), "platform": platform.platform(),
                                  "python": platform.python_version()},
                      "args": vars(args)}
-    if "stages" in sections:
-        results["stages"] = report.stage_benchmarks(OUT / "stages", log)
+    save = lambda: (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")  # noqa: E731
     if "course" in sections:
         results["course"] = course_section(args, log)
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        save()
+        print(report.table({"course": results["course"]}), flush=True)
+    if "stages" in sections:
+        results["stages"] = {}
+        report.stage_benchmarks(OUT / "stages", log, lambda partial: (results["stages"].update(partial), save()))
+    save()
     print(report.table(results))
     print(f"\n(full results: {OUT / 'results.json'}; commands and their output: {log})")
 

@@ -61,7 +61,7 @@ def baseline_accuracy(baseline_dir: Path, reference_dir: Path) -> dict[str, floa
 STAGE_SECTIONS = ("bench_episodes", "bench_transcribe", "bench_video", "bench_print")
 
 
-def stage_benchmarks(out: Path, log: Path) -> dict:
+def stage_benchmarks(out: Path, log: Path, save=lambda partial: None) -> dict:
     """Each stage's own benchmark (benchmarks/bench_<stage>.py: run(out_dir) -> dict with a 'table')."""
     results = {}
     for name in STAGE_SECTIONS:
@@ -70,7 +70,10 @@ def stage_benchmarks(out: Path, log: Path) -> dict:
         except ModuleNotFoundError:
             continue
         print(f"stage benchmark: {name}", file=sys.stderr, flush=True)
-        results[name.removeprefix("bench_")] = module.run(out / name.removeprefix("bench_"))
+        folder = out / name.removeprefix("bench_")
+        folder.mkdir(parents=True, exist_ok=True)
+        results[name.removeprefix("bench_")] = module.run(folder)
+        save(results)
     return results
 
 
