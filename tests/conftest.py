@@ -20,9 +20,11 @@ def make_tone(path: Path, seconds: float = 2.0, *, freq: int = 440, channels: in
     return path
 
 
-MINIMAL_COURSE = """
+def course_head(title: str = "Test course") -> str:
+    """The [course] table and one module: the start of every test course file."""
+    return f"""
 [course]
-title = "Test course"
+title = "{title}"
 author = "Team"
 owner_name = "Team"
 owner_email = "team@example.org"
@@ -35,7 +37,10 @@ categories = ["Education > Courses"]
 number = 1
 slug = "one"
 title = "Module one"
+"""
 
+
+MINIMAL_COURSE = course_head() + """
 [[speakers]]
 id = "host"
 name = "Anna Host"

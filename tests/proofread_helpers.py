@@ -9,6 +9,7 @@ from pipeline import course as course_file
 from pipeline import layout
 from pipeline.course import Course, Episode
 from pipeline.transcript import Segment, Transcript, Word
+from conftest import course_head
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech"
 LJ = SPEECH / "ljspeech"
@@ -16,22 +17,7 @@ SAMPLE_RATE = 16000  # Hz: the episode's ASR audio
 GAP_S = 1.0  # seconds of silence between joined clips
 LEAD_S = 0.5  # seconds of silence before the first clip
 
-COURSE = """
-[course]
-title = "Proofreading test"
-author = "Team"
-owner_name = "Team"
-owner_email = "team@example.org"
-language = "en"
-base_url = "https://example.org/test/"
-copyright = "© 2026 Team"
-categories = ["Education > Courses"]
-
-[[modules]]
-number = 1
-slug = "one"
-title = "Module one"
-
+COURSE = course_head("Proofreading test") + """
 [[speakers]]
 id = "host"
 name = "Anna Lindqvist"

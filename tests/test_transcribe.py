@@ -18,6 +18,7 @@ from pipeline.settings import TranscriptionSettings
 from pipeline.transcript import Segment, Word, load
 
 from transcribe_helpers import asr_wav, concat, espeak, ffmpeg, lavfi, model_cache, stereo, wer  # noqa: F401,F811  (fixture)
+from conftest import course_head
 
 FIRST = "The city council met on Monday to discuss the new tram line."
 SECOND = "Residents asked for more bicycle lanes downtown."
@@ -207,22 +208,7 @@ def test_unsplit_parts_of_an_episode_come_from_the_mix(interview, tmp_path, mode
 
 
 # -- tasks, staleness, checks ----------------------------------------------------------------
-COURSE = """
-[course]
-title = "Test course"
-author = "Team"
-owner_name = "Team"
-owner_email = "team@example.org"
-language = "en"
-base_url = "https://example.org/test/"
-copyright = "© 2026 Team"
-categories = ["Education > Courses"]
-
-[[modules]]
-number = 1
-slug = "one"
-title = "Module one"
-
+COURSE = course_head("Test course") + """
 [[speakers]]
 id = "host"
 name = "Anna Host"

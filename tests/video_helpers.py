@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline import course as course_file
+from conftest import course_head
 
 FRAME_RATE = 25  # frames per second of generated clips
 BIG_CHANGE = 64  # 0-255: a pixel differs "visibly" when a channel moves more than this
@@ -124,22 +125,7 @@ def bounding_box(mask: np.ndarray, min_pixels: int = 3) -> tuple[int, int, int, 
     return int(cols[0]), int(rows[0]), int(cols[-1]), int(rows[-1])
 
 
-COURSE = """
-[course]
-title = "Video test course"
-author = "Team"
-owner_name = "Team"
-owner_email = "team@example.org"
-language = "en"
-base_url = "https://example.org/test/"
-copyright = "© 2026 Team"
-categories = ["Education > Courses"]
-
-[[modules]]
-number = 1
-slug = "one"
-title = "Module one"
-
+COURSE = course_head("Video test course") + """
 [[speakers]]
 id = "anna"
 name = "Anna Lindqvist"
