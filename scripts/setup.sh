@@ -11,27 +11,73 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 TORCH_VERSION=2.13.0                 # CPU wheel; any other version pulls GBs of CUDA packages
 WHISPER_VERSION=20250625             # openai-whisper, installed --no-deps (skips triton)
-APT_PACKAGES=(ffmpeg espeak-ng sox poppler-utils qpdf chromium fonts-dejavu-core fonts-noto-core nodejs npm)
-APT_COMMANDS=(ffmpeg ffprobe espeak-ng sox pdftotext pdffonts qpdf chromium node npm)
 STAMP="$VENV/.coursecast-setup"
 
 say() { printf 'setup: %s\n' "$*"; }
 
+# System tools, each with the Debian package that provides it. Only what is missing is installed,
+# one package per missing tool. Node.js: a machine that has its own (e.g. NodeSource's, with npm
+# inside it) must never get Debian's npm beside it: apt refuses ("nodejs : Conflicts: npm").
+TOOL_PACKAGES=(
+    "ffmpeg:ffmpeg" "ffprobe:ffmpeg" "espeak-ng:espeak-ng" "sox:sox"
+    "pdftotext:poppler-utils" "pdffonts:poppler-utils" "qpdf:qpdf" "chromium:chromium"
+)
+FONT_PACKAGES=(
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf:fonts-dejavu-core"
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf:fonts-noto-core"
+)
+
+# has TOOL: is the tool there? COURSECAST_SETUP_PRETEND_MISSING (space-separated) pretends
+# some are not, so a test can ask what a fresh machine would get without removing anything.
+has() {
+    case " ${COURSECAST_SETUP_PRETEND_MISSING:-} " in *" $1 "*) return 1;; esac
+    case $1 in /*) [ -e "$1" ];; *) command -v "$1" >/dev/null 2>&1;; esac
+}
+
+# The Debian packages this machine lacks, one per line, each once.
+missing_packages() {
+    local entry
+    {
+    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}"; do
+        has "${entry%%:*}" || echo "${entry##*:}"
+    done
+    if ! has node; then
+        echo nodejs                      # Debian's nodejs, with Debian's npm beside it
+        has npm || echo npm
+    fi
+    } | awk '!seen[$0]++'
+}
+
 system_packages() {
-    local missing=()
-    for cmd in "${APT_COMMANDS[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd"); done
-    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=("fonts-dejavu-core")
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        say "missing system tools: ${missing[*]}"
-        say "run this once, then 'make setup' again:"
-        echo "  sudo apt-get update && sudo apt-get install -y ${APT_PACKAGES[*]}"
+    local packages
+    mapfile -t packages < <(missing_packages)
+    if has node && ! has npm; then
+        say "Node.js is installed without npm, and Debian's npm conflicts with a Node.js that is not"
+        say "Debian's own: install npm from the same place as Node.js (e.g. NodeSource's nodejs includes it)."
         exit 1
     fi
-    say "installing system packages: ${APT_PACKAGES[*]}"
+    if [ ${#packages[@]} -eq 0 ]; then
+        say "system tools: all present"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        say "missing system packages: ${packages[*]}"
+        say "run this once, then 'make setup' again:"
+        echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${packages[*]}"
+        exit 1
+    fi
+    say "installing system packages: ${packages[*]}"
+    local log
+    log=$(mktemp)
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } >"$log" 2>&1; then
+        tail -n 25 "$log" >&2
+        rm -f "$log"
+        say "apt could not install: ${packages[*]} (its messages are above)"
+        exit 1
+    fi
+    rm -f "$log"
 }
 
 python_env() {
@@ -57,5 +103,10 @@ python_env() {
     say "done: $VENV"
 }
 
+case ${1:-} in
+    --missing-packages) missing_packages; exit 0;;   # what apt would be asked for here, one per line
+    "") ;;
+    *) echo "usage: $0 [--missing-packages]" >&2; exit 2;;
+esac
 system_packages
 python_env
