@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import course as course_file
-from pipeline.timecode import format_timecode
+from pipeline.core import course as course_file
+from pipeline.core.timecode import format_timecode
 
 from .measure import Measurement, measure
 

@@ -28,8 +28,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from pipeline import course as course_file
-from pipeline import episodes
+from pipeline.core import course as course_file
+from pipeline.episodes import stage as episodes
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "ljspeech"
 MINUTES = 30.0  # the audio episode's length

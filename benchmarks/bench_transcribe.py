@@ -73,8 +73,9 @@ json.dump({"text": text, "transcribe_s": time.perf_counter() - start}, open(out,
 STAGE = """
 import json, sys, time
 from pathlib import Path
-from pipeline import engines, transcribe
-from pipeline.settings import TranscriptionSettings
+from pipeline.transcribe import engines
+from pipeline.transcribe import stage as transcribe
+from pipeline.core.settings import TranscriptionSettings
 out, audio, engine = sys.argv[1:4]
 start = time.perf_counter()
 transcribe.transcribe(Path(audio), Path(out + ".heard.json"), episode="bench", language="en",
@@ -88,7 +89,7 @@ json.dump({"text": text, "transcribe_s": time.perf_counter() - start, "engine": 
 
 def lj_speech(out: Path) -> tuple[Path, str]:
     """The LJ Speech clips joined with gaps into one 16 kHz mono WAV, and their text."""
-    from pipeline.media import run as ffmpeg
+    from pipeline.core.media import run as ffmpeg
 
     clips = sorted((SPEECH / "ljspeech").glob("LJ*.wav"))
     if not clips:
@@ -105,7 +106,7 @@ def lj_speech(out: Path) -> tuple[Path, str]:
 
 
 def _seconds(audio: Path) -> float:
-    from pipeline.media import probe
+    from pipeline.core.media import probe
 
     return probe(audio).duration
 
@@ -141,7 +142,8 @@ def _best(attempt) -> tuple:
 
 def measure_transcription(audio: Path, reference: str, out: Path) -> dict:
     """Run the four transcribers on `audio`; rows of wall/CPU seconds, x realtime, WER, peak MB."""
-    from pipeline import engines, whisper_models
+    from pipeline.transcribe import engines
+    from pipeline.transcribe import models as whisper_models
 
     out.mkdir(parents=True, exist_ok=True)
     log, threads, audio_s = out / "bench_transcribe.log", engines.cpu_cores(), _seconds(audio)

@@ -19,8 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from pipeline import video
-from pipeline.settings import VideoSettings
+from pipeline.video import stage as video
+from pipeline.core.settings import VideoSettings
 
 EPISODE_MINUTES = 10.0  # length of the benchmark episode
 WIDTH, HEIGHT = 1280, 720  # pixels: the episodes stage's default video height

@@ -12,7 +12,7 @@ TEN_HOURS_S = 10 * 3600  # the real course, for the extrapolation
 
 def model_paths() -> tuple[Path, Path]:
     """(CTranslate2 tiny.en folder, the same weights as an openai-whisper checkpoint)."""
-    from pipeline import whisper_models
+    from pipeline.transcribe import models as whisper_models
 
     folder = whisper_models.offline_folder()
     if folder is None:

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import click
 
-from . import course as course_file
-from . import layout, runner, stages
-from .course_media import probe_sources
-from .dependency import StateStore
-from .errors import CoursecastError
-from .fsutil import remove_stale_temps, write_json
-from .progress import Progress
+from .core import course as course_file
+from .core import layout
+from .core import runner
+from .core import stages
+from .core.course_media import probe_sources
+from .core.dependency import StateStore
+from .core.errors import CoursecastError
+from .core.fsutil import remove_stale_temps, write_json
+from .core.progress import Progress
 
 DEFAULT_COURSE = "course.toml"
 EXIT_FAILED = 1  # a stage failed or check found problems
@@ -87,7 +89,7 @@ def _share_cores(tasks, jobs: int) -> None:
     """Tell the transcriber how many of its tasks may run at once, so each takes its share of cores."""
     listening = sum(1 for t in tasks if t.name.startswith("transcribe:"))
     if listening:
-        from .engines import set_parallelism
+        from .transcribe import set_parallelism
 
         set_parallelism(max(1, min(jobs, listening)))
 
@@ -176,7 +178,7 @@ def diff(ctx: Context, episode: str) -> None:
 
     Example: coursecast --course demo/course.toml diff what-is-a-smart-city
     """
-    from .review import diff_report
+    from .proofread import diff_report
 
     try:
         course = ctx.load(probe=False)

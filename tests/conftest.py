@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED_SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech"
+from paths import SPEECH as SHARED_SPEECH
 
 
 def make_tone(path: Path, seconds: float = 2.0, *, freq: int = 440, channels: int = 1, volume_db: float = -20) -> Path:

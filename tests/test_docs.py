@@ -43,7 +43,7 @@ def test_readme_opens_with_the_two_commands():
 def test_every_setting_is_in_the_readme():
     import dataclasses
 
-    from pipeline.settings import STAGE_SETTINGS
+    from pipeline.core.settings import STAGE_SETTINGS
 
     for table, cls in STAGE_SETTINGS.items():
         assert f"`[{table}]`" in README, f"[{table}] is not documented in README.md"

@@ -1,0 +1,220 @@
+"""Captions and the transcript's output files: the captions task of the transcribe stage.
+
+A transcript's timed words become broadcast-style cues (`split_cues`, in
+caption_split.py), the first cue of every speaker turn opening with a visible
+"Name: " label (web players ignore the VTT's <v Name> tags, which are kept too);
+writers keyed by extension (`get_writer`, after whisper's ResultWriter) turn the
+transcript and its cues into vtt, srt, txt and json; `write_outputs` writes all
+four atomically and lints the cues it wrote with the rules in caption_lint.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .. import proofread
+from ..core import layout
+from ..core import transcript as transcript_io
+from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars, settings_problems
+from .split import split_cues
+from ..core.course import Course, Episode
+from ..core.dependency import Task
+from ..core.errors import StageError
+from ..core.fsutil import write_text
+from ..core.settings import CaptionSettings
+from ..core.timecode import format_timecode
+from ..core.transcript import Transcript, turns
+
+__all__ = ["Cue", "Violation", "CaptionReport", "split_cues", "get_writer", "write_outputs",
+           "build_transcript_outputs", "tasks", "check", "OUTPUT_EXTENSIONS"]
+
+log = logging.getLogger("coursecast.captions")
+
+CAPTIONS_VERSION = 2  # bump when the splitting or the writers change their output
+OUTPUT_EXTENSIONS = ("json", "vtt", "srt", "txt")  # every file write_outputs writes
+TASK_WEIGHT = 0.05  # relative cost of a captions task (a transcription weighs its seconds of audio)
+
+
+@dataclass(frozen=True)
+class CaptionReport:
+    cues: int  # number of cues in the vtt/srt
+    paths: dict[str, Path]  # extension -> file written
+    violations: tuple[Violation, ...]  # lint of the cues written (warnings where the speech is too fast)
+    max_cps: float  # characters per second of the fastest cue
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.severity == "error")
+
+
+# -- writers (after whisper.utils.ResultWriter / get_writer) ---------------------------
+class ResultWriter:
+    extension: str
+
+    def write(self, transcript: Transcript, cues: Sequence[Cue], path: Path) -> None:
+        write_text(path, self.render(transcript, cues))
+
+    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
+        raise NotImplementedError
+
+
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class WriteVTT(ResultWriter):
+    extension = "vtt"
+
+    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
+        blocks = ["WEBVTT\n"]
+        for cue in cues:
+            lines = [_escape_vtt(line) for line in cue.lines]
+            if cue.speaker is not None:
+                lines[0] = f"<v {_escape_vtt(transcript.speaker_name(cue.speaker))}>{lines[0]}"
+            timing = f"{format_timecode(cue.start)} --> {format_timecode(cue.end)}"
+            blocks.append("\n".join([timing, *lines]) + "\n")
+        return "\n".join(blocks)
+
+
+class WriteSRT(ResultWriter):
+    extension = "srt"
+
+    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
+        blocks = []
+        for number, cue in enumerate(cues, 1):
+            lines = [line.replace("-->", "->") for line in cue.lines]
+            timing = f"{format_timecode(cue.start, sep=',')} --> {format_timecode(cue.end, sep=',')}"
+            blocks.append("\n".join([str(number), timing, *lines]) + "\n")
+        return "\n".join(blocks)
+
+
+class WriteTXT(ResultWriter):
+    """Plain text: one paragraph per speaker turn, 'Name: ' before it when the speaker is known."""
+
+    extension = "txt"
+
+    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
+        paragraphs = []
+        for turn in turns(transcript):
+            if turn.text:
+                label = f"{transcript.speaker_name(turn.speaker)}: " if turn.speaker is not None else ""
+                paragraphs.append(label + turn.text)
+        return "\n\n".join(paragraphs) + "\n"
+
+
+class WriteJSON(ResultWriter):
+    """The full transcript (Transcript.to_dict), the same layout transcript.load reads."""
+
+    extension = "json"
+
+    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
+        return json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+WRITERS: dict[str, type[ResultWriter]] = {w.extension: w for w in (WriteVTT, WriteSRT, WriteTXT, WriteJSON)}
+
+
+def get_writer(ext: str) -> ResultWriter:
+    """The writer for 'vtt', 'srt', 'txt' or 'json'."""
+    try:
+        return WRITERS[ext.lstrip(".").lower()]()
+    except KeyError:
+        raise ValueError(f"no transcript writer for {ext!r}; use one of {', '.join(WRITERS)}") from None
+
+
+def write_outputs(transcript: Transcript, paths: dict[str, Path], settings: CaptionSettings,
+                  names: tuple[str, ...] = ()) -> CaptionReport:
+    """Split the transcript into cues and write every requested format (ext -> path) atomically."""
+    if problems := settings_problems(settings):
+        raise StageError(f"captions for {transcript.episode}: the course file's {'; '.join(problems)}")
+    cues = split_cues(transcript, settings, names)
+    for ext, path in paths.items():
+        get_writer(ext).write(transcript, cues, Path(path))
+    media_end = max([transcript.duration] + [c.end for c in cues[-1:]])  # seconds
+    violations = lint_cues(cues, settings, media_end=media_end, speakers=transcript.speakers)
+    fastest = max((reading_chars(c) / c.duration for c in cues if c.duration > 0), default=0.0)
+    return CaptionReport(len(cues), {k: Path(p) for k, p in paths.items()}, tuple(violations), round(fastest, 2))
+
+
+# -- the stage -------------------------------------------------------------------------
+def speaker_names(course: Course, episode: Episode) -> dict[str, str]:
+    """Roster id -> display name for the episode's speakers."""
+    return {sid: course.speaker(sid).name for sid in episode.speakers}
+
+
+def keep_together(course: Course, episode: Episode) -> tuple[str, ...]:
+    """Multi-word names a caption must not split: the speakers' names and the course vocabulary's."""
+    candidates = [*speaker_names(course, episode).values(), *course.transcription.vocabulary]
+    return tuple(dict.fromkeys(n for n in candidates if len(n.split()) > 1))
+
+
+def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
+    return {ext: layout.transcript(course, episode, ext) for ext in OUTPUT_EXTENSIONS}
+
+
+def build_transcript_outputs(course: Course, episode: Episode) -> CaptionReport:
+    """The captions task's action: machine transcript + editors' corrections + roster names -> json, vtt, srt, txt."""
+    machine = transcript_io.load(layout.machine_transcript(course, episode))
+    corrected = proofread.corrected_transcript(course, episode, machine)
+    named = dataclasses.replace(corrected, speakers={**corrected.speakers, **speaker_names(course, episode)})
+    report = write_outputs(named, output_paths(course, episode), course.captions, keep_together(course, episode))
+    log.info("captions:%s: %d cues, fastest %.1f cps, %d warning(s) where the speech is too fast",
+             episode.slug, report.cues, report.max_cps, len(report.violations) - len(report.errors))
+    return report
+
+
+def tasks(course: Course) -> list[Task]:
+    """One captions task per episode, in the transcribe stage, after the engine's machine transcript."""
+    return [_task(course, episode) for episode in course.episodes]
+
+
+def _task(course: Course, episode: Episode) -> Task:
+    return Task(
+        stage="transcribe",
+        name=f"captions:{episode.slug}",
+        action=functools.partial(build_transcript_outputs, course, episode),
+        inputs=(layout.machine_transcript(course, episode), *proofread.correction_inputs(course, episode)),
+        targets=tuple(output_paths(course, episode).values()),
+        params={"captions": dataclasses.asdict(course.captions), "speakers": speaker_names(course, episode),
+                "keep_together": list(keep_together(course, episode)), "corrections": proofread.correction_params(course)},
+        tools=(f"captions {CAPTIONS_VERSION}", f"merge {proofread.MERGE_VERSION}"),
+        episode=episode.slug,
+        weight=TASK_WEIGHT,
+    )
+
+
+def check(course: Course) -> list[str]:
+    """Impossible [captions] settings, and rule errors in every episode's existing .vtt and .srt.
+
+    Warnings (cues too fast or too short only because the words are spoken fast) are left out:
+    nothing in the captions can fix them.
+    """
+    problems = [f"{course.path.name}: {p}" for p in settings_problems(course.captions)]
+    if problems:
+        return problems
+    for episode in course.episodes:
+        problems += _episode_problems(course, episode)
+    return problems
+
+
+def _episode_problems(course: Course, episode: Episode) -> list[str]:
+    problems = []
+    for ext in ("vtt", "srt"):
+        path = layout.transcript(course, episode, ext)
+        if path.exists():
+            found = lint_caption_file(path, course.captions, media_end=_media_end(course, episode))
+            problems += [f"{path.relative_to(course.root)}: {v}" for v in found if v.severity == "error"]
+    return problems
+
+
+def _media_end(course: Course, episode: Episode) -> float | None:
+    """The episode's duration from its final transcript, when it can be read."""
+    try:
+        return json.loads(layout.transcript(course, episode, "json").read_text(encoding="utf-8"))["duration"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,4 @@
+"""python -m pipeline.demo generate [--dest demo]"""
+from .generate import main
+
+main()

@@ -1,0 +1,4 @@
+"""The print stage: reading and proofreading PDFs per episode, module and course booklets."""
+from .stage import check, tasks
+
+__all__ = ["check", "tasks"]

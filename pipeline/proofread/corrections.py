@@ -1,0 +1,115 @@
+"""Editors' corrections applied to an episode: the entry points the captions task and the CLI call.
+
+`corrected_transcript(course, episode, machine)` is the machine transcript with
+the course's replacements and the episode's editing file merged in, timed
+against the episode's audio; every output (captions, text, PDFs, feeds) is made
+from it. `episode_plan` is the same merge without the timing, cheap enough for
+`coursecast check` and `coursecast diff`.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..core import layout
+from .align import align, time_words
+from ..core.course import Course, Episode
+from ..core.fsutil import sha256_file
+from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
+from .editing import EditDoc, Shown, edited_at, read, relative, respell, shown_words, speaker_names
+from .replacements import Change, Rules, load_rules
+from ..core.transcript import EditInfo, Segment, Transcript, Word, load
+
+MERGE_VERSION = 1  # bump when the same inputs would give a different corrected transcript
+
+
+@dataclass(frozen=True)
+class EpisodeEdits:
+    """What one episode's merge starts from and what it planned."""
+
+    rules: Rules  # the course's replacements
+    shown: tuple[Shown, ...]  # the machine's words as written (before replacements)
+    speakers: tuple[str | None, ...]  # the machine's speaker of each segment
+    machine: tuple[Shown, ...]  # the machine's words, replacements applied
+    replaced: tuple[Change, ...]  # replacements made in them (index: machine word)
+    doc: EditDoc | None  # the editing file, when there is one
+    edit_replaced: tuple[tuple[int, Change], ...]  # replacements made in the editor's words, with their line
+    edit: tuple[EditWord, ...]  # the editing file's words
+    plan: MergePlan
+
+
+def episode_plan(course: Course, episode: Episode, machine: Transcript) -> EpisodeEdits:
+    """Replacements and the editing file planned onto `machine` (no audio needed)."""
+    rules = load_rules(layout.replacements_file(course), course.root)
+    raw = tuple(shown_words(machine))
+    shown, replaced = respell(list(raw), rules)
+    speakers = tuple(s.speaker for s in machine.segments)
+    start = (rules, raw, speakers, tuple(shown), tuple(replaced))
+    path = layout.edit_file(course, episode)
+    if not path.exists():
+        return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
+    doc = read(path, file=relative(course, path), names=speaker_names(course, machine))
+    base_path = layout.edit_base(course, episode)
+    base = respell(shown_words(load(base_path)), rules)[0] if base_path.exists() else shown
+    words, edit_replaced = edit_words(doc, rules)
+    merged = plan(base, shown, words, doc, speakers, machine.duration)
+    return EpisodeEdits(*start, doc, tuple(edit_replaced), tuple(words), merged)
+
+
+def corrected_transcript(course: Course, episode: Episode, machine: Transcript) -> Transcript:
+    """The machine transcript with replacements and the editing file merged in, every word timed.
+
+    Raises StageError (file:line) for a malformed editing file or replacements file.
+    Reads the episode's 16 kHz audio (layout.asr_audio) only where the editor wrote words.
+    """
+    edits = episode_plan(course, episode, machine)
+    timer = functools.partial(align, layout.asr_audio(course, episode), model=course.transcription.model,
+                              root=course.root, language=machine.language)
+    words = time_words(edits.plan, machine.duration, timer)
+    segments = assemble(edits.plan, words, machine.segments)
+    names = speaker_names(course, machine)
+    used = {w.speaker for w in edits.plan.words if w.speaker is not None}
+    speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}
+    info = _edit_info(course, episode, edits.plan) if edits.plan.edited else None
+    return replace(machine, segments=segments, speakers=speakers, edited=info)
+
+
+def _edit_info(course: Course, episode: Episode, merged: MergePlan) -> EditInfo:
+    path = layout.edit_file(course, episode)
+    return EditInfo(file=relative(course, path), sha256=sha256_file(path), applied_at=edited_at(path),
+                    changed_words=merged.changed, deleted_words=merged.deleted)
+
+
+def assemble(merged: MergePlan, words: tuple[Word, ...], segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """Words grouped into segments: a new one at every turn and wherever the machine began one."""
+    keyed, previous = [], 0
+    for planned, word in zip(merged.words, words):
+        previous = planned.segment if planned.segment >= 0 else previous
+        keyed.append(((planned.turn, previous), planned, word))
+    result = []
+    for (_, index), group in itertools.groupby(keyed, key=lambda item: item[0]):
+        group = list(group)
+        result.append(_segment(segments[index], [p for _, p, _ in group], [w for _, _, w in group]))
+    return tuple(result)
+
+
+def _segment(machine: Segment, planned: list[Planned], words: list[Word]) -> Segment:
+    speaker = planned[0].speaker
+    edited = any(p.written or p.source is None for p in planned) or speaker != machine.speaker
+    flags = machine.flags + (("edited",) if edited and "edited" not in machine.flags else ())
+    return replace(machine, start=words[0].start, end=max(w.end for w in words),
+                   text=" ".join(w.text for w in words), words=tuple(words), speaker=speaker, flags=flags)
+
+
+def inputs(course: Course, episode: Episode) -> tuple[Path, ...]:
+    """Files whose content the corrected transcript depends on (beside the machine transcript)."""
+    return (layout.edit_file(course, episode), layout.edit_base(course, episode),
+            layout.replacements_file(course), layout.asr_audio(course, episode))
+
+
+def params(course: Course) -> dict:
+    """Parameters that shape the corrected transcript: the model that times edited words, the roster."""
+    return {"align_model": course.transcription.model,
+            "roster": {s.id: s.name for s in course.speakers}, "merge": MERGE_VERSION}

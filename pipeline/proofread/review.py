@@ -1,0 +1,278 @@
+"""What editors changed, and what they must look at again.
+
+- `diff_report(course, episode)`: the editors' changes against the machine transcript,
+  word by word, speaker by speaker, with the word error rate between the two (how
+  much the machine got wrong: useful to pick a model). `coursecast diff EPISODE`.
+- `write_review(course, episode)`: transcripts/<slug>.review.txt, the `review:<slug>`
+  task: corrections that could not be carried over to a recut recording, passages
+  nobody has proofread yet, and every replacement made, with where.
+- `check(course)`: corrections that could not be placed, malformed editing files.
+- `tasks(course)`: the editing files (`edits:<slug>`) and review files (`review:<slug>`).
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+
+from ..core import layout
+from .corrections import EpisodeEdits, episode_plan
+from ..core.course import Course, Episode
+from ..core.dependency import Task
+from ..core.errors import CoursecastError, StageError
+from ..core.fsutil import write_if_changed
+from .merge import Correction, key
+from .editing import edit_tasks, relative
+from ..core.timecode import format_timecode
+from ..core.transcript import Transcript, load
+
+REVIEW_VERSION = 1  # bump when the review file's content changes for the same inputs
+CONTEXT_WORDS = 4  # words shown either side of a change
+TASK_WEIGHT = 0.01  # relative cost of a review task (a transcription weighs its seconds of audio)
+
+
+@dataclass(frozen=True)
+class Hunk:
+    at: float  # seconds into the episode
+    speaker: str  # who says it (display name)
+    before: str  # the machine's words ("" when the editor inserted)
+    after: str  # the editor's words ("" when the editor deleted)
+    lead: str  # words before the change
+    tail: str  # words after it
+
+
+@dataclass(frozen=True)
+class SpeakerChange:
+    at: float  # seconds into the episode
+    words: int  # how many words changed hands
+    before: str  # the machine's speaker (display name)
+    after: str  # the editor's
+
+
+@dataclass(frozen=True)
+class Replaced:
+    where: str  # "[00:01:02]" in the machine's words, or "edits/<slug>.txt:12" in the editor's
+    before: str  # the text as it was
+    after: str  # as the rule wrote it
+    rule: str  # the rule, e.g. '"Malmo" → "Malmö"'
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    episode: str  # slug
+    title: str  # "Episode 1: ..."
+    edit_file: str | None  # the editing file, relative to the course folder; None: none yet
+    changed: int  # words the editor wrote
+    deleted: int  # machine words the editor removed
+    wer: float  # word error rate of the machine transcript against the corrected one (0..)
+    substitutions: int
+    deletions: int  # corrected words the machine missed
+    insertions: int  # machine words the corrected transcript does not have
+    reference_words: int  # words in the corrected transcript
+    hunks: tuple[Hunk, ...]
+    speakers: tuple[SpeakerChange, ...]
+    unplaced: tuple[Correction, ...]
+    replaced: tuple[Replaced, ...]
+
+    def render(self) -> str:
+        lines = [self.title, self._edited_line(), self._wer_line()]
+        if self.hunks:
+            lines += ["", "Words:"] + [f"  [{_tc(h.at)}] {h.speaker}: {_word_diff(h)}" for h in self.hunks]
+        if self.speakers:
+            lines += ["", "Speakers:"] + [f"  [{_tc(s.at)}] {s.words} word{'s' * (s.words != 1)}: "
+                                          f"{s.before} → {s.after}" for s in self.speakers]
+        lines += _unplaced_lines(self.unplaced, self.edit_file) + _replaced_lines(self.replaced)
+        return "\n".join(lines) + "\n"
+
+    def _edited_line(self) -> str:
+        if self.edit_file is None:
+            return "Not edited yet (no editing file)."
+        return f"Edited in {self.edit_file}: {self.changed} words written, {self.deleted} machine words deleted."
+
+    def _wer_line(self) -> str:
+        return (f"Word error rate of the machine transcript: {self.wer:.1%} ({self.substitutions} substituted, "
+                f"{self.deletions} missed, {self.insertions} extra, of {self.reference_words} words).")
+
+
+def _tc(seconds: float) -> str:
+    return format_timecode(seconds, millis=False)
+
+
+def _word_diff(hunk: Hunk) -> str:
+    change = (f"[-{hunk.before}-]" if hunk.before else "") + (f"{{+{hunk.after}+}}" if hunk.after else "")
+    return " ".join(part for part in (hunk.lead, change, hunk.tail) if part)
+
+
+def _unplaced_lines(unplaced, edit_file) -> list[str]:
+    if not unplaced:
+        return []
+    lines = ["", f"Corrections not carried over to the new recording ({len(unplaced)}); "
+                 f"put them into {edit_file} by hand where they still apply:"]
+    for c in unplaced:
+        change = f'"{" ".join(c.before)}" → "{" ".join(c.after)}"' if c.before else f'inserted "{" ".join(c.after)}"'
+        lines.append(f"  {edit_file}:{c.line} (was at {_tc(c.at)}): {change}: {c.reason}")
+    return lines
+
+
+def _replaced_lines(replaced) -> list[str]:
+    if not replaced:
+        return []
+    return ["", f"Replacements ({len(replaced)}):"] + [
+        f'  {r.where} "{r.before}" → "{r.after}" (rule {r.rule})' for r in replaced]
+
+
+# -- building the report ---------------------------------------------------------------
+def _machine(course: Course, episode: Episode) -> Transcript:
+    path = layout.machine_transcript(course, episode)
+    if not path.exists():
+        raise StageError(f"{relative(course, path)}: not transcribed yet; run 'coursecast transcribe' first")
+    return load(path)
+
+
+def diff_report(course: Course, episode: Episode) -> DiffReport:
+    """The editors' changes to one episode against its machine transcript (no audio needed)."""
+    machine = _machine(course, episode)
+    return _report(course, episode, machine, episode_plan(course, episode, machine))
+
+
+def _report(course: Course, episode: Episode, machine: Transcript, edits: EpisodeEdits) -> DiffReport:
+    names = {**machine.speakers, **{s.id: s.name for s in course.speakers}}
+    name = lambda speaker: names.get(speaker, speaker) if speaker else "Speaker"  # noqa: E731
+    raw = [s.word.text for s in edits.shown]
+    final = [w.text for w in edits.plan.words]
+    measure = _wer(raw, final)
+    path = layout.edit_file(course, episode)
+    return DiffReport(
+        episode=episode.slug, title=f"Episode {episode.number}: {episode.title} ({episode.slug})",
+        edit_file=relative(course, path) if path.exists() else None,
+        changed=edits.plan.changed, deleted=edits.plan.deleted, wer=measure[0], substitutions=measure[1],
+        deletions=measure[2], insertions=measure[3], reference_words=measure[4],
+        hunks=tuple(_hunks(edits, name)), speakers=tuple(_speaker_changes(edits, name)),
+        unplaced=edits.plan.unplaced, replaced=tuple(_replaced(edits)))
+
+
+def _wer(machine: list[str], final: list[str]) -> tuple[float, int, int, int, int]:
+    """(WER, substitutions, deletions, insertions, reference words): punctuation and case ignored."""
+    import jiwer
+
+    reference = " ".join(k for k in (key(w) for w in final) if k)
+    hypothesis = " ".join(k for k in (key(w) for w in machine) if k)
+    if not reference:
+        return (0.0 if not hypothesis else 1.0), 0, 0, len(hypothesis.split()), 0
+    if not hypothesis:
+        return 1.0, 0, len(reference.split()), 0, len(reference.split())
+    out = jiwer.process_words(reference, hypothesis)
+    return float(out.wer), out.substitutions, out.deletions, out.insertions, len(reference.split())
+
+
+def _hunks(edits: EpisodeEdits, name) -> list[Hunk]:
+    before = [s.word.text for s in edits.machine]
+    after = [w.text for w in edits.plan.words]
+    hunks = []
+    ops = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            continue
+        at = edits.machine[i1].word.start if i1 < len(edits.machine) else (
+            edits.machine[-1].word.end if edits.machine else 0.0)
+        speaker = edits.plan.words[j1].speaker if j1 < len(after) else None
+        hunks.append(Hunk(round(at, 3), name(speaker), " ".join(before[i1:i2]), " ".join(after[j1:j2]),
+                          " ".join(after[max(0, j1 - CONTEXT_WORDS):j1]), " ".join(after[j2:j2 + CONTEXT_WORDS])))
+    return hunks
+
+
+def _speaker_changes(edits: EpisodeEdits, name) -> list[SpeakerChange]:
+    changes: list[SpeakerChange] = []
+    previous = None
+    for planned in edits.plan.words:
+        if planned.source is None:
+            continue
+        machine = edits.machine[planned.source]
+        pair = (name(edits.speakers[machine.segment]), name(planned.speaker))
+        if pair[0] == pair[1]:
+            previous = None
+            continue
+        if previous == pair:
+            last = changes[-1]
+            changes[-1] = SpeakerChange(last.at, last.words + 1, last.before, last.after)
+        else:
+            changes.append(SpeakerChange(machine.word.start, 1, *pair))
+        previous = pair
+    return changes
+
+
+def _replaced(edits: EpisodeEdits) -> list[Replaced]:
+    """Which rule changed what, where: in the machine's words, then in the editor's."""
+    machine = [Replaced(f"[{_tc(edits.shown[c.index].word.start)}]", c.before, c.after, c.rule.label)
+               for c in edits.replaced]
+    file = edits.doc.file if edits.doc else ""
+    return machine + [Replaced(f"{file}:{line}", c.before, c.after, c.rule.label)
+                      for line, c in edits.edit_replaced]
+
+
+# -- the review file, the tasks and the check ------------------------------------------
+def review_text(course: Course, episode: Episode) -> str:
+    """The review file's text for one episode."""
+    machine = _machine(course, episode)
+    edits = episode_plan(course, episode, machine)
+    report = _report(course, episode, machine, edits)
+    edit = report.edit_file or relative(course, layout.edit_file(course, episode))
+    lines = [f"# Review: {report.title}",
+             f"# Written by every build; do not edit this file: corrections go into {edit}.", ""]
+    body = _unplaced_lines(report.unplaced, edit) + _new_lines(edits) + _replaced_lines(report.replaced)
+    if not body:
+        body = ["", f"Nothing to review: every correction in {edit} is in the transcript."]
+    return "\n".join(lines + body[1:]) + "\n"
+
+
+def _new_lines(edits: EpisodeEdits) -> list[str]:
+    if edits.doc is None or not edits.plan.new_words:
+        return []
+    runs: list[list[int]] = []
+    for m in edits.plan.new_words:
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ["", f"New passages, not yet in the editing file ({len(runs)}); proofread them there:"] + [
+        f"  [{_tc(edits.machine[r[0]].word.start)}] " + " ".join(edits.machine[m].word.text for m in r)
+        for r in runs]
+
+
+def write_review(course: Course, episode: Episode) -> bool:
+    """Write transcripts/<slug>.review.txt (only when its content changed); True if written."""
+    return write_if_changed(layout.review_file(course, episode), review_text(course, episode).encode("utf-8"))
+
+
+def review_tasks(course: Course) -> list[Task]:
+    return [Task(
+        stage="transcribe", name=f"review:{episode.slug}",
+        action=functools.partial(write_review, course, episode),
+        inputs=(layout.machine_transcript(course, episode), layout.edit_file(course, episode),
+                layout.edit_base(course, episode), layout.replacements_file(course)),
+        targets=(layout.review_file(course, episode),),
+        params={"title": episode.title, "roster": {s.id: s.name for s in course.speakers}},
+        tools=(f"review {REVIEW_VERSION}",), episode=episode.slug, weight=TASK_WEIGHT,
+    ) for episode in course.episodes]
+
+
+def tasks(course: Course) -> list[Task]:
+    """The proofreading round trip's tasks: editing files (created once) and review files."""
+    return edit_tasks(course) + review_tasks(course)
+
+
+def check(course: Course) -> list[str]:
+    """Malformed editing or replacements files, and corrections that could not be placed."""
+    problems: list[str] = []
+    for episode in course.episodes:
+        if not layout.machine_transcript(course, episode).exists():
+            continue
+        try:
+            edits = episode_plan(course, episode, load(layout.machine_transcript(course, episode)))
+        except CoursecastError as e:
+            problems.append(str(e))
+            continue
+        review = relative(course, layout.review_file(course, episode))
+        problems += [f"{edits.doc.file}:{c.line}: correction {' '.join(c.before)!r} → {' '.join(c.after)!r} "
+                     f"could not be placed ({c.reason}); see {review}" for c in edits.plan.unplaced]
+    return list(dict.fromkeys(problems))

@@ -1,0 +1,438 @@
+"""Two Whisper engines behind one interface: openai-whisper (the reference) and faster-whisper.
+
+Both hear the same 16 kHz mono samples with the same `DecodeOptions` and give back
+`pipeline.transcript.Segment`s with real word times (Whisper's cross-attention
+alignment), in seconds on the episode's timeline, speakers still unknown; `listen`
+passes them through the hallucination guards and tightens word edges.
+Loaded models are cached per process (thread-safe). `set_parallelism(jobs)` tells
+the engines how many tasks the runner runs at once: faster-whisper then keeps
+cores single-threaded CTranslate2 workers, and each task cuts its audio into
+pieces at pauses (`pieces`) that max(1, cores // jobs) of them transcribe at once;
+openai-whisper gets that many torch threads.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
+from typing import Protocol
+
+import numpy as np
+
+from ..core.errors import StageError
+from ..core.transcript import Segment, Word
+from .models import ModelChoice, faster_whisper_folder, load_whisper
+
+log = logging.getLogger("coursecast.engines")
+
+# OpenMP threads that busy-wait (the default) crawl when the runner's other tasks share
+# the cores: openai-whisper's JFK clip took 31 s instead of 8 s on a loaded 2-core machine.
+# Set before torch is first imported; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+SAMPLE_RATE = 16000  # Hz: what Whisper hears
+ENGINES = ("faster-whisper", "openai-whisper")  # fastest first: "auto" takes the first installed
+COMPUTE_TYPE = "int8"  # faster-whisper on CPU: half float32's time on the LJ Speech set, same WER
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's retry ladder
+PIECE_S = 60.0  # seconds: a task's audio is cut into pieces this long for the single-threaded workers
+CUT_SEARCH_S = 15.0  # seconds either side of a piece boundary searched for a pause to cut in
+CUT_WINDOW_S = 0.5  # seconds: the cut goes in the middle of the quietest stretch this long
+MAX_NGRAM = 8  # words: the longest phrase checked for loops
+MIN_LOOP = {1: 4}  # a single word must occur this often in a row to be a loop ("very, very, very" is speech)
+DEFAULT_MIN_LOOP = 3  # a phrase of 2+ words repeated this often in a row is a loop
+SEGMENT_LOOP = 3  # identical consecutive segments from this many on are a loop
+DOUBTFUL_WORD_PROBABILITY = 0.55  # mean word probability under which a likely-silent segment is dropped
+# (demo course: invented "Thank you." segments scored 0.48-0.54, real ones 0.75 and up)
+GARBLED_WORD_PROBABILITY = 0.3  # mean word probability under which a segment is dropped when its average
+# log probability is also below twice the threshold (the demo's "My name is L" over room tone: 0.2, -2.5)
+FRAME_S = 0.02  # seconds per energy frame when tightening word times
+QUIET_DB = 18.0  # dB under a word's loudest frame: quieter frames at its edges are pause, not word
+MIN_PAUSE_S = 0.2  # seconds of quiet at a word's edge worth trimming (longer than a plosive's closure)
+MIN_WORD_S = 0.1  # seconds a word keeps at least
+SPLIT_PAUSE_S = 1.0  # seconds between two words that end a segment
+
+
+@dataclass(frozen=True)
+class VadOptions:
+    """Silero VAD (shipped with faster-whisper), the same for both engines."""
+
+    threshold: float = 0.5  # speech probability above which a 32 ms frame is speech
+    min_silence_ms: int = 2000  # milliseconds of silence that end a speech chunk
+    speech_pad_ms: int = 400  # milliseconds kept around each chunk
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Every option that shapes what an engine writes; recorded in each transcript."""
+
+    language: str = "en"  # ISO 639-1 code Whisper decodes in
+    beam_size: int = 5  # beams at temperature 0
+    temperatures: tuple[float, ...] = FALLBACK_TEMPERATURES  # retried in order when a window fails
+    compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
+    log_prob_threshold: float = -1.0  # average log probability below which a window failed
+    no_speech_threshold: float = 0.6  # with a failed log prob, above this the window is silence
+    condition_on_previous_text: bool = True  # each window sees the last one's text
+    prompt: str = ""  # vocabulary, given to every window (initial prompt / hotwords)
+    vad: VadOptions | None = field(default_factory=VadOptions)  # None: hear everything
+    hallucination_silence_threshold: float | None = 2.0  # seconds of silence around a doubtful segment
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Engine(Protocol):
+    name: str  # "faster-whisper" | "openai-whisper"
+    model: str  # description of the model actually loaded
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
+        """Segments of `audio` (float32 at SAMPLE_RATE) with word times; speakers None."""
+
+
+# -- choosing and caching --------------------------------------------------------------
+def installed(name: str) -> bool:
+    try:
+        version(name)
+        return True
+    except PackageNotFoundError:
+        return False
+
+
+def resolve(setting: str) -> str:
+    """'auto' -> the fastest installed engine; a named engine must be installed."""
+    if setting == "auto":
+        found = next((name for name in ENGINES if installed(name)), None)
+        if found is None:
+            raise StageError("no Whisper engine is installed; run 'make setup' (installs faster-whisper)")
+        return found
+    if setting not in ENGINES:
+        raise StageError(f"[transcription].engine = {setting!r} is not an engine; use 'auto', "
+                         f"{ENGINES[0]!r} or {ENGINES[1]!r}")
+    if not installed(setting):
+        raise StageError(f"[transcription].engine = {setting!r} is not installed; pip install {setting} "
+                         "or set engine = 'auto'")
+    return setting
+
+
+def engine_version(name: str) -> str:
+    """'faster-whisper 1.2.1 (ctranslate2 4.8.5)': a tool version in the staleness key."""
+    text = f"{name} {version(name)}"
+    backend = "ctranslate2" if name == "faster-whisper" else "torch"
+    return f"{text} ({backend} {version(backend)})"
+
+
+def cpu_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+_PARALLEL = {"jobs": 1}  # concurrent transcriptions the runner may start (set_parallelism)
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def set_parallelism(jobs: int) -> None:
+    """Split the cores between `jobs` concurrent tasks: each gets max(1, cores // jobs) threads."""
+    _PARALLEL["jobs"] = max(1, int(jobs))
+
+
+def threads_per_task() -> int:
+    return max(1, cpu_cores() // _PARALLEL["jobs"])
+
+
+def get(name: str, choice: ModelChoice) -> Engine:
+    """The loaded engine for (engine, model), shared by every thread of this process.
+
+    A change of parallelism reloads it with the new thread split (and frees the old one).
+    """
+    split = (_PARALLEL["jobs"], threads_per_task())
+    with _CACHE_LOCK:
+        cached = _CACHE.get((name, choice))
+        if cached is None or cached[0] != split:
+            cls = FasterWhisperEngine if name == "faster-whisper" else OpenAIWhisperEngine
+            _CACHE[(name, choice)] = (split, cls(choice, threads=split[1], workers=split[0]))
+        return _CACHE[(name, choice)][1]
+
+
+def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> tuple[tuple[Segment, ...], int]:
+    """What `engine` heard in `audio`, through the hallucination guards, word edges tightened.
+
+    Returns the segments and how many segments or loops the guards removed.
+    """
+    segments, removed = guard(engine.transcribe(audio, options), options.no_speech_threshold,
+                              options.log_prob_threshold)
+    return tuple(part for s in segments for part in split_at_pauses(tighten(s, audio))), removed
+
+
+# -- shared helpers --------------------------------------------------------------------
+def speech_chunks(audio: np.ndarray, vad: VadOptions) -> list[dict]:
+    """Silero VAD: [{'start': sample, 'end': sample}, ...] of the speech in `audio`."""
+    from faster_whisper.vad import VadOptions as FwVad, get_speech_timestamps
+
+    return get_speech_timestamps(audio, FwVad(
+        threshold=vad.threshold, min_silence_duration_ms=vad.min_silence_ms,
+        speech_pad_ms=vad.speech_pad_ms), sampling_rate=SAMPLE_RATE)
+
+
+def pieces(audio: np.ndarray) -> list[tuple[int, int]]:
+    """Sample ranges of about PIECE_S each, cut in the quietest CUT_WINDOW_S near each boundary.
+
+    Depends on the audio alone (not on cores or -j), so a transcript is the same on every machine.
+    """
+    count = max(1, round(len(audio) / (PIECE_S * SAMPLE_RATE)))
+    cuts = [_quietest(audio, len(audio) * k // count) for k in range(1, count)]
+    bounds = [0, *cuts, len(audio)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _quietest(audio: np.ndarray, around: int) -> int:
+    """The middle of the quietest CUT_WINDOW_S within CUT_SEARCH_S of sample `around`."""
+    frame, window = int(FRAME_S * SAMPLE_RATE), max(1, int(CUT_WINDOW_S / FRAME_S))
+    first = max(0, around - int(CUT_SEARCH_S * SAMPLE_RATE))
+    chunk = audio[first:around + int(CUT_SEARCH_S * SAMPLE_RATE)]
+    count = len(chunk) // frame
+    if count <= window:
+        return around
+    energy = np.mean(np.square(chunk[:count * frame].reshape(count, frame), dtype=np.float64), axis=1)
+    sums = np.convolve(energy, np.ones(window), mode="valid")  # energy of each window-long stretch
+    return first + (int(np.argmin(sums)) + window // 2) * frame
+
+
+def _shifted(segment: Segment, offset: float) -> Segment:
+    if not offset:
+        return segment
+    words = tuple(replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3)) for w in segment.words)
+    return replace(segment, start=round(segment.start + offset, 3), end=round(segment.end + offset, 3), words=words)
+
+
+def _fw_vad_parameters(vad: VadOptions) -> dict:
+    return {"threshold": vad.threshold, "min_silence_duration_ms": vad.min_silence_ms,
+            "speech_pad_ms": vad.speech_pad_ms}
+
+
+def _segment(start, end, text, words, avg_logprob, no_speech_prob, compression_ratio) -> Segment:
+    return Segment(
+        start=round(float(start), 3), end=round(float(end), 3), text=text.strip(), words=tuple(words),
+        avg_logprob=float(avg_logprob), no_speech_prob=float(no_speech_prob),
+        compression_ratio=float(compression_ratio),
+    )
+
+
+def _word(text: str, start: float, end: float, probability: float) -> Word:
+    return Word(text.strip(), round(float(start), 3), round(float(end), 3), float(probability))
+
+
+# -- faster-whisper --------------------------------------------------------------------
+class FasterWhisperEngine:
+    """CTranslate2 workers of one thread each; a task's pieces (see `pieces`) share them."""
+
+    name = "faster-whisper"
+
+    def __init__(self, choice: ModelChoice, *, threads: int, workers: int):
+        from faster_whisper import WhisperModel
+
+        folder, self.model = faster_whisper_folder(choice)
+        self._threads = threads  # pieces of one task transcribed at once
+        log.info("loading %s with faster-whisper (%s, %d single-threaded worker(s))",
+                 self.model, COMPUTE_TYPE, threads * workers)
+        self._model = WhisperModel(folder, device="cpu", compute_type=COMPUTE_TYPE,
+                                   cpu_threads=1, num_workers=threads * workers)
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
+        spans = pieces(audio)
+        with ThreadPoolExecutor(max_workers=min(self._threads, len(spans))) as pool:
+            parts = list(pool.map(lambda span: self._piece(audio, span, options), spans))
+        return tuple(segment for part in parts for segment in part)
+
+    def _piece(self, audio: np.ndarray, span: tuple[int, int], options: DecodeOptions) -> list[Segment]:
+        segments, _info = self._model.transcribe(
+            audio[span[0]:span[1]], language=options.language, beam_size=options.beam_size,
+            temperature=list(options.temperatures),
+            compression_ratio_threshold=options.compression_ratio_threshold,
+            log_prob_threshold=options.log_prob_threshold, no_speech_threshold=options.no_speech_threshold,
+            condition_on_previous_text=options.condition_on_previous_text,
+            hotwords=options.prompt or None, word_timestamps=True,
+            vad_filter=options.vad is not None,
+            vad_parameters=_fw_vad_parameters(options.vad) if options.vad else None,
+            hallucination_silence_threshold=options.hallucination_silence_threshold,
+        )
+        return [_shifted(self._convert(s), span[0] / SAMPLE_RATE) for s in segments]
+
+    @staticmethod
+    def _convert(seg) -> Segment:
+        words = [_word(w.word, w.start, w.end, w.probability) for w in seg.words or ()]
+        return _segment(seg.start, seg.end, seg.text, words, seg.avg_logprob, seg.no_speech_prob,
+                        seg.compression_ratio)
+
+
+# -- openai-whisper --------------------------------------------------------------------
+class OpenAIWhisperEngine:
+    name = "openai-whisper"
+
+    def __init__(self, choice: ModelChoice, *, threads: int, workers: int):
+        import torch
+
+        torch.set_num_threads(threads)  # process-wide; calls are serialised by self._lock anyway
+        self._model, self.model = load_whisper(choice)
+        self._lock = threading.Lock()  # whisper installs kv-cache hooks on the shared modules
+        log.info("loaded %s with openai-whisper (%d thread(s))", self.model, threads)
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
+        chunks = speech_chunks(audio, options.vad) if options.vad else [{"start": 0, "end": len(audio)}]
+        if not chunks:
+            return ()
+        heard = np.concatenate([audio[c["start"]:c["end"]] for c in chunks]).astype(np.float32)
+        with self._lock:
+            result = self._run(heard, options)
+        from faster_whisper.vad import SpeechTimestampsMap
+
+        ts_map = SpeechTimestampsMap(chunks, SAMPLE_RATE, time_precision=3)
+        return tuple(_restore(self._convert(s), ts_map) for s in result["segments"])
+
+    def _run(self, audio: np.ndarray, options: DecodeOptions) -> dict:
+        import whisper
+
+        return whisper.transcribe(
+            self._model, audio, language=options.language, beam_size=options.beam_size,
+            temperature=options.temperatures, fp16=False, verbose=None,
+            compression_ratio_threshold=options.compression_ratio_threshold,
+            logprob_threshold=options.log_prob_threshold, no_speech_threshold=options.no_speech_threshold,
+            condition_on_previous_text=options.condition_on_previous_text,
+            initial_prompt=options.prompt or None, carry_initial_prompt=bool(options.prompt),
+            word_timestamps=True, hallucination_silence_threshold=options.hallucination_silence_threshold,
+        )
+
+    @staticmethod
+    def _convert(seg: dict) -> Segment:
+        words = [_word(w["word"], w["start"], w["end"], w["probability"]) for w in seg.get("words", ())]
+        return _segment(seg["start"], seg["end"], seg["text"], words, seg["avg_logprob"],
+                        seg["no_speech_prob"], seg["compression_ratio"])
+
+
+def _restore(segment: Segment, ts_map) -> Segment:
+    """Times on the VAD-joined audio -> times on the episode (as faster-whisper does it)."""
+    words = []
+    for word in segment.words:
+        index = ts_map.get_chunk_index((word.start + word.end) / 2)  # both ends in the same chunk
+        words.append(replace(word, start=ts_map.get_original_time(word.start, index),
+                             end=ts_map.get_original_time(word.end, index)))
+    if words:
+        return replace(segment, words=tuple(words), start=words[0].start, end=words[-1].end)
+    return replace(segment, start=ts_map.get_original_time(segment.start),
+                   end=ts_map.get_original_time(segment.end, is_end=True))
+
+
+# -- word times ----------------------------------------------------------------------------
+def tighten(segment: Segment, samples: np.ndarray) -> Segment:
+    """Trim the pause Whisper's alignment often gives a word's edges (the word after a pause
+    "starts" when the pause does), so segments and captions start when the speech does."""
+    words = tuple(_tighten_word(w, samples) for w in segment.words)
+    return replace(segment, words=words, start=words[0].start, end=words[-1].end) if words else segment
+
+
+def split_at_pauses(segment: Segment) -> list[Segment]:
+    """Split where SPLIT_PAUSE_S or more passes between two words.
+
+    VAD joins the speech it keeps, so Whisper can return one segment over a minute
+    of one side of an interview; split, each part interleaves with the other side.
+    """
+    words = segment.words
+    cuts = [i for i in range(1, len(words)) if words[i].start - words[i - 1].end >= SPLIT_PAUSE_S]
+    if not cuts:
+        return [segment]
+    bounds = [0, *cuts, len(words)]
+    return [replace(segment, start=words[a].start, end=words[b - 1].end, words=words[a:b],
+                    text=" ".join(w.text for w in words[a:b])) for a, b in zip(bounds, bounds[1:])]
+
+
+def _tighten_word(word: Word, samples: np.ndarray) -> Word:
+    frame = int(FRAME_S * SAMPLE_RATE)
+    chunk = samples[int(word.start * SAMPLE_RATE):int(word.end * SAMPLE_RATE)]
+    count = len(chunk) // frame
+    if count * FRAME_S < MIN_PAUSE_S + MIN_WORD_S:
+        return word
+    rms = np.sqrt(np.mean(np.square(chunk[:count * frame].reshape(count, frame), dtype=np.float64), axis=1))
+    levels = 20 * np.log10(rms + 1e-10)  # dBFS per frame
+    loud = levels >= levels.max() - QUIET_DB
+    lead, tail = int(np.argmax(loud)), int(np.argmax(loud[::-1]))  # quiet frames before/after the word
+    start = word.start + lead * FRAME_S if lead * FRAME_S >= MIN_PAUSE_S else word.start
+    end = word.start + (count - tail) * FRAME_S if tail * FRAME_S >= MIN_PAUSE_S else word.end
+    return replace(word, start=round(start, 3), end=round(end, 3)) if end - start >= MIN_WORD_S else word
+
+
+# -- hallucination guards ------------------------------------------------------------------
+def _norm(text: str) -> str:
+    return re.sub(r"[^\w']+", "", text.lower())
+
+
+def _flag(segment: Segment, flag: str) -> Segment:
+    return replace(segment, flags=tuple(dict.fromkeys((*segment.flags, flag))))
+
+
+def guard(segments: Sequence[Segment], no_speech_threshold: float = 0.6,
+          log_prob_threshold: float = -1.0) -> tuple[tuple[Segment, ...], int]:
+    """Drop doubtful and empty segments, collapse phrase loops and runs of identical segments.
+
+    Returns the kept segments and how many loops or segments were removed.
+    """
+    collapsed = [collapse_loops(s) for s in segments
+                 if not _doubtful(s, no_speech_threshold, log_prob_threshold)]
+    removed = len(segments) - len(collapsed) + sum(loops for _, loops in collapsed)
+    spoken = [s for s, _ in collapsed if _norm(s.text)]
+    removed += len(collapsed) - len(spoken)
+    kept: list[Segment] = []
+    for _, group in itertools.groupby(spoken, key=lambda s: _norm(s.text)):
+        group = list(group)
+        if len(group) >= SEGMENT_LOOP:
+            kept.append(_flag(group[0], "repeat"))
+            removed += len(group) - 1
+        else:
+            kept.extend(group)
+    return tuple(kept), removed
+
+
+def _doubtful(segment: Segment, no_speech_threshold: float, log_prob_threshold: float) -> bool:
+    """Text Whisper invented: it judged the window silent and doubts its words (the "Thank you."
+    it adds after a recording's last words), or it could barely decode anything at all."""
+    if not segment.words:
+        return segment.no_speech_prob >= no_speech_threshold
+    mean = float(np.mean([w.probability for w in segment.words]))
+    if segment.no_speech_prob >= no_speech_threshold and mean < DOUBTFUL_WORD_PROBABILITY:
+        return True
+    return segment.avg_logprob < 2 * log_prob_threshold and mean < GARBLED_WORD_PROBABILITY
+
+
+def _loop_at(keys: list[str], start: int) -> tuple[int, int]:
+    """(phrase length, repetitions) of the shortest phrase looping from `start`, or (0, 0)."""
+    for size in range(1, MAX_NGRAM + 1):
+        phrase = keys[start:start + size]
+        if len(phrase) < size:
+            break
+        count = 1
+        while keys[start + count * size:start + (count + 1) * size] == phrase:
+            count += 1
+        if count >= MIN_LOOP.get(size, DEFAULT_MIN_LOOP):
+            return size, count
+    return 0, 0
+
+
+def collapse_loops(segment: Segment) -> tuple[Segment, int]:
+    """Keep one copy of a phrase Whisper repeated in a loop; flag the segment 'repeat'."""
+    keys = [_norm(w.text) for w in segment.words]
+    words, index, loops = [], 0, 0
+    while index < len(keys):
+        size, count = _loop_at(keys, index)
+        if size:
+            words.extend(segment.words[index:index + size])
+            index, loops = index + size * count, loops + 1
+        else:
+            words.append(segment.words[index])
+            index += 1
+    if not loops:
+        return segment, 0
+    text = " ".join(w.text for w in words)
+    return _flag(replace(segment, words=tuple(words), text=text, end=words[-1].end), "repeat"), loops

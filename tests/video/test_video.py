@@ -1,0 +1,182 @@
+"""The video stage, checked as a viewer would: ffprobe, extracted tracks, decoded frames."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import video_helpers as vh
+from captions.captions_helpers import conversation
+
+from pipeline.core import layout
+from pipeline.video import stage as video
+from pipeline.captions.lint import Cue
+from pipeline.captions.stage import write_outputs
+from pipeline.core.errors import StageError
+from pipeline.core.settings import CaptionSettings
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("video")
+
+
+@pytest.fixture(scope="module")
+def clip(work):
+    return vh.make_clip(work / "episode.mp4")
+
+
+@pytest.fixture(scope="module")
+def tracks(work):
+    return [video.CaptionTrack("en", vh.write(work / "episode.en.vtt", vh.CAPTIONS_EN)),
+            video.CaptionTrack("sv", vh.write(work / "episode.sv.vtt", vh.CAPTIONS_SV))]
+
+
+@pytest.fixture(scope="module")
+def captioned(clip, tracks, work):
+    return video.caption_video(clip, tracks, work / "episode.captioned.mp4")
+
+
+# -- closed captions ----------------------------------------------------------------------
+def test_ffprobe_shows_one_mov_text_track_per_language_with_its_tag_and_title(captioned):
+    subs = vh.subtitle_streams(captioned.path)
+    assert [s["codec_name"] for s in subs] == ["mov_text", "mov_text"]
+    assert [s["tags"]["language"] for s in subs] == ["eng", "swe"]
+    assert [s["tags"]["handler_name"] for s in subs] == ["English", "Svenska"]
+    assert [s["disposition"]["default"] for s in subs] == [1, 0]
+    assert captioned.languages == ("eng", "swe") and captioned.cues == (3, 2)
+
+
+def test_extracted_track_gives_back_the_caption_text_and_times(captioned, work):
+    assert vh.extract_track(captioned.path, 0, work / "en.srt") == vh.SHOWN_EN
+
+
+def test_second_language_is_its_own_track(captioned, work):
+    cues = vh.extract_track(captioned.path, 1, work / "sv.srt")
+    assert cues == [(0.4, 1.4, "Anna Lindqvist:\nVälkommen till smarta städer."),
+                    (1.8, 2.6, "Erik Guest: Här är Åsa från Örebro.")]
+
+
+def test_video_and_audio_are_stream_copied_bit_for_bit(clip, captioned):
+    for stream in ("v:0", "a:0"):
+        source = vh.packet_md5s(clip, stream)
+        assert source and vh.packet_md5s(captioned.path, stream) == source
+    assert captioned.duration == pytest.approx(3.0, abs=0.05)
+
+
+# -- what the viewer reads ------------------------------------------------------------------
+def test_cues_are_shown_as_written_without_a_label_added():
+    cues = [Cue(0, 1, ("Anna: Hello.",), "Anna"), Cue(2, 3, ("Again.",), "Anna"), Cue(4, 5, ("- Hi.",), None)]
+    assert [c.lines for c in video.shown(cues)] == [("Anna: Hello.",), ("Again.",), ("- Hi.",)]
+
+
+def test_the_mp4_track_from_the_captions_stage_names_each_speaker_exactly_once(work):
+    names = {"anna": "Anna Lindqvist", "erik": "Erik Guest"}
+    transcript = conversation([("anna", "Welcome to smart cities."), ("anna", "Data and trust."),
+                               ("erik", "Thank you.")], speakers=names, pace=0.03, pause=1.6, tail=0.5)
+    vtt = work / "stage.en.vtt"
+    write_outputs(transcript, {"vtt": vtt}, CaptionSettings())  # the long pause: Anna's turn takes two cues
+    clip = vh.make_clip(work / "stage-source.mp4", seconds=round(transcript.duration + 0.5))
+    result = video.caption_video(clip, [video.CaptionTrack("en", vtt)], work / "stage.mp4")
+    texts = [text for _, _, text in vh.extract_track(result.path, 0, work / "stage.srt")]
+    assert texts == ["Anna Lindqvist: Welcome to smart cities.", "Data and trust.", "Erik Guest: Thank you."]
+
+
+def test_captions_made_from_an_earlier_cut_are_refused_as_stale(clip, work):
+    late = vh.write(work / "late.vtt", "WEBVTT\n\n00:00:09.000 --> 00:00:10.000\n<v Anna>Too late.\n")
+    with pytest.raises(StageError, match="earlier cut.*coursecast transcribe"):
+        video.caption_video(clip, [video.CaptionTrack("en", late)], work / "late.mp4")
+    assert not (work / "late.mp4").exists()
+
+
+def test_a_recording_without_picture_is_reported(work, tracks):
+    sound = vh.make_clip(work / "sound-only.mp4", seconds=1.0, video=False)
+    with pytest.raises(StageError, match=r"sound-only\.mp4: has no video stream.*kind = \"video\""):
+        video.caption_video(sound, tracks[:1], work / "never.mp4")
+
+
+def test_unknown_language_and_font_are_explained():
+    assert video.language_tag("sv-FI") == ("swe", "Svenska")
+    assert video.language_tag("sme") == ("sme", "sme")
+    with pytest.raises(StageError, match="three-letter code"):
+        video.language_tag("xx")
+    with pytest.raises(StageError, match="'No Such Font' is not installed"):
+        video.find_font("No Such Font")
+    assert video.find_font("DejaVu Sans").name == "DejaVuSans.ttf"
+
+
+# -- open captions ----------------------------------------------------------------------------
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_burned_in_captions_change_the_caption_area_and_nothing_else(work, tracks, width, height):
+    source = vh.make_clip(work / f"plain-{height}.mp4", seconds=2.0, width=width, height=height)
+    track = video.CaptionTrack("en", vh.write(work / "short.vtt", vh.CAPTIONS_EN.split("\n\n00:00:02.200")[0]))
+    burned = video.burn_captions(source, track, work / f"open-{height}.mp4", preset="ultrafast", crf=18)
+    at_cue = vh.changed(vh.frame(source, 0.6, width, height), vh.frame(burned.path, 0.6, width, height))
+    left, top, right, bottom = vh.bounding_box(at_cue)
+    caption_area = at_cue[int(height * 0.75):]
+    assert caption_area.mean() > 0.02  # text drawn there
+    assert at_cue[:int(height * 0.75)].mean() < 0.001  # and nowhere else (encoding noise only)
+    assert abs((left + right) / 2 - width / 2) < width * 0.02  # bottom-centred
+    assert left > width * 0.05 and right < width * 0.95 and bottom < height * 0.96  # inside the safe area
+    assert 0.09 < (bottom - top) / height < 0.13  # two lines, the same share of any picture height
+    in_gap = vh.changed(vh.frame(source, vh.GAP_TIME, width, height),
+                        vh.frame(burned.path, vh.GAP_TIME, width, height))
+    assert in_gap.mean() < 0.001  # no caption between cues
+    assert burned.burned_in and burned.languages == ("eng",)
+
+
+def test_ass_script_sizes_the_font_from_the_picture_height():
+    shown = [video.Caption(0.0, 1.0, ("Åsa {x} \\N",))]
+    small = video.ass_script(shown, width=1280, height=720, font="DejaVu Sans", max_chars=42)
+    large = video.ass_script(shown, width=1920, height=1080, font="DejaVu Sans", max_chars=42)
+    assert "Style: Caption,DejaVu Sans,40," in small and "Style: Caption,DejaVu Sans,59," in large
+    assert "Åsa \\{x\\} \\\u2060N" in small  # braces and backslashes shown, not read as ASS codes
+
+
+# -- the stage in the course --------------------------------------------------------------------
+def test_tasks_for_video_episodes_only_with_their_inputs_targets_and_params(tmp_path):
+    course = vh.make_course(tmp_path)
+    [task] = video.tasks(course)
+    talk = course.episode("talk")
+    assert task.name == "video:talk" and task.stage == "video" and task.episode == "talk"
+    assert task.inputs == (layout.episode_video(course, talk), layout.transcript(course, talk, "vtt"))
+    assert task.targets == (layout.captioned_video(course, talk), layout.video_captions(course, talk, "en"))
+    assert task.params == {"languages": ["en"]}  # the mux takes the captions' text as written
+
+
+def test_open_captions_add_a_task_whose_settings_do_not_touch_the_mux(tmp_path):
+    closed, opened = video.tasks(vh.make_course(tmp_path, "open_captions = true\nopen_caption_crf = 30\n"))
+    assert opened.name == "video-open:talk" and opened.params["crf"] == 30 and opened.params["preset"] == "veryfast"
+    assert opened.params["max_chars_per_line"] == 42  # the burned-in font is sized for a full line
+    [plain] = video.tasks(vh.make_course(tmp_path))
+    assert closed.params == plain.params  # a change of crf never re-runs the mux
+
+
+def test_missing_captions_name_the_command_that_builds_them(tmp_path):
+    course = vh.make_course(tmp_path)
+    vh.make_clip(layout.episode_video(course, course.episode("talk")), seconds=1.0)
+    [task] = video.tasks(course)
+    with pytest.raises(StageError, match=r"talk\.vtt: captions not found.*'coursecast transcribe'"):
+        task.action()
+
+
+def test_task_writes_the_captioned_video_and_the_vtt_beside_it(tmp_path):
+    course = vh.make_course(tmp_path)
+    talk = course.episode("talk")
+    vh.make_clip(layout.episode_video(course, talk))
+    vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
+    [task] = video.tasks(course)
+    result = task.action()
+    assert result.path == layout.captioned_video(course, talk)
+    assert layout.video_captions(course, talk, "en").read_text(encoding="utf-8") == vh.CAPTIONS_EN
+    assert [s["tags"]["language"] for s in vh.subtitle_streams(result.path)] == ["eng"]
+    assert not list(result.path.parent.glob(".*.part*"))  # no temp files left
+
+
+def test_check_reports_settings_the_stage_cannot_use(tmp_path):
+    course = vh.make_course(tmp_path, 'open_captions = true\nfont = "No Such Font"\nopen_caption_preset = "quick"\n')
+    problems = video.check(course)
+    assert any("[video].font" in p and "No Such Font" in p for p in problems)
+    assert any("preset 'quick' unknown" in p for p in problems)
+    good = dataclasses.replace(course, video=dataclasses.replace(course.video, font="DejaVu Sans",
+                                                                 open_caption_preset="veryfast"))
+    assert video.check(good) == []
