@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the print tests' transcript and course synthesisers
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "printing")]  # the print tests' transcript and course synthesisers
 
 from pipeline.core import layout  # noqa: E402
-from pipeline.printing import stage as printing
+from pipeline.printing import stage as printing  # noqa: E402
 from print_helpers import WORDS_PER_SECOND, make_transcript, write_course  # noqa: E402
 
 TARGET_ONE_HOUR_S = 5.0  # seconds, issue 7's target for rendering a one-hour transcript
