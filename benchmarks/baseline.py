@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.core.timecode import format_timecode
 
 from .measure import Measurement, measure

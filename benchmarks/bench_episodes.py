@@ -28,7 +28,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.episodes import stage as episodes
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "ljspeech"
@@ -233,7 +233,7 @@ def measure_case(folder: Path, sources, kind: str, log: Path | None) -> dict:
     names = {"episodes:" + slug} | ({"video-encode:" + slug} if kind == "video" else set())
     tasks = [t for t in episodes.tasks(course) if t.name in names]
     with captured_commands(log) as commands:
-        _, stage_wall, stage_cpu = timed(lambda: [t.action() for t in tasks])
+        _, stage_wall, stage_cpu = timed(lambda: [t.run() for t in tasks])
     bare_wall, bare_cpu = replay(commands)
     for leftover in (folder / ".coursecast").rglob(".*.part*"):
         leftover.unlink()  # the replay's own temp files

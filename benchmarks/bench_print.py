@@ -22,6 +22,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "printing")]  # the pr
 
 from pipeline.core import layout  # noqa: E402
 from pipeline.printing import stage as printing  # noqa: E402
+from pipeline.printing.jobs import printed_course, printed_episode  # noqa: E402
 from print_helpers import WORDS_PER_SECOND, make_transcript, write_course  # noqa: E402
 
 TARGET_ONE_HOUR_S = 5.0  # seconds, issue 7's target for rendering a one-hour transcript
@@ -47,16 +48,14 @@ def run(out: Path, *, hours: float = 1.0, course_hours: float = 10.0, episodes: 
     for index, episode in enumerate(course.episodes):
         words = int(hours * 3600 * WORDS_PER_SECOND) if index == 0 else per_episode
         make_transcript(episode.slug, words).save(layout.transcript(course, episode, "json"))
-    first = course.episodes[0]
-    source = layout.transcript(course, first, "json")
-    printing.print_episode(course, first, source, out / "warm-up.pdf")
-    reading_s, reading = _timed(lambda: printing.print_episode(course, first, source, out / "hour.pdf"))
-    proof_s, proof = _timed(lambda: printing.print_episode(course, first, source, out / "hour.proof.pdf",
-                                                           proof=True))
+    printed, first = printed_course(course, ()), printed_episode(course, course.episodes[0])
+    printing.print_episode(printed, first, out / "warm-up.pdf")
+    reading_s, reading = _timed(lambda: printing.print_episode(printed, first, out / "hour.pdf"))
+    proof_s, proof = _timed(lambda: printing.print_episode(printed, first, out / "hour.proof.pdf", proof=True))
     for episode in course.episodes[:1]:  # the course booklet gets course_hours / episodes for each
         make_transcript(episode.slug, per_episode).save(layout.transcript(course, episode, "json"))
-    pairs = [(e, layout.transcript(course, e, "json")) for e in course.episodes]
-    course_s, booklet = _timed(lambda: printing.print_booklet(course, pairs, layout.course_pdf(course)))
+    booklet_task = next(t for t in printing.tasks(course) if t.name == "print:course")
+    course_s, booklet = _timed(booklet_task.run)
     return {
         "one_hour_words": reading.words, "one_hour_reading_s": round(reading_s, 2), "one_hour_pages": reading.pages,
         "one_hour_proof_s": round(proof_s, 2), "one_hour_proof_pages": proof.pages,

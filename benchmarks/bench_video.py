@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from pipeline.video import stage as video
+from pipeline import video
 from pipeline.core.settings import VideoSettings
 
 EPISODE_MINUTES = 10.0  # length of the benchmark episode

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import click
 
-from .core import course as course_file
-from .core import layout
-from .core import runner
-from .core import stages
+from .core import course_file, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
-from .core.errors import CoursecastError
+from .core.errors import CoursecastError, PreflightError
 from .core.fsutil import remove_stale_temps, write_json
 from .core.progress import Progress
 
@@ -65,6 +62,8 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
     """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
     try:
         course = ctx.load()
+        if problems := stages.preflight(course):
+            raise PreflightError(problems)
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
         _share_cores(tasks, ctx.jobs)
         state = course.folder(layout.STATE)
@@ -178,14 +177,17 @@ def diff(ctx: Context, episode: str) -> None:
 
     Example: coursecast --course demo/course.toml diff what-is-a-smart-city
     """
-    from .proofread import diff_report
+    from .proofread import diff_report, edit_sources, episode_title, read_machine
 
     try:
         course = ctx.load(probe=False)
         if episode not in {e.slug for e in course.episodes}:
             raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
                                   f"{', '.join(e.slug for e in course.episodes)}")
-        click.echo(diff_report(course, course.episode(episode)).render())
+        chosen = course.episode(episode)
+        sources = edit_sources(course, chosen)
+        machine = read_machine(sources, layout.machine_transcript(course, chosen))
+        click.echo(diff_report(sources, machine, episode_title(chosen)).render())
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paths import SPEECH as SHARED_SPEECH
+from paths import SPEECH as SHARED_SPEECH  # noqa: F401  (tests import it from here)
 
 
 def make_tone(path: Path, seconds: float = 2.0, *, freq: int = 440, channels: int = 1, volume_db: float = -20) -> Path:

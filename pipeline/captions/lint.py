@@ -72,20 +72,6 @@ class CaptionFile:
     problems: tuple[Violation, ...]  # malformed parts found while reading
 
 
-def settings_problems(settings: CaptionSettings) -> list[str]:
-    """[captions] values no caption could meet, named by key with a sensible value."""
-    limits = [
-        ("max_chars_per_line", settings.max_chars_per_line >= 10, "at least 10, e.g. 42"),
-        ("max_lines", settings.max_lines >= 1, "at least 1, e.g. 2"),
-        ("max_cps", settings.max_cps > 0, "above 0, e.g. 17"),
-        ("min_duration_s", 0 <= settings.min_duration_s < settings.max_duration_s, "from 0 up to max_duration_s"),
-        ("min_gap_frames", settings.min_gap_frames >= 0, "0 or more, e.g. 2"),
-        ("frame_rate", settings.frame_rate > 0, "above 0, e.g. 25"),
-    ]
-    return [f"[captions].{key} = {getattr(settings, key)!r} cannot be met; use a value {fix}"
-            for key, ok, fix in limits if not ok]
-
-
 def min_gap_ms(settings: CaptionSettings) -> int:
     """The smallest gap between cues in whole milliseconds (2 frames at 25 fps = 80 ms)."""
     return math.ceil(settings.min_gap_frames * MS_PER_S / settings.frame_rate - 1e-9)

@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .lint import MS_PER_S, SPEAKER_DASH, Cue, min_gap_ms, reading_chars, speaker_label, to_ms
 from ..core.settings import CaptionSettings
 from ..core.transcript import Transcript, Word
+from .lint import MS_PER_S, SPEAKER_DASH, Cue, min_gap_ms, reading_chars, speaker_label, to_ms
 
 LONG_PAUSE_S = 1.5  # seconds of silence that always end a cue
 

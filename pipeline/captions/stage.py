@@ -10,7 +10,6 @@ four atomically and lints the cues it wrote with the rules in caption_lint.py.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from typing import Sequence
 from .. import proofread
 from ..core import layout
 from ..core import transcript as transcript_io
-from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars, settings_problems
-from .split import split_cues
 from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
@@ -29,6 +26,9 @@ from ..core.fsutil import write_text
 from ..core.settings import CaptionSettings
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, turns
+from ..proofread import EditSources, WordTiming
+from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars
+from .split import split_cues
 
 __all__ = ["Cue", "Violation", "CaptionReport", "split_cues", "get_writer", "write_outputs",
            "build_transcript_outputs", "tasks", "check", "OUTPUT_EXTENSIONS"]
@@ -130,8 +130,9 @@ def get_writer(ext: str) -> ResultWriter:
 def write_outputs(transcript: Transcript, paths: dict[str, Path], settings: CaptionSettings,
                   names: tuple[str, ...] = ()) -> CaptionReport:
     """Split the transcript into cues and write every requested format (ext -> path) atomically."""
-    if problems := settings_problems(settings):
-        raise StageError(f"captions for {transcript.episode}: the course file's {'; '.join(problems)}")
+    if problems := settings.problems():
+        raise StageError(f"captions for {transcript.episode}: [captions] "
+                         + "; ".join(f"{key} = {getattr(settings, key)!r} cannot be met: {fix}" for key, fix in problems))
     cues = split_cues(transcript, settings, names)
     for ext, path in paths.items():
         get_writer(ext).write(transcript, cues, Path(path))
@@ -142,6 +143,19 @@ def write_outputs(transcript: Transcript, paths: dict[str, Path], settings: Capt
 
 
 # -- the stage -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaptionsJob:
+    """What the `captions:<slug>` task reads."""
+
+    machine: Path  # the machine transcript
+    corrections: EditSources  # the editing file, replacements and roster
+    timing: WordTiming  # how words the editors wrote are timed
+    speakers: tuple[tuple[str, str], ...]  # (roster id, name) of the episode's speakers
+    keep_together: tuple[str, ...]  # multi-word names a caption must not split
+    settings: CaptionSettings
+    outputs: tuple[tuple[str, Path], ...]  # (extension, file) of every format written
+
+
 def speaker_names(course: Course, episode: Episode) -> dict[str, str]:
     """Roster id -> display name for the episode's speakers."""
     return {sid: course.speaker(sid).name for sid in episode.speakers}
@@ -157,14 +171,20 @@ def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
     return {ext: layout.transcript(course, episode, ext) for ext in OUTPUT_EXTENSIONS}
 
 
-def build_transcript_outputs(course: Course, episode: Episode) -> CaptionReport:
+def captions_job(course: Course, episode: Episode) -> CaptionsJob:
+    return CaptionsJob(layout.machine_transcript(course, episode), proofread.edit_sources(course, episode),
+                       proofread.word_timing(course, episode), tuple(speaker_names(course, episode).items()),
+                       keep_together(course, episode), course.captions, tuple(output_paths(course, episode).items()))
+
+
+def build_transcript_outputs(job: CaptionsJob) -> CaptionReport:
     """The captions task's action: machine transcript + editors' corrections + roster names -> json, vtt, srt, txt."""
-    machine = transcript_io.load(layout.machine_transcript(course, episode))
-    corrected = proofread.corrected_transcript(course, episode, machine)
-    named = dataclasses.replace(corrected, speakers={**corrected.speakers, **speaker_names(course, episode)})
-    report = write_outputs(named, output_paths(course, episode), course.captions, keep_together(course, episode))
+    machine = transcript_io.load(job.machine)
+    corrected = proofread.corrected_transcript(job.corrections, job.timing, machine)
+    named = dataclasses.replace(corrected, speakers={**corrected.speakers, **dict(job.speakers)})
+    report = write_outputs(named, dict(job.outputs), job.settings, job.keep_together)
     log.info("captions:%s: %d cues, fastest %.1f cps, %d warning(s) where the speech is too fast",
-             episode.slug, report.cues, report.max_cps, len(report.violations) - len(report.errors))
+             machine.episode, report.cues, report.max_cps, len(report.violations) - len(report.errors))
     return report
 
 
@@ -174,29 +194,21 @@ def tasks(course: Course) -> list[Task]:
 
 
 def _task(course: Course, episode: Episode) -> Task:
-    return Task(
-        stage="transcribe",
-        name=f"captions:{episode.slug}",
-        action=functools.partial(build_transcript_outputs, course, episode),
-        inputs=(layout.machine_transcript(course, episode), *proofread.correction_inputs(course, episode)),
-        targets=tuple(output_paths(course, episode).values()),
-        params={"captions": dataclasses.asdict(course.captions), "speakers": speaker_names(course, episode),
-                "keep_together": list(keep_together(course, episode)), "corrections": proofread.correction_params(course)},
-        tools=(f"captions {CAPTIONS_VERSION}", f"merge {proofread.MERGE_VERSION}"),
-        episode=episode.slug,
-        weight=TASK_WEIGHT,
-    )
+    job = captions_job(course, episode)
+    return Task(stage="transcribe", name=f"captions:{episode.slug}", action=build_transcript_outputs, job=job,
+                inputs=(job.machine, *job.corrections.files, job.timing.audio),
+                targets=tuple(path for _, path in job.outputs),
+                tools=(f"captions {CAPTIONS_VERSION}", f"merge {proofread.MERGE_VERSION}"), episode=episode.slug,
+                weight=TASK_WEIGHT)
 
 
 def check(course: Course) -> list[str]:
-    """Impossible [captions] settings, and rule errors in every episode's existing .vtt and .srt.
+    """Rule errors in every episode's existing .vtt and .srt.
 
     Warnings (cues too fast or too short only because the words are spoken fast) are left out:
     nothing in the captions can fix them.
     """
-    problems = [f"{course.path.name}: {p}" for p in settings_problems(course.captions)]
-    if problems:
-        return problems
+    problems = []
     for episode in course.episodes:
         problems += _episode_problems(course, episode)
     return problems

@@ -1,9 +1,11 @@
 """Staleness, decided here and nowhere else (after doit's dependency.py).
 
-A task declares the files it reads (`inputs`), the parameters that shape its
-output (`params`), the tool versions that matter (`tools`) and the files it
-writes (`targets`). Its key is the hash of all of these. A task is stale when,
-and only when:
+A task declares the files it reads (`inputs`), the tool versions that matter
+(`tools`), the files it writes (`targets`) and its `job`: one frozen dataclass
+holding exactly what its action reads. The action is called with the job and
+nothing else, and the job *is* the task's parameters (`job_params`, after doit's
+`config_changed`), so a value the action uses cannot be missing from the key.
+Its key is the hash of all of these. A task is stale when, and only when:
   - a target is missing, or was changed since the task wrote it;
   - the content of an input changed;
   - a parameter changed;
@@ -13,11 +15,15 @@ Nothing else (mtimes, a `touch`) makes it stale. Content hashes are cached by
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import functools
 import hashlib
+import inspect
 import json
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,17 +36,59 @@ MISSING = "missing"  # the hash recorded for an input that does not exist
 class Task:
     stage: str  # "episodes", "transcribe", ... (the CLI command that runs it)
     name: str  # unique, e.g. "episodes:m1-intro"
-    action: Callable[[], Any]  # does the work, writes every target atomically; may return a summary
+    action: Callable[[Any], Any]  # a module-level function of the job; writes every target atomically
+    job: Any  # frozen dataclass: everything the action reads, and so the task's parameters
     inputs: tuple[Path, ...] = ()  # files whose content the outputs depend on
     targets: tuple[Path, ...] = ()  # files the action writes
-    params: dict[str, Any] = field(default_factory=dict)  # JSON-able parameters that shape the output
     tools: tuple[str, ...] = ()  # versions that matter, e.g. "ffmpeg 5.1.9", "episodes-stage 1"
     episode: str | None = None  # episode slug, for progress and status
     weight: float = 1.0  # expected relative cost (seconds of audio), for the ETA
     create_only: bool = False  # run only while a target is missing (editors' files: never overwritten)
 
+    def __post_init__(self) -> None:
+        if not (dataclasses.is_dataclass(self.job) and self.job.__dataclass_params__.frozen):
+            raise TypeError(f"{self.name}: job must be a frozen dataclass, got {type(self.job).__name__}")
+        plain = inspect.unwrap(self.action)  # a decorated function is judged by the function it wraps
+        if isinstance(plain, functools.partial) or getattr(plain, "__closure__", None):
+            raise TypeError(f"{self.name}: the action must be a plain function of the job; "
+                            "whatever it reads belongs in the job")
+
     def __hash__(self) -> int:
         return hash(self.name)
+
+    def run(self) -> Any:
+        """Do the work: the action, given the job and nothing else."""
+        return self.action(self.job)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The job as JSON-able parameters (paths as given); the state store keys them relative to the course."""
+        return job_params(self.job)
+
+
+def job_params(job: Any, root: Path | None = None) -> Any:
+    """A job (or any value in it) as plain JSON: dataclasses as dicts, paths relative to `root` when inside it."""
+    if dataclasses.is_dataclass(job) and not isinstance(job, type):
+        return {f.name: job_params(getattr(job, f.name), root) for f in dataclasses.fields(job)}
+    if isinstance(job, Path):
+        return job.relative_to(root).as_posix() if root and job.is_relative_to(root) else job.as_posix()
+    if isinstance(job, (list, tuple)):
+        return [job_params(v, root) for v in job]
+    if isinstance(job, dict):
+        return {str(k): job_params(v, root) for k, v in job.items()}
+    if isinstance(job, (dt.date, dt.datetime)):
+        return job.isoformat()
+    if job is None or isinstance(job, (str, int, float, bool)):
+        return job
+    raise TypeError(f"a job holds a {type(job).__name__} ({job!r}); use plain values, paths and dataclasses")
+
+
+def changed_keys(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted names of the parameters that differ: 'settings.target_lufs_mono', 'chapters'."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted(set(old) | set(new))
+        return [k for key in keys for k in changed_keys(old.get(key), new.get(key), f"{prefix}{key}.")]
+    return [prefix.rstrip(".") or "job"] if old != new else []
 
 
 @dataclass(frozen=True)
@@ -102,7 +150,7 @@ class StateStore:
         rel = lambda p: os.path.relpath(p, self.folder.parent)  # noqa: E731
         return {
             "inputs": {rel(p): self.hashes.digest(p) for p in task.inputs},
-            "params": json.loads(json.dumps(task.params, default=str, sort_keys=True)),
+            "params": job_params(task.job, self.folder.parent),
             "tools": list(task.tools),
         }
 
@@ -128,9 +176,7 @@ class StateStore:
                 reasons.append(f"input changed: {path}")
         for path in set(old["inputs"]) - set(new["inputs"]):
             reasons.append(f"input no longer used: {path}")
-        for key in sorted(set(old["params"]) | set(new["params"])):
-            if old["params"].get(key) != new["params"].get(key):
-                reasons.append(f"parameter changed: {key}")
+        reasons += [f"parameter changed: {key}" for key in changed_keys(old.get("params"), new["params"])]
         if old["tools"] != new["tools"]:
             reasons.append(f"tool version changed: {', '.join(new['tools'])}")
         return reasons

@@ -16,6 +16,16 @@ class CourseFileError(CoursecastError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
 
+class PreflightError(CoursecastError):
+    """What stops a build before any work: missing tools, fonts, models, unusable artwork; all listed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} stop the build before it starts:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
 class MediaError(CoursecastError):
     """A recording or encode that ffmpeg could not handle (stderr kept)."""
 

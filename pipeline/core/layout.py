@@ -182,3 +182,45 @@ def demo_manifest(root: Path) -> Path:
 def public_url(course: Course, path: Path) -> str:
     """The URL a published file will have under the course's base_url."""
     return course.info.base_url + path.relative_to(course.root).as_posix()
+
+
+# -- every published name, to refuse a course file whose names would collide -----------------
+def _episode_names(course: Course, episode: Episode) -> dict[Path, str]:
+    return {
+        **{episode_audio(course, episode, ext): f"{ext.upper()} audio" for ext in ("mp3", "m4a")},
+        episode_video(course, episode): "video", captioned_video(course, episode): "captioned video",
+        open_captioned_video(course, episode): "open-captioned video", loudness_report(course, episode): "loudness report",
+        chapters_json(course, episode): "chapters", episode_artwork(course, episode): "artwork",
+        video_captions(course, episode, episode.language): "captions beside the video",
+        machine_transcript(course, episode): "machine transcript", review_file(course, episode): "review file",
+        **{transcript(course, episode, ext): f"{ext.upper()} transcript" for ext in ("json", "vtt", "srt", "txt")},
+        episode_pdf(course, episode): "reading PDF", episode_pdf(course, episode, proof=True): "proofreading PDF",
+        podcast_transcript(course, episode): "Podcast Index transcript",
+        edit_file(course, episode): "editing file", edit_base(course, episode): "editing base",
+    }
+
+
+def _module_names(course: Course, module: Module) -> dict[Path, str]:
+    return {artwork(course, module): "artwork", module_pdf(course, module): "booklet",
+            module_feed(course, module): "feed", module_feed(course, module, video=True): "video feed"}
+
+
+def _course_names(course: Course) -> dict[Path, str]:
+    return {artwork(course): "the course artwork", course_pdf(course): "the course booklet",
+            course_feed(course): "the course feed", replacements_file(course): "the replacements file"}
+
+
+def name_clashes(course: Course) -> list[tuple[str, str]]:
+    """(where, problem) for published files two things of the course would both write (an episode 'course', ...)."""
+    owners: dict[Path, str] = dict(_course_names(course))
+    named = [(f"module '{m.slug}'", "[[modules]]", m.slug, _module_names(course, m)) for m in course.modules]
+    named += [(f"episode '{e.slug}'", "[[episodes]]", e.slug, _episode_names(course, e)) for e in course.episodes]
+    problems = []
+    for owner, table, slug, names in named:
+        for path, what in names.items():
+            if path in owners:
+                problems.append((f"{table} '{slug}'", f"{path.relative_to(course.root)} would be both {owners[path]} "
+                                                       f"and {owner}'s {what}; choose another slug"))
+            else:
+                owners[path] = f"{owner}'s {what}"
+    return problems

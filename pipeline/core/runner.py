@@ -160,7 +160,7 @@ class _Run:
 def _timed(task: Task) -> tuple[str | None, float]:
     start = time.monotonic()
     try:
-        task.action()
+        task.run()
         return None, time.monotonic() - start
     except CoursecastError as e:
         return str(e), time.monotonic() - start

@@ -1,7 +1,9 @@
 """The stages, in build order, and the subpackages that declare their tasks.
 
 Each stage subpackage's public interface (its `__init__.py`) has
-`tasks(course) -> list[Task]` and may have `check(course) -> list[str]`. They are
+`tasks(course) -> list[Task]` and may have `preflight(course) -> list[str]`
+(what stops a build before it starts) and `check(course) -> list[str]` (that,
+and problems in what was built). They are
 looked up by name, so core imports no stage, and the heavy libraries stay behind
 the functions that need them: a no-op build never imports torch.
 """
@@ -24,7 +26,7 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("episodes", ("episodes",), "Cut, loudness-normalise, encode and tag episodes (raw_interviews/ -> episodes/)."),
-    Stage("transcribe", ("transcribe", "proofread", "captions"), "Transcribe episodes and write JSON, WebVTT, SRT and text (-> transcripts/)."),
+    Stage("transcribe", ("transcribe", "speakers", "proofread", "captions"), "Transcribe episodes and write JSON, WebVTT, SRT and text (-> transcripts/)."),
     Stage("video", ("video",), "Add closed (and optional open) captions to video episodes."),
     Stage("print", ("printing",), "Render the reading and proofreading PDFs, module and course booklets."),
     Stage("feeds", ("feeds",), "Write one podcast feed per module and one for the course (-> feeds/)."),
@@ -46,6 +48,20 @@ def all_tasks(course: Course) -> list[Task]:
         for name in stage.modules:
             tasks.extend(_module(name).tasks(course))
     return tasks
+
+
+def preflight(course: Course) -> list[str]:
+    """What would stop a build that the course file alone cannot tell: tools, fonts, models, artwork.
+
+    Runs before any task, so a build refuses at once with every such problem listed.
+    """
+    problems: list[str] = []
+    for stage in available():
+        for name in stage.modules:
+            check = getattr(_module(name), "preflight", None)
+            if check:
+                problems.extend(check(course))
+    return list(dict.fromkeys(problems))
 
 
 def checks(course: Course) -> list[str]:

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 
 from ..core.course import Range
-from .script import COURSE, EPISODES, MODULES, PEOPLE, DemoEpisode, Say, Silence, Tone
 from ..core.timecode import format_timecode
+from .script import COURSE, EPISODES, MODULES, PEOPLE, DemoEpisode, Say, Silence, Tone
 
 KEEP_MARGIN_S = 0.4  # seconds kept around speech at a cut and at the ends of a take
 CHAPTER_LEAD_S = 0.3  # seconds a chapter mark sits before its first word

@@ -26,14 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import course as course_file
-from ..core import course_media
-from ..core import layout
-from .course import Block, Take, render_course_toml
-from .script import EPISODES, PEOPLE, Person, Recording, Say, Silence, Tone
+from ..core import course_file, course_media, layout
 from ..core.errors import CoursecastError, MediaError
 from ..core.fsutil import sha256_file, write_if_changed
 from ..core.media import ffmpeg_version, run
+from .course import Block, Take, render_course_toml
+from .script import EPISODES, PEOPLE, Person, Recording, Say, Silence, Tone
 
 log = logging.getLogger("coursecast.demo")
 

@@ -1,7 +1,28 @@
-"""The episodes stage: raw recordings -> cut, loudness-normalised, encoded, tagged episodes (episodes/)."""
-from .stage import (
-    AudioTargets, build_audio, build_video, check, episode_pieces, episode_time, loudness_summary, tag_episode, tasks,
-)
+"""The episodes stage: raw recordings -> cut, loudness-normalised, encoded, tagged episodes (episodes/).
 
-__all__ = ["AudioTargets", "build_audio", "build_video", "check", "episode_pieces", "episode_time",
-           "loudness_summary", "tag_episode", "tasks"]
+`published_times` is the one place course-file times (chapters, turn hints) become
+times on the published episode: every later stage maps them through it.
+"""
+from .audio import AudioTargets, build_audio
+from .settings import Mastering, VideoEncoding
+from .stage import (
+    AudioJob,
+    Recording,
+    TagJob,
+    VideoJob,
+    check,
+    loudness_summary,
+    make_audio,
+    make_video,
+    preflight,
+    tag_episode,
+    tasks,
+)
+from .tags import read_chapters
+from .timeline import published_times
+from .video import build_video
+
+__all__ = ["AudioJob", "AudioTargets", "Mastering", "Recording", "TagJob", "VideoEncoding", "VideoJob", "build_audio",
+           "build_video", "check", "loudness_summary", "make_audio", "make_video", "preflight", "published_times",
+           "read_chapters",
+           "tag_episode", "tasks"]

@@ -7,7 +7,6 @@ number and module title on a calm colour, 3000 x 3000 px.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from ..core import layout
 from ..core.course import Course, Episode, Module
 from ..core.dependency import Task
 from ..core.errors import StageError
+from ..core.fonts import FontError, first_font
 from ..core.fsutil import atomic_path, write_bytes
 
 ARTWORK_VERSION = "artwork 1"  # bump when the generated design changes
@@ -27,11 +27,7 @@ MAX_PX = 3000  # largest square podcast apps accept
 JPEG_QUALITY = 90  # generated and converted artwork
 MARGIN_PX = 200  # around the text
 LINE_SPACING = 1.18  # line height / font size
-FONT_FILES = (  # bold sans, first found wins; all cover Nordic letters
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
-)
+FONT_FAMILIES = ("DejaVu Sans", "Noto Sans", "Liberation Sans")  # bold sans, first installed wins
 PALETTE = (  # background per module, white text reads on all (contrast > 7:1)
     (23, 54, 93), (20, 83, 75), (94, 38, 76), (120, 50, 30),
     (40, 60, 110), (64, 72, 28), (90, 40, 40), (36, 36, 64),
@@ -84,23 +80,8 @@ def publish(source: Path, target: Path, *, name: str) -> Path:
     return target
 
 
-@functools.lru_cache(maxsize=None)
-def font_file() -> str:
-    for path in FONT_FILES:
-        if Path(path).is_file():
-            return path
-    raise StageError("no TrueType font for the artwork; install one with 'apt-get install fonts-dejavu-core'")
-
-
-def _font_name() -> str:
-    try:
-        return Path(font_file()).name
-    except StageError:
-        return ""
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(font_file(), size)
+def _font(font: Path, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font), size)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -114,10 +95,10 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
-def _fit(text: str, size: int, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+def _fit(font_file: Path, text: str, size: int, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font up to `size` at which `text` wraps into `max_lines` lines of `width`."""
     while True:
-        font = _font(size)
+        font = _font(font_file, size)
         lines = _wrap(text, font, width)
         if size <= 40 or (len(lines) <= max_lines and all(font.getlength(x) <= width for x in lines)):
             return font, lines
@@ -132,28 +113,28 @@ def _block(draw: ImageDraw.ImageDraw, lines: list[str], font, top: int, fill=WHI
     return top + step * len(lines)
 
 
-def render(design: Design) -> Image.Image:
+def render(design: Design, font_file: Path) -> Image.Image:
     image = Image.new("RGB", (SIZE_PX, SIZE_PX), PALETTE[design.colour % len(PALETTE)])
     draw = ImageDraw.Draw(image)
     width = SIZE_PX - 2 * MARGIN_PX
-    font, lines = _fit(design.course_title, 150, width, 3)
+    font, lines = _fit(font_file, design.course_title, 150, width, 3)
     y = _block(draw, lines, font, MARGIN_PX)
     draw.rectangle((MARGIN_PX, y + 60, MARGIN_PX + 600, y + 90), fill=ACCENT)
-    font, lines = _fit(design.heading.upper(), 170, width, 2)
+    font, lines = _fit(font_file, design.heading.upper(), 170, width, 2)
     y = _block(draw, lines, font, y + 260)
     if design.big:
-        big = _font(1000)
+        big = _font(font_file, 1000)
         draw.text((MARGIN_PX - 40, y - 80), design.big, font=big, fill=WHITE)
-    font, lines = _fit(design.title, 230 if design.big else 300, width, 4 if design.big else 6)
+    font, lines = _fit(font_file, design.title, 230 if design.big else 300, width, 4 if design.big else 6)
     bottom = SIZE_PX - MARGIN_PX - int(font.size * LINE_SPACING) * len(lines)
     _block(draw, lines, font, max(bottom, y + 40))
     return image
 
 
-def generate(target: Path, design: Design) -> Path:
+def generate(target: Path, design: Design, font_file: Path) -> Path:
     """Write generated 3000 x 3000 artwork as JPEG."""
     with atomic_path(target) as tmp:
-        render(design).save(tmp, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        render(design, font_file).save(tmp, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return target
 
 
@@ -186,20 +167,42 @@ def _designs(course: Course) -> list[tuple[str, Path, str, str, Design]]:
     return items
 
 
-def _action(course: Course, target: Path, given: str, where: str, design: Design):
-    if given:
-        return lambda: publish(course.root / given, target, name=f"{where}: {given}")
-    return lambda: generate(target, design)
+@dataclass(frozen=True)
+class ArtworkJob:
+    """What an artwork task reads: the given artwork to publish, or the design to draw."""
+
+    target: Path  # the published JPEG
+    given: Path | None  # artwork the course file names; None: generated
+    where: str  # where the course file names it, for messages
+    design: Design | None  # what generated artwork shows
+    font: Path | None  # the font generated artwork is drawn with
+
+
+def make_artwork(job: ArtworkJob) -> Path:
+    if job.given is not None:
+        return publish(job.given, job.target, name=f"{job.where}: {job.given.name}")
+    if job.font is None:
+        first_font(FONT_FAMILIES, "bold")  # raises FontError: what to install
+    return generate(job.target, job.design, job.font)
+
+
+def _font_file() -> Path | None:
+    try:
+        return first_font(FONT_FAMILIES, "bold")
+    except FontError:
+        return None  # the action says what to install
 
 
 def tasks(course: Course) -> list[Task]:
     result = []
     tools = (f"Pillow {PIL.__version__}", ARTWORK_VERSION)
+    font = _font_file()
     for task_name, target, given, where, design in _designs(course):
-        params = {"given": given} if given else {"design": design.__dict__, "font": _font_name()}
-        result.append(Task(stage="episodes", name=task_name, action=_action(course, target, given, where, design),
-                           inputs=(course.root / given,) if given else (), targets=(target,),
-                           params=params, tools=tools, weight=1.0))
+        job = ArtworkJob(target, course.root / given, where, None, None) if given else \
+            ArtworkJob(target, None, where, design, font)
+        inputs = tuple(p for p in (job.given, job.font) if p is not None)
+        result.append(Task(stage="episodes", name=task_name, action=make_artwork, job=job, inputs=inputs,
+                           targets=(target,), tools=tools, weight=1.0))
     return result
 
 

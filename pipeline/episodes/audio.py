@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import struct
@@ -23,17 +22,27 @@ from typing import Iterator
 
 import numpy as np
 
-from . import graph as graphs
-from .timeline import Piece, Timeline, from_dict, join, mute_spans, remove
 from ..core.errors import MediaError, StageError
 from ..core.fsutil import atomic_path, write_json
-from .loudness import (
-    SILENT_SOURCE_DB, Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files, parse_ebur128,
-    parse_levels, plan_gain, settle,
-)
 from ..core.media import run
-from ..core.settings import AudioSettings
 from ..core.timecode import format_timecode
+from . import graph as graphs
+from .loudness import (
+    SILENT_SOURCE_DB,
+    Encoded,
+    GainPlan,
+    Loudness,
+    LoudnessReport,
+    correction,
+    gate,
+    measure_files,
+    parse_ebur128,
+    parse_levels,
+    plan_gain,
+    settle,
+)
+from .settings import Mastering
+from .timeline import Piece, Timeline, join, mute_spans, remove
 
 PAUSE_WINDOW_S = 0.02  # seconds per level reading when looking for pauses
 PAUSE_BELOW_LOUDNESS_DB = 25.0  # dB under the episode's loudness that counts as a pause
@@ -214,7 +223,7 @@ def find_pauses(asr: Path, timeline: Timeline, pieces: tuple[Piece, ...], loudne
 class _Job:
     episode: str  # slug
     targets: AudioTargets
-    settings: AudioSettings
+    settings: Mastering
     channels: int  # 1 or 2 in the encodes
     target_lufs: float
 
@@ -270,16 +279,7 @@ def _timeline_json(pieces: tuple[Piece, ...], before: Timeline, after: Timeline)
             "before": before.to_dict(), "after": after.to_dict()}
 
 
-def load_timeline(path: Path) -> tuple[Timeline, Timeline]:
-    """(before, after) pause shortening, from the audio task's timeline JSON."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        return from_dict(raw["before"]), from_dict(raw["after"])
-    except (FileNotFoundError, KeyError, json.JSONDecodeError) as e:
-        raise StageError(f"{path}: missing or unreadable timeline; run 'coursecast episodes' again") from e
-
-
-def build_audio(pieces: tuple[Piece, ...], targets: AudioTargets, settings: AudioSettings, *,
+def build_audio(pieces: tuple[Piece, ...], targets: AudioTargets, settings: Mastering, *,
                 episode: str) -> LoudnessReport:
     """Cut, normalise and encode one episode's audio; the report is written only when all went well."""
     layout = channel_layout(pieces, settings.channels)

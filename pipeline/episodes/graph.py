@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .timeline import Piece, Timeline, master_spans
 from .loudness import MEASURE_FILTER, GainPlan
-from ..core.settings import AudioSettings
+from .settings import Mastering
+from .timeline import Piece, Timeline, master_spans
 
 ASR_RATE = 16000  # Hz, what Whisper listens to
 ASR_FRAME = 160  # samples (10 ms at 16 kHz): granularity of the sting muting
@@ -197,13 +197,13 @@ class Pass2Inputs:
     right: Path | None
 
 
-def _lame_compensation(settings: AudioSettings, channels: int) -> str:
+def _lame_compensation(settings: Mastering, channels: int) -> str:
     """LAME scales CBR encodes under 320 kbps by 0.95 (-0.45 dB, against clipping); undo it before encoding."""
     kbps = settings.mp3_bitrate_mono_kbps if channels == 1 else settings.mp3_bitrate_stereo_kbps
     return f"volume={-20 * math.log10(LAME_CBR_SCALE):.4f}dB" if kbps < LAME_UNSCALED_KBPS else "anull"
 
 
-def _encode_args(ext: str, settings: AudioSettings, channels: int, path: Path) -> list[str]:
+def _encode_args(ext: str, settings: Mastering, channels: int, path: Path) -> list[str]:
     mono = channels == 1
     rate, count = str(settings.sample_rate_hz), str(channels)
     if ext == "mp3":
@@ -215,7 +215,7 @@ def _encode_args(ext: str, settings: AudioSettings, channels: int, path: Path) -
             "-movflags", "+faststart", str(path)]
 
 
-def _gain_branches(plans: dict[str, GainPlan], rate: int, settings: AudioSettings, channels: int) -> list[str]:
+def _gain_branches(plans: dict[str, GainPlan], rate: int, settings: Mastering, channels: int) -> list[str]:
     """[cut] -> one labelled stream per format; one shared gain and limiter when the plans agree."""
     exts = list(plans)
     shared = len(set(plans.values())) == 1
@@ -230,7 +230,7 @@ def _gain_branches(plans: dict[str, GainPlan], rate: int, settings: AudioSetting
 
 
 def pass2(inputs: Pass2Inputs, before: Timeline, after: Timeline, plans: dict[str, GainPlan],
-          settings: AudioSettings, channels: int, encodes: dict[str, Path], asr_out: Pass1Outputs | None) -> list[str]:
+          settings: Mastering, channels: int, encodes: dict[str, Path], asr_out: Pass1Outputs | None) -> list[str]:
     """Normalise and encode (the formats in `plans`) from the master; when pauses are shortened, also
     re-cut the ASR audio."""
     spans, xfades = master_spans(before, after), [0, *after.cut_xfades()]

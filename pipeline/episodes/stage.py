@@ -4,34 +4,32 @@ Each episode is two or three tasks, so a change rebuilds only what it touches:
   episodes:<slug>      recordings -> cut, ASR audio, normalised untagged MP3/M4A, loudness report
   tags:<slug>          untagged encodes + artwork -> published, tagged MP3/M4A and chapters JSON
   video-encode:<slug>  (video episodes) video recordings + normalised audio -> MP4
-plus the artwork tasks (pipeline.artwork). A title change re-runs only the tag
-task; a changed keep range re-runs the audio task, and then whatever it changed.
-The work itself is in episodes_audio, episodes_video and tags.
+plus the artwork tasks (artwork.py). Each action reads one frozen job and nothing
+else: a title change re-runs only the tag task; a changed keep range re-runs the
+audio task, and then whatever it changed. The work itself is in audio.py,
+video.py and tags.py.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
 
-from . import artwork
 from ..core import layout
-from ..core.course import Course, Episode
-from ..core.course_media import probe_sources
+from ..core.course import Course, Episode, Range
 from ..core.dependency import Task
-from .audio import AudioTargets, build_audio, disk_errors, load_timeline
-from .timeline import Piece, map_time
-from .video import build_video
-from ..core.errors import CourseFileError, MediaError, StageError
-from .loudness import load_report
+from ..core.errors import MediaError, StageError
 from ..core.media import ffmpeg_version, probe
+from ..core.timecode import format_timecode
+from . import artwork
+from .audio import AudioTargets, build_audio, disk_errors
+from .loudness import LoudnessReport, load_report
+from .settings import Mastering, VideoEncoding
 from .tags import TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
-
-__all__ = ["AudioTargets", "build_audio", "build_video", "episode_pieces", "episode_time", "tag_episode",
-           "tasks", "check"]
+from .timeline import Piece, load_timeline, published_times
+from .video import VideoResult, build_video
 
 AUDIO_VERSION = "episodes-audio 1"  # bump when the audio task's output changes for the same inputs
 TAGS_VERSION = "episodes-tags 1"
@@ -39,9 +37,74 @@ VIDEO_VERSION = "episodes-video 1"
 TAG_COST = 0.01  # the tag task's cost per second of audio, relative to the audio task's
 VIDEO_COST = 6.0  # the video task's cost per second, relative to the audio task's (720p, veryfast)
 UNKNOWN_SECONDS = 600.0  # weight of an episode whose length cannot be read yet
-CHANNEL_MODES = ("auto", "mono", "stereo")  # [audio] channels
-MAX_CROSSFADE_MS = 500  # milliseconds: longer crossfades smear words across a cut
-MIN_PAUSE_S = 0.3  # seconds: shorter allowed pauses would clip word endings
+KEEP_SLACK_S = 0.001  # seconds a kept range may pass ffprobe's length (rounding)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One source as the episode uses it."""
+
+    path: Path  # the recording, absolute
+    name: str  # as messages name it: raw_interviews/<file>
+    keep: tuple[Range, ...]  # ranges kept, in order; () = the whole recording
+    split: bool  # one speaker per channel: sides kept apart for transcription
+
+
+@dataclass(frozen=True)
+class AudioJob:
+    """What the `episodes:<slug>` task reads."""
+
+    episode: str  # slug, for messages
+    recordings: tuple[Recording, ...]  # in order
+    intro: Path | None  # sting before the episode (course or module setting)
+    outro: Path | None  # sting after it
+    mastering: Mastering  # the [audio] values the cut, loudness and encodes use
+    targets: AudioTargets
+
+
+@dataclass(frozen=True)
+class TagJob:
+    """What the `tags:<slug>` task reads: everything the tags say, and where the untagged encodes are."""
+
+    episode: str  # slug, for messages
+    fields: TagFields
+    chapters: tuple[tuple[float, str], ...]  # course-file chapters: (seconds before pauses are shortened, title)
+    cover: Path  # the published artwork the tags embed
+    untagged: tuple[Path, Path]  # MP3, M4A
+    timeline: Path  # the cut, which maps course-file times onto the episode
+    published: tuple[Path, Path]  # tagged MP3, M4A
+    chapters_json: Path
+
+
+@dataclass(frozen=True)
+class TagFields:
+    """The text of the tags (TagInfo without the cover and the chapters)."""
+
+    title: str
+    artist: str  # the speakers, "Name, Name"
+    album: str  # "Course — Module N: Title"
+    album_artist: str  # the course's author
+    track: int  # episode number in its module
+    track_total: int  # episodes in the module
+    date: str  # YYYY-MM-DD
+    language: str
+    summary: str
+    copyright: str
+    podcast: str  # course title
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """What the `video-encode:<slug>` task reads."""
+
+    episode: str  # slug, for messages
+    recordings: tuple[Recording, ...]
+    intro: Path | None
+    outro: Path | None
+    audio: Path  # the normalised M4A whose sound the video carries
+    timeline: Path  # the cut the audio task made
+    encoding: VideoEncoding
+    target: Path
 
 
 def stings(course: Course, episode: Episode) -> tuple[str, str]:
@@ -50,39 +113,45 @@ def stings(course: Course, episode: Episode) -> tuple[str, str]:
     return module.intro or course.audio.intro, module.outro or course.audio.outro
 
 
-def _sting(course: Course, episode: Episode, rel: str, which: str) -> Piece:
-    path = course.root / rel
+def _sting(path: Path, episode: str, which: str) -> Piece:
     try:
         info = probe(path)
     except MediaError as e:
-        raise StageError(f"episode '{episode.slug}': the {which} sting {rel} is not a readable recording "
-                         f"({e}); fix '{which}' in [audio] or in the module in {course.path.name}") from e
+        raise StageError(f"episode '{episode}': the {which} sting {path.name} is not a readable recording "
+                         f"({e}); fix '{which}' in [audio] or in the module in the course file") from e
     if info.audio is None:
-        raise StageError(f"episode '{episode.slug}': the {which} sting {rel} has no audio stream")
-    return Piece(path, rel, 0.0, info.duration, info.audio.channels, sting=True, estimated=True)
+        raise StageError(f"episode '{episode}': the {which} sting {path.name} has no audio stream")
+    return Piece(path, path.name, 0.0, info.duration, info.audio.channels, sting=True, estimated=True)
 
 
-def episode_pieces(course: Course, episode: Episode) -> tuple[Piece, ...]:
-    """The episode's pieces in order, every recording probed and checked first (course_media)."""
+def _recording_pieces(recording: Recording, episode: str) -> list[Piece]:
+    if not recording.path.is_file():
+        raise StageError(f"episode '{episode}': {recording.name} does not exist; copy the recording there "
+                         "or fix 'file' in the course file")
     try:
-        infos = probe_sources(replace(course, episodes=(episode,)))
-    except CourseFileError as e:
-        raise StageError(f"episode '{episode.slug}' cannot be built:\n" + "\n".join(e.problems)) from e
-    intro, outro = stings(course, episode)
-    pieces = [_sting(course, episode, intro, "intro")] if intro else []
-    for source in episode.sources:
-        info = infos[source.file]
-        ranges = [(r.start, r.end, False) for r in source.keep] or [(0.0, info.duration, True)]
-        for start, end, whole in ranges:
-            pieces.append(Piece(source.path, f"raw_interviews/{source.file}", start, end, info.audio.channels,
-                                split=bool(source.channels), estimated=whole))
+        info = probe(recording.path)
+    except MediaError as e:
+        raise StageError(f"episode '{episode}': {recording.name} is not a readable recording ({e}); "
+                         "re-export it from the recorder") from e
+    if info.audio is None:
+        raise StageError(f"episode '{episode}': {recording.name} has no audio stream; every source needs sound")
+    for rng in recording.keep:
+        if rng.end > info.duration + KEEP_SLACK_S:
+            raise StageError(f"episode '{episode}': a kept range ends at {format_timecode(rng.end)}, past the end "
+                             f"of {recording.name} ({format_timecode(info.duration)}); shorten the range")
+    ranges = [(r.start, r.end, False) for r in recording.keep] or [(0.0, info.duration, True)]
+    return [Piece(recording.path, recording.name, start, end, info.audio.channels, split=recording.split,
+                  estimated=whole) for start, end, whole in ranges]
+
+
+def pieces(recordings: tuple[Recording, ...], intro: Path | None, outro: Path | None, episode: str) -> tuple[Piece, ...]:
+    """The episode's pieces in order, every recording probed and checked first."""
+    result = [_sting(intro, episode, "intro")] if intro else []
+    for recording in recordings:
+        result += _recording_pieces(recording, episode)
     if outro:
-        pieces.append(_sting(course, episode, outro, "outro"))
-    return tuple(pieces)
-
-
-def _has_sides(episode: Episode) -> bool:
-    return any(s.channels for s in episode.sources)
+        result.append(_sting(outro, episode, "outro"))
+    return tuple(result)
 
 
 def audio_targets(course: Course, episode: Episode) -> AudioTargets:
@@ -96,67 +165,49 @@ def audio_targets(course: Course, episode: Episode) -> AudioTargets:
         failed_report=layout.loudness_failure(course, episode))
 
 
-def _tag_fields(course: Course, episode: Episode) -> dict:
-    """Everything the tags say, except the cover and the chapter times' mapping (JSON-able)."""
+def _has_sides(episode: Episode) -> bool:
+    return any(s.channels for s in episode.sources)
+
+
+def _tag_fields(course: Course, episode: Episode) -> TagFields:
     module = course.module(episode.module)
     names = [course.speaker(s).name for s in episode.speakers]
-    return {
-        "title": episode.title, "artist": ", ".join(names),
-        "album": f"{course.info.title} — Module {module.number}: {module.title}",
-        "album_artist": course.info.author, "track": episode.number,
-        "track_total": len(course.module_episodes(module.number)), "date": episode.date.isoformat(),
-        "language": episode.language, "summary": episode.summary, "copyright": course.info.copyright,
-        "podcast": course.info.title,
-    }
+    return TagFields(
+        title=episode.title, artist=", ".join(names), album=f"{course.info.title} — Module {module.number}: {module.title}",
+        album_artist=course.info.author, track=episode.number, track_total=len(course.module_episodes(module.number)),
+        date=episode.date.isoformat(), language=episode.language, summary=episode.summary,
+        copyright=course.info.copyright, podcast=course.info.title)
 
 
-def episode_time(course: Course, episode: Episode, seconds: float) -> float:
-    """A course-file time (chapter, turn: before pauses are shortened) on the published episode's timeline."""
-    _, after = load_timeline(layout.timeline(course, episode))
-    return map_time(after, seconds)
+# -- the actions --------------------------------------------------------------------------
+def make_audio(job: AudioJob) -> LoudnessReport:
+    """The audio task's action: cut, normalise, encode; the report says what was measured."""
+    return build_audio(pieces(job.recordings, job.intro, job.outro, job.episode), job.targets, job.mastering,
+                       episode=job.episode)
 
 
-def tag_episode(course: Course, episode: Episode) -> TagInfo:
-    """Copy the untagged encodes to episodes/, tagged, with chapters (moved with any shortened pause)."""
-    what = f"episode '{episode.slug}'"
-    mp3, m4a = (layout.untagged_audio(course, episode, ext) for ext in ("mp3", "m4a"))
-    _, after = load_timeline(layout.timeline(course, episode))
-    moved = [(map_time(after, c.at), c.title) for c in episode.chapters]
-    cover = artwork.cover_path(course, episode)
-    if not cover.is_file():
-        raise StageError(f"{what}: artwork {cover} is missing; run 'coursecast episodes' to make it")
-    with disk_errors(what, layout.folder(course, layout.EPISODES)):
+def tag_episode(job: TagJob) -> TagInfo:
+    """Copy the untagged encodes to episodes/, tagged, with chapters moved with any shortened pause."""
+    what = f"episode '{job.episode}'"
+    mp3, m4a = job.untagged
+    times = published_times(job.timeline, [at for at, _ in job.chapters])
+    moved = [(at, title) for at, (_, title) in zip(times, job.chapters)]
+    if not job.cover.is_file():
+        raise StageError(f"{what}: artwork {job.cover} is missing; run 'coursecast episodes' to make it")
+    with disk_errors(what, job.published[0].parent):
         marks = chapter_marks(moved, audio_duration(mp3))
-        info = TagInfo(**_tag_fields(course, episode), cover=cover.read_bytes(), chapters=marks)
-        tag_mp3(mp3, layout.episode_audio(course, episode, "mp3"), info)
-        tag_m4a(m4a, layout.episode_audio(course, episode, "m4a"), info)
-        write_chapters_json(layout.chapters_json(course, episode), info)
+        info = TagInfo(**vars(job.fields), cover=job.cover.read_bytes(), chapters=marks)
+        tag_mp3(mp3, job.published[0], info)
+        tag_m4a(m4a, job.published[1], info)
+        write_chapters_json(job.chapters_json, info)
     return info
 
 
-def _audio_action(course: Course, episode: Episode):
-    def action() -> str:
-        report = build_audio(episode_pieces(course, episode), audio_targets(course, episode), course.audio,
-                             episode=episode.slug)
-        mp3 = report.outputs["mp3"].loudness
-        return f"{mp3.integrated:.1f} LUFS, {mp3.true_peak:.1f} dBTP, {report.mode}"
-    return action
-
-
-def _tags_action(course: Course, episode: Episode):
-    def action() -> str:
-        info = tag_episode(course, episode)
-        return f"tagged, {len(info.chapters)} chapters"
-    return action
-
-
-def _video_action(course: Course, episode: Episode):
-    def action() -> str:
-        _, after = load_timeline(layout.timeline(course, episode))
-        result = build_video(episode_pieces(course, episode), after, layout.untagged_audio(course, episode, "m4a"),
-                             layout.episode_video(course, episode), course.audio, episode=episode.slug)
-        return f"{result.width}x{result.height}, {result.frames} frames"
-    return action
+def make_video(job: VideoJob) -> VideoResult:
+    """The video task's action: the recordings' picture cut along the audio's timeline, with its sound."""
+    _, after = load_timeline(job.timeline)
+    return build_video(pieces(job.recordings, job.intro, job.outro, job.episode), after, job.audio, job.target,
+                       job.encoding, episode=job.episode)
 
 
 @functools.lru_cache(maxsize=256)
@@ -179,40 +230,40 @@ def seconds(episode: Episode) -> float:
     return total
 
 
-def _audio_params(course: Course, episode: Episode) -> dict:
-    audio = {k: v for k, v in dataclasses.asdict(course.audio).items()
-             if not k.startswith("video_") and k not in ("intro", "outro")}
+def _recordings(episode: Episode) -> tuple[Recording, ...]:
+    return tuple(Recording(s.path, f"{layout.RAW}/{s.file}", s.keep, bool(s.channels)) for s in episode.sources)
+
+
+def _sting_paths(course: Course, episode: Episode) -> tuple[Path | None, Path | None]:
     intro, outro = stings(course, episode)
-    sources = [{"file": s.file, "keep": [[r.start, r.end] for r in s.keep], "channels": dict(s.channels)}
-               for s in episode.sources]
-    return {"sources": sources, "intro": intro, "outro": outro, "audio": audio}
+    return (course.root / intro if intro else None), (course.root / outro if outro else None)
 
 
 def _episode_tasks(course: Course, episode: Episode, tools: tuple[str, ...]) -> list[Task]:
     slug, weight = episode.slug, seconds(episode)
+    intro, outro = _sting_paths(course, episode)
+    recordings = _recordings(episode)
     targets = audio_targets(course, episode)
-    recordings = tuple(dict.fromkeys(s.path for s in episode.sources))
-    sting_files = tuple(course.root / rel for rel in stings(course, episode) if rel)
+    files = tuple(dict.fromkeys(r.path for r in recordings)) + tuple(p for p in (intro, outro) if p)
+    audio = AudioJob(slug, recordings, intro, outro, Mastering.of(course.audio), targets)
     audio_out = tuple(p for p in (targets.asr, targets.asr_left, targets.asr_right, targets.mp3, targets.m4a,
                                   targets.timeline, targets.report) if p is not None)
-    result = [Task(stage="episodes", name=f"episodes:{slug}", action=_audio_action(course, episode),
-                   inputs=recordings + sting_files, targets=audio_out, params=_audio_params(course, episode),
-                   tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight)]
-    published = tuple(layout.episode_audio(course, episode, ext) for ext in ("mp3", "m4a"))
-    chapters = [[c.at, c.title] for c in episode.chapters]
-    result.append(Task(
-        stage="episodes", name=f"tags:{slug}", action=_tags_action(course, episode),
-        inputs=(targets.mp3, targets.m4a, targets.timeline, artwork.cover_path(course, episode)),
-        targets=(*published, layout.chapters_json(course, episode)),
-        params={**_tag_fields(course, episode), "chapters": chapters},
-        tools=(*tools, f"mutagen {mutagen.version_string}", TAGS_VERSION), episode=slug, weight=weight * TAG_COST))
+    result = [Task(stage="episodes", name=f"episodes:{slug}", action=make_audio, job=audio, inputs=files,
+                   targets=audio_out, tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight)]
+    tags = TagJob(slug, _tag_fields(course, episode), tuple((c.at, c.title) for c in episode.chapters),
+                  artwork.cover_path(course, episode), (targets.mp3, targets.m4a), targets.timeline,
+                  tuple(layout.episode_audio(course, episode, ext) for ext in ("mp3", "m4a")),
+                  layout.chapters_json(course, episode))
+    result.append(Task(stage="episodes", name=f"tags:{slug}", action=tag_episode, job=tags,
+                       inputs=(*tags.untagged, tags.timeline, tags.cover), targets=(*tags.published, tags.chapters_json),
+                       tools=(*tools, f"mutagen {mutagen.version_string}", TAGS_VERSION), episode=slug,
+                       weight=weight * TAG_COST))
     if episode.kind == "video":
-        s = course.audio
-        result.append(Task(
-            stage="episodes", name=f"video-encode:{slug}", action=_video_action(course, episode),
-            inputs=(*recordings, targets.m4a, targets.timeline), targets=(layout.episode_video(course, episode),),
-            params={"height": s.video_height, "crf": s.video_crf, "preset": s.video_preset},
-            tools=(*tools, VIDEO_VERSION), episode=slug, weight=weight * VIDEO_COST))
+        video = VideoJob(slug, recordings, intro, outro, targets.m4a, targets.timeline,
+                         VideoEncoding.of(course.audio), layout.episode_video(course, episode))
+        result.append(Task(stage="episodes", name=f"video-encode:{slug}", action=make_video, job=video,
+                           inputs=(*files, targets.m4a, targets.timeline), targets=(video.target,),
+                           tools=(*tools, VIDEO_VERSION), episode=slug, weight=weight * VIDEO_COST))
     return result
 
 
@@ -238,37 +289,20 @@ def _loudness_problems(course: Course, episode: Episode) -> list[str]:
     return [f"episode '{episode.slug}' failed the loudness gate: {p} (see {newest.name})" for p in report.problems]
 
 
-def _settings_problems(course: Course) -> list[str]:
-    s, where = course.audio, f"{course.path.name} [audio]"
-    checks = [
-        (s.channels in CHANNEL_MODES, f"channels = {s.channels!r}: use one of {', '.join(CHANNEL_MODES)}"),
-        (0 <= s.crossfade_ms <= MAX_CROSSFADE_MS, f"crossfade_ms = {s.crossfade_ms}: use 0-{MAX_CROSSFADE_MS}"),
-        (s.max_pause_s >= MIN_PAUSE_S, f"max_pause_s = {s.max_pause_s}: use {MIN_PAUSE_S} s or more, "
-                                       "or word endings get cut"),
-        (s.true_peak_db <= s.gate_max_true_peak_db, f"true_peak_db = {s.true_peak_db} is above "
-                                                    f"gate_max_true_peak_db = {s.gate_max_true_peak_db}"),
-        (s.sample_rate_hz in (44100, 48000), f"sample_rate_hz = {s.sample_rate_hz}: use 44100 (or 48000)"),
-        (s.video_height % 2 == 0 and s.video_height >= 144, f"video_height = {s.video_height}: use an even "
-                                                            "number of pixels, 144 or more (e.g. 720)"),
-    ]
-    return [f"{where}: {message}" for ok, message in checks if not ok]
-
-
-def check(course: Course) -> list[str]:
-    """Problems for `coursecast check`: settings, artwork, stings, chapters past the end, failed loudness gates."""
-    problems = _settings_problems(course) + artwork.check(course)
+def preflight(course: Course) -> list[str]:
+    """What stops a build before it starts: artwork podcast apps refuse, stings that are not there."""
+    problems = artwork.check(course)
     for episode in course.episodes:
         for which, rel in zip(("intro", "outro"), stings(course, episode)):
             if rel and not (course.root / rel).is_file():
                 problems.append(f"episode '{episode.slug}': the {which} sting {rel} does not exist; "
                                 f"add it or fix '{which}' in {course.path.name}")
-        if all(s.keep for s in episode.sources) and episode.chapters and not any(stings(course, episode)):
-            last, length = episode.chapters[-1].at, sum(r.duration for s in episode.sources for r in s.keep)
-            if last >= length:
-                problems.append(f"episode '{episode.slug}': chapter '{episode.chapters[-1].title}' starts at "
-                                f"{last:.1f} s, after the episode's kept {length:.1f} s; fix its 'at'")
-        problems += _loudness_problems(course, episode)
-    return problems
+    return list(dict.fromkeys(problems))
+
+
+def check(course: Course) -> list[str]:
+    """Problems for `coursecast check`: the preflight's, and failed loudness gates."""
+    return preflight(course) + [p for episode in course.episodes for p in _loudness_problems(course, episode)]
 
 
 def loudness_summary(course: Course) -> list[str]:

@@ -6,6 +6,7 @@ the target, tagged there and moved into place.
 """
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -13,13 +14,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutagen.id3 import (
-    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TCOP, TDES, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK,
-    CTOCFlags, PictureType,
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    PCST,
+    TALB,
+    TCON,
+    TCOP,
+    TDES,
+    TDRC,
+    TIT2,
+    TLAN,
+    TPE1,
+    TPE2,
+    TRCK,
+    CTOCFlags,
+    PictureType,
 )
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
+from ..core.errors import StageError
 from ..core.fsutil import atomic_path, write_json
+from ..core.languages import alpha3
 from ..core.media import run
 
 log = logging.getLogger("coursecast.tags")
@@ -30,15 +49,6 @@ NO_OFFSET = 0xFFFFFFFF  # CHAP byte offsets: unused, times are authoritative
 CHAPTERS_JSON_VERSION = "1.2.0"  # Podcasting 2.0 JSON chapters
 MEDIA_KIND_PODCAST = 21  # MP4 'stik' value for a podcast episode
 TOC_ID = "toc"  # the CTOC frame's element id
-
-# ISO 639-1 (course file) -> ISO 639-2/T (ID3 TLAN and COMM need three letters)
-ISO_639_2 = {
-    "ar": "ara", "da": "dan", "de": "deu", "en": "eng", "es": "spa", "et": "est", "fi": "fin",
-    "fr": "fra", "is": "isl", "it": "ita", "ja": "jpn", "lt": "lit", "lv": "lav", "nb": "nob",
-    "nl": "nld", "nn": "nno", "no": "nor", "pl": "pol", "pt": "por", "ru": "rus", "se": "sme",
-    "sv": "swe", "uk": "ukr", "zh": "zho",
-}
-
 
 @dataclass(frozen=True)
 class ChapterMark:
@@ -64,14 +74,6 @@ class TagInfo:
     chapters: tuple[ChapterMark, ...] = ()
 
 
-def language_3(code: str) -> str:
-    """'en' / 'en-GB' -> 'eng' (ID3 wants ISO 639-2); 'und' when unknown."""
-    base = code.split("-")[0].lower()
-    if len(base) == 3:
-        return base
-    return ISO_639_2.get(base, "und")
-
-
 def chapter_marks(chapters: list[tuple[float, str]], duration: float) -> tuple[ChapterMark, ...]:
     """(start, title) pairs -> marks ending where the next starts (the last at `duration`)."""
     inside = [(at, title) for at, title in sorted(chapters) if at < duration]
@@ -84,7 +86,7 @@ def _ms(seconds: float) -> int:
 
 
 def id3_tags(info: TagInfo) -> ID3:
-    lang = language_3(info.language)
+    lang = alpha3(info.language)
     tags = ID3()
     for frame in (TIT2, TPE1, TPE2, TALB, TCON, TCOP, TDES, TDRC, TLAN, TRCK):
         tags.add(frame(encoding=3, text=[_id3_value(frame, info, lang)]))
@@ -176,6 +178,17 @@ def write_chapters_json(target: Path, info: TagInfo) -> None:
         "chapters": [{"startTime": round(m.start, 3), "endTime": round(m.end, 3), "title": m.title}
                      for m in info.chapters],
     })
+
+
+def read_chapters(path: Path) -> tuple[tuple[float, str], ...]:
+    """(start seconds, title) of each chapter in a chapters JSON this stage wrote: times on the published episode."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"])
+    except FileNotFoundError as e:
+        raise StageError(f"{path}: the episode's chapters are missing; run 'coursecast episodes' first") from e
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+        raise StageError(f"{path}: unreadable chapters ({e}); run 'coursecast episodes' again") from e
 
 
 def audio_duration(path: Path) -> float:

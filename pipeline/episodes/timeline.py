@@ -9,6 +9,7 @@ episode before pauses are shortened; `map_time` moves them with the cut.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
@@ -157,6 +158,27 @@ def map_time(timeline: Timeline, seconds: float) -> float:
         elif seconds >= a:
             return max(0.0, a - shift - fade)
     return max(0.0, seconds - shift)
+
+
+def load_timeline(path: Path) -> tuple[Timeline, Timeline]:
+    """(before, after) pause shortening, from the audio task's timeline JSON."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return from_dict(raw["before"]), from_dict(raw["after"])
+    except (FileNotFoundError, KeyError, json.JSONDecodeError) as e:
+        raise StageError(f"{path}: missing or unreadable timeline; run 'coursecast episodes' again") from e
+
+
+def published_times(timeline_file: Path, seconds: Iterable[float]) -> tuple[float, ...]:
+    """Course-file times (chapters, turn hints: seconds into the episode as the course file counts
+    them, before pauses are shortened) on the published episode's timeline.
+
+    The one place course-file times become episode times: tags, chapters JSON,
+    speakers, PDFs, feeds and pages all get their times through it, and read
+    the timeline file, so a new cut moves them all.
+    """
+    _, after = load_timeline(timeline_file)
+    return tuple(map_time(after, t) for t in seconds)
 
 
 def mute_spans(timeline: Timeline, pieces: tuple[Piece, ...]) -> list[tuple[float, float]]:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .audio import disk_errors
-from .timeline import Piece, Timeline
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path
 from ..core.media import probe, run
-from ..core.settings import AudioSettings
+from .audio import disk_errors
+from .settings import VideoEncoding
+from .timeline import Piece, Timeline
 
 DEFAULT_FPS = Fraction(25)  # frames per second when a recording does not say
 INPUT_SLACK_S = 1.0  # seconds decoded past the last kept frame of an input
@@ -94,16 +94,16 @@ def _graph(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame) -> tupl
 
 
 def build_video(pieces: tuple[Piece, ...], timeline: Timeline, audio: Path, target: Path,
-                settings: AudioSettings, *, episode: str) -> VideoResult:
+                settings: VideoEncoding, *, episode: str) -> VideoResult:
     """Cut the video recordings along the episode timeline and mux the normalised audio (MP4, +faststart)."""
     what = f"episode '{episode}'"
-    frame = _frame(pieces, settings.video_height, what)
+    frame = _frame(pieces, settings.height, what)
     args, graph = _graph(pieces, timeline, frame)
     audio_index = args.count("-i")
     with disk_errors(what, target.parent), atomic_path(target) as tmp:
         cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", *args,
                "-i", str(audio), "-filter_complex", graph, "-map", "[v]", "-map", f"{audio_index}:a:0",
-               "-c:v", "libx264", "-preset", settings.video_preset, "-crf", str(settings.video_crf),
+               "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
                "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", str(tmp)]
         run(cmd, what=f"{what}: cutting and encoding the video")
     frames = round(timeline.samples * frame.fps / timeline.rate)

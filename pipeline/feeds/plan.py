@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..core import layout
 from ..core.course import Course, Episode, Module
-from .render import paragraph, sanitise
+from .markup import paragraph, sanitise
 from .podcast_ext import GUID_NAMESPACE, feed_guid
 
 PUBLISH_HOUR_UTC = 12  # noon UTC: the course-file date reads as that date from UTC-11 to UTC+11

@@ -18,6 +18,8 @@ import uuid
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
+from ..core.validate import is_email, is_url
+
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Podcast Index's "podcast" namespace
 MAX_NAME_CHARS = 128  # person names and season names: aggregators truncate beyond
@@ -43,8 +45,6 @@ TAXONOMY_ROLES = frozenset({
     "production assistant", "content manager", "marketing manager", "sales representative", "sales manager",
     "graphic designer", "cover art designer", "social media manager", "consultant", "intern",
     "camera operator", "lighting designer", "camera grip", "assistant camera", "assistant editor"})
-_URL = re.compile(r"^https?://\S+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _tag(name: str) -> str:
@@ -57,7 +57,7 @@ def _elem(name: str, parent, **attrib: str):
 
 
 def _url(value: str, what: str) -> str:
-    if not isinstance(value, str) or not _URL.match(value):
+    if not isinstance(value, str) or not is_url(value):
         raise ValueError(f"{what} must be an absolute http(s) URL, got {value!r}")
     return value
 
@@ -134,7 +134,7 @@ class PodcastIndexExtension(BaseExtension):
     def podcast_locked(self, locked=None, owner=None):
         """Get or set podcast:locked (True: other hosts must refuse to import the feed)."""
         if locked is not None:
-            if owner is not None and not _EMAIL.match(owner):
+            if owner is not None and not is_email(owner):
                 raise ValueError(f"podcast:locked owner must be an e-mail address, got {owner!r}")
             self.__podcast_locked = {"value": "yes" if locked else "no", "owner": owner}
         return self.__podcast_locked

@@ -7,33 +7,17 @@ and the same files always give the same bytes.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
-import nh3
 from feedgen.feed import FeedGenerator
 
-from .validate import parse_category
-from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
 from ..core.timecode import format_timecode
-
-if TYPE_CHECKING:
-    from .plan import FeedPlan, ItemPlan
+from .markup import paragraph, sanitise
+from .plan import FeedPlan, ItemPlan
+from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
+from .validate import parse_category
 
 GENERATOR = "coursecast"  # <generator>: no version, so upgrades alone do not change feeds
-HTML_TAGS = {"p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i"}  # what podcast apps render
-URL_SCHEMES = {"http", "https", "mailto"}  # links kept in descriptions
-
-
-def sanitise(text: str) -> str:
-    """Course-file HTML -> only the tags podcast apps render; text is escaped, scripts dropped."""
-    return nh3.clean(text, tags=HTML_TAGS, attributes={"a": {"href"}}, url_schemes=URL_SCHEMES,
-                     link_rel=None).strip()
-
-
-def paragraph(fragment: str) -> str:
-    if not fragment or fragment.lstrip().startswith(("<p", "<ul", "<ol")):
-        return fragment
-    return f"<p>{fragment}</p>"
 
 
 def _clock(seconds: float) -> str:

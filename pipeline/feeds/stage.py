@@ -18,29 +18,34 @@ rules apps apply), and this module (limits, the build, tasks and checks).
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..core import layout
 from ..core import transcript as transcript_model
 from ..core.course import Course
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
-from .validate import (
-    MAX_DESCRIPTION_BYTES, MAX_TEXT_CHARS, artwork_problems, chapters_problems, feed_problems,
-    feedparser_problems, json_transcript_problems, load_json, parse_category,
-)
-from .plan import FeedPlan, ItemPlan, feed_plans, plan_feed
-from .render import item_description, render
 from ..core.fsutil import write_if_changed, write_json
+from .plan import FeedPlan, ItemPlan, feed_plans, plan_feed
 from .podcast_ext import MAX_NAME_CHARS
+from .render import item_description, render
+from .validate import (
+    MAX_DESCRIPTION_BYTES,
+    MAX_TEXT_CHARS,
+    artwork_problems,
+    chapters_problems,
+    feed_problems,
+    feedparser_problems,
+    json_transcript_problems,
+    load_json,
+    parse_category,
+)
 
 __all__ = ["FeedReport", "build_feed", "check", "plan_feed", "plan_problems", "tasks", "write_json_transcript"]
 
@@ -97,8 +102,6 @@ def plan_problems(plan: FeedPlan, chapters: dict[str, Sequence[tuple[float, str]
             parse_category(text)
         except ValueError as e:
             problems.append(f"{file}, [course].categories: {e}")
-    if plan.feed_type not in ("serial", "episodic"):
-        problems.append(f"{file}, [feeds].feed_type: {plan.feed_type!r}; use \"serial\" or \"episodic\"")
     for item in plan.items:
         problems += _item_problems(file, item, chapters.get(item.slug, item.course_chapters))
     return list(dict.fromkeys(problems))
@@ -176,6 +179,18 @@ def build_feed(plan: FeedPlan) -> FeedReport:
     return FeedReport(plan.target, len(plan.items), len(data), changed)
 
 
+@dataclass(frozen=True)
+class JsonTranscriptJob:
+    """What `feeds:<slug>:json-transcript` reads."""
+
+    source: Path  # coursecast's transcript JSON
+    target: Path  # the Podcast Index JSON transcript
+
+
+def make_json_transcript(job: JsonTranscriptJob) -> int:
+    return write_json_transcript(job.source, job.target)
+
+
 def write_json_transcript(source: Path, target: Path) -> int:
     """coursecast's transcript JSON -> the Podcast Index JSON transcript format; returns segments written."""
     model = transcript_model.load(source)
@@ -191,54 +206,24 @@ def _version(package: str) -> str:
     return f"{package} {importlib.metadata.version(package)}"
 
 
-def _jsonable(value: Any, root: Path) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _jsonable(getattr(value, f.name), root) for f in dataclasses.fields(value)}
-    if isinstance(value, Path):
-        return value.relative_to(root).as_posix()
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v, root) for v in value]
-    return value
-
-
-def _collisions(course: Course) -> list[str]:
-    """Module slugs whose feed files would overwrite another feed (e.g. a module called 'course')."""
-    owners: dict[Path, str] = {layout.course_feed(course): "the course feed"}
-    problems = []
-    for module in course.modules:
-        for video in (False, True):
-            path, name = layout.module_feed(course, module, video), f"module '{module.slug}'{' video' * video}"
-            if path in owners:
-                problems.append(f"{course.path.name}, [[modules]] '{module.slug}': feeds/{path.name} would be "
-                                f"both {owners[path]} and the {name} feed; rename the module's slug")
-            owners[path] = f"the {name} feed"
-    return problems
-
-
 @lru_cache(maxsize=None)
 def _tools() -> tuple[str, ...]:
     return (f"feeds-stage {FEEDS_STAGE_VERSION}", _version("feedgen"), _version("nh3"), _version("mutagen"))
 
 
 def _json_transcript_task(course: Course, episode) -> Task:
-    source, target = layout.transcript(course, episode, "json"), layout.podcast_transcript(course, episode)
+    job = JsonTranscriptJob(layout.transcript(course, episode, "json"), layout.podcast_transcript(course, episode))
     return Task(stage="feeds", name=f"feeds:{episode.slug}:json-transcript", episode=episode.slug,
-                action=partial(write_json_transcript, source, target), inputs=(source,), targets=(target,),
-                params={"version": JSON_TRANSCRIPT_VERSION}, tools=_tools()[:1], weight=FEED_WEIGHT)
+                action=make_json_transcript, job=job, inputs=(job.source,), targets=(job.target,),
+                tools=(*_tools()[:1], f"podcast-json-transcript {JSON_TRANSCRIPT_VERSION}"), weight=FEED_WEIGHT)
 
 
 def tasks(course: Course) -> list[Task]:
     """Per episode: its Podcast Index JSON transcript. Per module: its feed (and video feed); the course feed."""
-    collisions = _collisions(course)
-    if collisions:
-        raise StageError("\n".join(collisions))
     result = [_json_transcript_task(course, ep) for ep in course.episodes]
     for name, plan in feed_plans(course):
-        result.append(Task(stage="feeds", name=name, action=partial(build_feed, plan), inputs=plan.inputs,
-                           targets=(plan.target,), params=_jsonable(plan, course.root), tools=_tools(),
-                           weight=FEED_WEIGHT))
+        result.append(Task(stage="feeds", name=name, action=build_feed, job=plan, inputs=plan.inputs,
+                           targets=(plan.target,), tools=_tools(), weight=FEED_WEIGHT))
     return result
 
 
@@ -270,9 +255,17 @@ def _built_file_problems(plan: FeedPlan) -> list[str]:
     return problems
 
 
+def preflight(course: Course) -> list[str]:
+    """Course-file values the feeds cannot carry (too long, unknown category, out of date order)."""
+    problems = _order_problems(course)
+    for _, plan in feed_plans(course):
+        problems += plan_problems(plan, {item.slug: item.course_chapters for item in plan.items})
+    return list(dict.fromkeys(problems))
+
+
 def check(course: Course) -> list[str]:
     """Problems with the feeds: course-file values they cannot carry, artwork, chapters, built feeds."""
-    problems = _collisions(course) + _order_problems(course)
+    problems = _order_problems(course)
     for _, plan in feed_plans(course):
         chapters = {}
         for item in plan.items:

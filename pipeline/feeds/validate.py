@@ -16,8 +16,15 @@ from typing import Callable
 
 from lxml import etree
 
+from ..core.validate import is_email, is_language, is_url
 from .podcast_ext import (
-    CHAPTERS_TYPE, MAX_DISPLAY_CHARS, MAX_NAME_CHARS, MEDIUMS, PODCAST_NS, TAXONOMY_GROUPS, TAXONOMY_ROLES,
+    CHAPTERS_TYPE,
+    MAX_DISPLAY_CHARS,
+    MAX_NAME_CHARS,
+    MEDIUMS,
+    PODCAST_NS,
+    TAXONOMY_GROUPS,
+    TAXONOMY_ROLES,
     TRANSCRIPT_TYPES,
 )
 
@@ -54,9 +61,6 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {  # Apple Podcasts categories (2
     "True Crime": (),
     "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
 }
-_URL = re.compile(r"^https?://[^\s<>\"']+$")
-_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _DURATION = re.compile(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -181,7 +185,7 @@ def _attr_url(elem, name: str, required: bool = True) -> list[str]:
     value = elem.get(name)
     if value is None:
         return [f"'{name}' is required"] if required else []
-    return [] if _URL.match(value) else [f"'{name}' {value!r} is not an http(s) URL"]
+    return [] if is_url(value) else [f"'{name}' {value!r} is not an http(s) URL"]
 
 
 def _check_guid(elem) -> list[str]:
@@ -194,7 +198,7 @@ def _check_guid(elem) -> list[str]:
 def _check_locked(elem) -> list[str]:
     problems = [] if elem.text in ("yes", "no") else [f"value {elem.text!r} must be 'yes' or 'no'"]
     owner = elem.get("owner")
-    return problems + ([] if owner is None or _EMAIL.match(owner) else [f"owner {owner!r} is not an e-mail"])
+    return problems + ([] if owner is None or is_email(owner) else [f"owner {owner!r} is not an e-mail"])
 
 
 def _check_medium(elem) -> list[str]:
@@ -217,7 +221,7 @@ def _check_transcript(elem) -> list[str]:
     problems = _attr_url(elem, "url")
     if elem.get("type") not in TRANSCRIPT_TYPES:
         problems.append(f"type {elem.get('type')!r} is not a transcript MIME type")
-    if elem.get("language") is not None and not _LANGUAGE.match(elem.get("language")):
+    if elem.get("language") is not None and not is_language(elem.get("language")):
         problems.append(f"language {elem.get('language')!r} is not a language code")
     if elem.get("rel") not in (None, "captions"):
         problems.append(f"rel {elem.get('rel')!r} must be 'captions' when given")
@@ -300,7 +304,7 @@ def _channel_problems(channel) -> list[str]:
                 if not (_text(channel, tag) or "").strip()]
     image = channel.find("itunes:image", {"itunes": ITUNES_NS})
     href = "" if image is None else image.get("href", "")
-    if not (_URL.match(href) and href.lower().endswith((".jpg", ".jpeg", ".png"))):
+    if not (is_url(href) and href.lower().endswith((".jpg", ".jpeg", ".png"))):
         problems.append(f"channel: <itunes:image href> must be a .jpg/.png URL, got {href!r}")
     categories = channel.findall("itunes:category", {"itunes": ITUNES_NS})
     if not categories:
@@ -316,9 +320,9 @@ def _channel_problems(channel) -> list[str]:
         problems.append("channel: <itunes:explicit> must be 'true'/'false' (or 'yes'/'no')")
     if _text(channel, "itunes:type") not in (None, "episodic", "serial"):
         problems.append("channel: <itunes:type> must be 'episodic' or 'serial'")
-    if not _EMAIL.match(_text(channel, "itunes:owner/itunes:email") or ""):
+    if not is_email(_text(channel, "itunes:owner/itunes:email") or ""):
         problems.append("channel: <itunes:owner> needs an <itunes:email>")
-    if not _LANGUAGE.match(_text(channel, "language") or "x"):
+    if not is_language(_text(channel, "language") or "x"):
         problems.append("channel: <language> is not a language code")
     return problems + _limits(channel, "channel")
 
@@ -330,7 +334,7 @@ def _item_problems(item, where: str, serial: bool) -> list[str]:
     if enclosure is None:
         problems.append(f"{where}: <enclosure> is required")
     else:
-        if not _URL.match(enclosure.get("url", "")):
+        if not is_url(enclosure.get("url", "")):
             problems.append(f"{where}: enclosure url {enclosure.get('url')!r} is not an http(s) URL")
         if not (enclosure.get("length") or "").isdigit() or enclosure.get("length") == "0":
             problems.append(f"{where}: enclosure length must be the file's size in bytes")

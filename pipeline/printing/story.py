@@ -1,7 +1,7 @@
 """Transcripts and course metadata -> reportlab flowables (the print stage's content).
 
 A transcript becomes paragraphs per speaker turn (long turns broken at sentence
-ends, chapter headings from the course file in place); each paragraph opens with
+ends, chapter headings in place); each paragraph opens with
 the speaker's name and a timecode. The proofreading edition adds a timecode to
 every paragraph, line numbers, and shading behind low-confidence words.
 """
@@ -14,12 +14,24 @@ from typing import Sequence
 from reportlab.platypus import HRFlowable, PageBreak, Paragraph, Spacer, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from ..core.course import Chapter, Course, Episode, Module
-from .pages import Heading, LineNumbers, Mark, NumberedParagraph
-from .styles import ACCENT, ACCENT_HEX, LOW_CONFIDENCE, MUTED_HEX, NAME_PT, RULE, TIMECODE_PT, Geometry, Styles
-from .styles import geometry, styles as make_styles
+from ..core.course import Chapter
 from ..core.timecode import format_timecode
 from ..core.transcript import Segment, Transcript, turns
+from .jobs import PrintedCourse, PrintedEpisode, PrintedModule
+from .pages import Heading, LineNumbers, Mark, NumberedParagraph
+from .styles import (
+    ACCENT,
+    ACCENT_HEX,
+    LOW_CONFIDENCE,
+    MUTED_HEX,
+    NAME_PT,
+    RULE,
+    TIMECODE_PT,
+    Geometry,
+    Styles,
+    geometry,
+)
+from .styles import styles as make_styles
 
 PARAGRAPH_WORDS = 110  # words: a long turn breaks at the next sentence end past this (or at twice this)
 CHAPTER_SNAP_S = 1.0  # seconds: a segment starting this much before a chapter mark opens the chapter
@@ -145,17 +157,17 @@ def clock(seconds: float, long: bool) -> str:
 # -- flowables ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StoryContext:
-    course: Course
+    course: PrintedCourse
     styles: Styles
     geom: Geometry
     proof: bool
     numbers: LineNumbers | None  # the proof edition's per-page line counter
 
 
-def story_context(course: Course, proof: bool) -> StoryContext:
-    styles = make_styles(course.print, proof)
+def story_context(course: PrintedCourse, proof: bool) -> StoryContext:
+    styles = make_styles(course.settings, proof)
     numbers = LineNumbers(styles.sans) if proof else None
-    return StoryContext(course, styles, geometry(course.print, proof), proof, numbers)
+    return StoryContext(course, styles, geometry(course.settings, proof), proof, numbers)
 
 
 def _run_in(ctx: StoryContext, para: Para, long: bool) -> str:
@@ -171,20 +183,20 @@ def _run_in(ctx: StoryContext, para: Para, long: bool) -> str:
 
 
 def _paragraph(ctx: StoryContext, para: Para, long: bool) -> tuple[Paragraph, int]:
-    low = ctx.course.print.low_confidence if ctx.proof else None
+    low = ctx.course.settings.low_confidence if ctx.proof else None
     text, marked = _text_markup(para.tokens, low)
     flowable = NumberedParagraph(_run_in(ctx, para, long) + text, ctx.styles.body)
     flowable.numbers = ctx.numbers
     return flowable, marked
 
 
-def _names(course: Course, transcript: Transcript) -> dict[str, str]:
+def _names(course: PrintedCourse, transcript: Transcript) -> dict[str, str]:
     names = dict(transcript.speakers)
-    names.update({s.id: s.name for s in course.speakers})
+    names.update(dict(course.roster))
     return names
 
 
-def _date(episode: Episode) -> str:
+def _date(episode: PrintedEpisode) -> str:
     return f"{episode.date.day} {MONTHS[episode.date.month - 1]} {episode.date.year}"
 
 
@@ -192,9 +204,9 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds)} s" if seconds < 60 else f"{round(seconds / 60)} min"
 
 
-def _speaker_lines(ctx: StoryContext, episode: Episode) -> list[Paragraph]:
+def _speaker_lines(ctx: StoryContext, episode: PrintedEpisode) -> list[Paragraph]:
     lines = []
-    for speaker in (ctx.course.speaker(s) for s in episode.speakers):
+    for speaker in episode.speakers:
         about = ", ".join(part for part in (speaker.role.capitalize(), speaker.affiliation) if part)
         lines.append(Paragraph(f'<font name="{ctx.styles.sans_bold}" color="{ACCENT_HEX}">'
                                f"{escape(speaker.name)}</font>&nbsp;&nbsp; {escape(about)}",
@@ -203,7 +215,7 @@ def _speaker_lines(ctx: StoryContext, episode: Episode) -> list[Paragraph]:
 
 
 def _proof_legend(ctx: StoryContext) -> Paragraph:
-    percent = round(ctx.course.print.low_confidence * 100)
+    percent = round(ctx.course.settings.low_confidence * 100)
     return Paragraph(
         "Proofreading edition. Lines are numbered from 1 on every page, and every paragraph starts "
         "with its time in the recording: cite “p. 4, line 23, 12:31”. Words the speech recogniser "
@@ -211,9 +223,9 @@ def _proof_legend(ctx: StoryContext) -> Paragraph:
         ctx.styles.note)
 
 
-def _episode_head(ctx: StoryContext, episode: Episode, transcript: Transcript, level: int, toc: bool) -> list:
-    module = ctx.course.module(episode.module)
-    kicker = f"{ctx.course.info.title} · Module {module.number}: {module.title}"
+def _episode_head(ctx: StoryContext, episode: PrintedEpisode, transcript: Transcript, level: int, toc: bool) -> list:
+    module = episode.module
+    kicker = f"{ctx.course.title} · Module {module.number}: {module.title}"
     meta = [f"Episode {episode.number}", _date(episode)]
     if transcript.duration > 0:
         meta.append(_duration(transcript.duration))
@@ -229,11 +241,12 @@ def _episode_head(ctx: StoryContext, episode: Episode, transcript: Transcript, l
     return head + [HRFlowable(width="100%", thickness=0.5, color=RULE, spaceBefore=10, spaceAfter=4)]
 
 
-def _episode_body(ctx: StoryContext, episode: Episode, transcript: Transcript, level: int, toc: bool):
+def _episode_body(ctx: StoryContext, episode: PrintedEpisode, transcript: Transcript, chapters: Sequence[Chapter],
+                  level: int, toc: bool):
     """The conversation's flowables, the words printed and the words shaded."""
     long = transcript.duration >= 3600
     story, words, marked = [], 0, 0
-    for index, block in enumerate(blocks(transcript, episode.chapters, _names(ctx.course, transcript)), 1):
+    for index, block in enumerate(blocks(transcript, chapters, _names(ctx.course, transcript)), 1):
         if isinstance(block, ChapterHead):
             story.append(Heading(escape(block.title), ctx.styles.chapter, key=f"ep.{episode.slug}.{index}",
                                  label=block.title, outline_level=level + 1,
@@ -247,15 +260,16 @@ def _episode_body(ctx: StoryContext, episode: Episode, transcript: Transcript, l
     return story, words, marked
 
 
-def episode_story(ctx: StoryContext, episode: Episode, transcript: Transcript, level: int, toc: bool):
-    module = ctx.course.module(episode.module)
-    running = (f"{ctx.course.info.title} · Module {module.number}", episode.title)
-    body, words, marked = _episode_body(ctx, episode, transcript, level, toc)
+def episode_story(ctx: StoryContext, episode: PrintedEpisode, transcript: Transcript, chapters: Sequence[Chapter],
+                  level: int, toc: bool):
+    """(flowables, words printed, words shaded) of one episode; `chapters` on the episode's timeline."""
+    running = (f"{ctx.course.title} · Module {episode.module.number}", episode.title)
+    body, words, marked = _episode_body(ctx, episode, transcript, chapters, level, toc)
     return [Mark(running, first=True), *_episode_head(ctx, episode, transcript, level, toc), *body], words, marked
 
 
 def title_page(ctx: StoryContext, kicker: str, title: str, summary: str, note: str) -> list:
-    info = ctx.course.info
+    info = ctx.course
     return [Mark(bare=True), Spacer(1, TITLE_PAGE_DROP_PT),
             HRFlowable(width=COVER_BAR_PT, thickness=3, color=ACCENT, hAlign="LEFT", spaceAfter=12),
             Paragraph(escape(kicker), ctx.styles.cover_kicker),
@@ -269,14 +283,14 @@ def title_page(ctx: StoryContext, kicker: str, title: str, summary: str, note: s
 
 def contents(ctx: StoryContext) -> list:
     toc = TableOfContents(levelStyles=list(ctx.styles.toc), dotsMinLevel=-1, tableStyle=TOC_TABLE)
-    return [Mark((ctx.course.info.title, "Contents"), first=True),
+    return [Mark((ctx.course.title, "Contents"), first=True),
             Heading("Contents", ctx.styles.title, key="contents", label="Contents", outline_level=0),
             Spacer(1, 8), toc, PageBreak()]
 
 
-def module_divider(ctx: StoryContext, module: Module, episodes: Sequence[Episode]) -> list:
+def module_divider(ctx: StoryContext, module: PrintedModule, episodes: Sequence[PrintedEpisode]) -> list:
     listing = "<br/>".join(f"{e.number}. {escape(e.title)}" for e in episodes)
-    return [Mark((ctx.course.info.title, f"Module {module.number}"), first=True),
+    return [Mark((ctx.course.title, f"Module {module.number}"), first=True),
             Spacer(1, TITLE_PAGE_DROP_PT / 2),
             HRFlowable(width=COVER_BAR_PT, thickness=3, color=ACCENT, hAlign="LEFT", spaceAfter=12),
             Paragraph(f"Module {module.number}", ctx.styles.cover_kicker),
@@ -286,8 +300,8 @@ def module_divider(ctx: StoryContext, module: Module, episodes: Sequence[Episode
             Paragraph(listing, ctx.styles.meta), PageBreak()]
 
 
-def booklet_front(ctx: StoryContext, module: Module | None, count: int) -> list:
-    info = ctx.course.info
+def booklet_front(ctx: StoryContext, module: PrintedModule | None, count: int) -> list:
+    info = ctx.course
     note = f"Transcripts of {count} episode{'s' if count != 1 else ''}"
     if module is None:
         return title_page(ctx, "Course reader", info.title, info.subtitle, note) + contents(ctx)

@@ -1,19 +1,13 @@
 """Fonts, page geometry and paragraph styles of the printed transcripts (the print stage).
 
 Only embedded Unicode TrueType fonts are used: the standard 14 PDF fonts cannot
-set Łódź, Ærø or typographic quotes. Fonts are found by their usual file names
-under the system font folders first (no subprocess, same answer every time),
-then by `fc-match`; a missing font is a StageError that says what to install.
+set Łódź, Ærø or typographic quotes. The files come from `core.fonts`.
 """
 from __future__ import annotations
 
 import functools
 import logging
-import shlex
-import shutil
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -24,19 +18,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from ..core.errors import StageError
+from ..core.fonts import FACES, find_font, install_hint
 from ..core.settings import PrintSettings
 
 log = logging.getLogger("coursecast.print")
 
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-FACES = ("regular", "bold", "italic", "bolditalic")
-_FILE_SUFFIXES = {  # file-name endings a face has in DejaVu, Noto, Liberation, ...
-    "regular": ("", "-Regular", "-Book", "-Roman"),
-    "bold": ("-Bold",),
-    "italic": ("-Italic", "-Oblique"),
-    "bolditalic": ("-BoldItalic", "-BoldOblique"),
-}
-_FC_STYLES = {"regular": "", "bold": ":bold", "italic": ":italic", "bolditalic": ":bold:italic"}
 PAPER = {"A4": A4, "Letter": LETTER}  # points (1/72 inch): A4 595x842, Letter 612x792
 
 ACCENT_HEX = "#23405e"  # speaker names and headings: dark slate blue
@@ -83,49 +69,6 @@ def geometry(settings: PrintSettings, proof: bool) -> Geometry:
 
 
 # -- fonts ------------------------------------------------------------------------------
-def _install_hint(family: str) -> str:
-    package = "fonts-noto-core" if family.lower().startswith("noto") else "fonts-dejavu-core"
-    return (f"install it with 'apt-get install {package}', or set [print] font / heading_font in "
-            "course.toml to an installed TrueType family (list them with 'fc-list : family')")
-
-
-def _by_file_name(family: str, face: str) -> Path | None:
-    stem = family.replace(" ", "")
-    for folder in FONT_DIRS:
-        if not folder.is_dir():
-            continue
-        for suffix in _FILE_SUFFIXES[face]:
-            found = sorted(folder.rglob(f"{stem}{suffix}.ttf"))
-            if found:
-                return found[0]
-    return None
-
-
-def _by_fc_match(family: str, face: str) -> Path | None:
-    fc_match = shutil.which("fc-match")
-    if not fc_match:
-        return None
-    cmd = [fc_match, "-f", "%{family}\t%{file}", family + _FC_STYLES[face]]
-    log.debug("%s", shlex.join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
-    families, _, file = proc.stdout.partition("\t")
-    names = {name.strip().lower() for name in families.split(",")}
-    if proc.returncode != 0 or family.lower() not in names or not file.lower().endswith(".ttf"):
-        return None  # fc-match answers with a fallback family when the asked one is missing
-    return Path(file)
-
-
-@functools.lru_cache(maxsize=None)
-def find_font(family: str, face: str = "regular") -> Path:
-    """The TrueType file of one face of a family; StageError saying what to install."""
-    path = _by_file_name(family, face) or _by_fc_match(family, face)
-    if path is None and face != "regular":
-        return find_font(family, "regular")  # no such face: the regular one stands in
-    if path is None:
-        raise StageError(f"font '{family}' was not found as a TrueType (.ttf) file; {_install_hint(family)}")
-    return path
-
-
 @functools.lru_cache(maxsize=None)
 def register_family(family: str) -> str:
     """Register the four faces with reportlab (once); returns the regular face's font name."""
@@ -137,7 +80,7 @@ def register_family(family: str) -> str:
             try:
                 pdfmetrics.registerFont(TTFont(path.stem, str(path)))
             except TTFError as e:
-                raise StageError(f"{path}: not a usable TrueType font ({e}); {_install_hint(family)}") from e
+                raise StageError(f"{path}: not a usable TrueType font ({e}); {install_hint(family)}") from e
     pdfmetrics.registerFontFamily(names["regular"], normal=names["regular"], bold=names["bold"],
                                   italic=names["italic"], boldItalic=names["bolditalic"])
     return names["regular"]

@@ -1,8 +1,17 @@
 """The proofreading round trip: editing files, course-wide replacements, merge, forced alignment, review."""
-from .corrections import MERGE_VERSION, corrected_transcript
-from .corrections import inputs as correction_inputs
-from .corrections import params as correction_params
-from .review import check, diff_report, tasks
+from .corrections import (
+    MERGE_VERSION,
+    EditSources,
+    EpisodeEdits,
+    WordTiming,
+    corrected_transcript,
+    edit_sources,
+    episode_plan,
+    word_timing,
+)
+from .editing import EditFileJob, create_edit_file, edit_file_job, episode_title
+from .review import ReviewJob, check, diff_report, read_machine, review_job, tasks, write_review
 
-__all__ = ["MERGE_VERSION", "check", "corrected_transcript", "correction_inputs", "correction_params",
-           "diff_report", "tasks"]
+__all__ = ["MERGE_VERSION", "EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
+           "corrected_transcript", "create_edit_file", "diff_report", "edit_file_job", "edit_sources",
+           "episode_plan", "episode_title", "read_machine", "review_job", "tasks", "word_timing", "write_review"]

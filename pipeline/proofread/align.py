@@ -22,21 +22,18 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from ..core.errors import StageError
-from .merge import MergePlan, Planned
+from ..core.asr_audio import SAMPLE_RATE, read_window
 from ..core.transcript import Word
+from .merge import MergePlan, Planned
 
 log = logging.getLogger("coursecast.align")
 
-SAMPLE_RATE = 16000  # Hz: the ASR audio layout.asr_audio promises, and what Whisper hears
-FULL_SCALE = 32768.0  # int16 full scale
 MAX_WINDOW_S = 29.0  # seconds: one Whisper window (30 s) less a margin
 MAX_TEXT_TOKENS = 400  # tokens of text per window (the decoder's context is 448, prompt included)
 FRAME_S = 0.01  # seconds per loudness frame when trimming silence off a word's ends
@@ -64,23 +61,6 @@ class Timed:
     start: float  # seconds into the episode
     end: float  # seconds into the episode
     probability: float  # the model's probability of the word's tokens (mean)
-
-
-def read_window(audio: Path, start: float, end: float) -> np.ndarray:
-    """float32 samples of [start, end) from a 16 kHz mono 16-bit WAV, without reading the rest."""
-    try:
-        with wave.open(str(audio)) as wav:
-            if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, SAMPLE_RATE):
-                raise StageError(f"{audio}: not 16 kHz mono 16-bit WAV; run 'coursecast episodes' to rebuild it")
-            first = min(int(start * SAMPLE_RATE), wav.getnframes())
-            wav.setpos(first)
-            frames = wav.readframes(max(0, int(end * SAMPLE_RATE) - first))
-    except FileNotFoundError as e:
-        raise StageError(f"{audio}: the episode's audio is missing, so edited words cannot be timed; "
-                         "run 'coursecast episodes' first") from e
-    except (wave.Error, EOFError) as e:
-        raise StageError(f"{audio}: not a readable WAV ({e}); run 'coursecast episodes' to rebuild it") from e
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / FULL_SCALE
 
 
 def load_model(setting: str, root: Path):

@@ -1,10 +1,11 @@
 """Editors' corrections applied to an episode: the entry points the captions task and the CLI call.
 
-`corrected_transcript(course, episode, machine)` is the machine transcript with
-the course's replacements and the episode's editing file merged in, timed
-against the episode's audio; every output (captions, text, PDFs, feeds) is made
-from it. `episode_plan` is the same merge without the timing, cheap enough for
-`coursecast check` and `coursecast diff`.
+`EditSources` names where one episode's corrections come from; it is part of
+the job of every task that reads them. `corrected_transcript(sources, machine)`
+is the machine transcript with the course's replacements and the episode's
+editing file merged in, timed against the episode's audio; every output
+(captions, text, PDFs, feeds) is made from it. `episode_plan` is the same merge
+without the timing, cheap enough for `coursecast check` and `coursecast diff`.
 """
 from __future__ import annotations
 
@@ -14,15 +15,48 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core import layout
-from .align import align, time_words
 from ..core.course import Course, Episode
 from ..core.fsutil import sha256_file
-from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
-from .editing import EditDoc, Shown, edited_at, read, relative, respell, shown_words, speaker_names
-from .replacements import Change, Rules, load_rules
 from ..core.transcript import EditInfo, Segment, Transcript, Word, load
+from .align import align, time_words
+from .editing import EditDoc, Shown, edited_at, read, relative, respell, shown_words, speaker_names
+from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
+from .replacements import Change, Rules, load_rules
 
 MERGE_VERSION = 1  # bump when the same inputs would give a different corrected transcript
+
+
+@dataclass(frozen=True)
+class EditSources:
+    """Where one episode's corrections come from."""
+
+    root: Path  # the course folder: messages name files relative to it
+    edit_file: Path  # the editors' text (may not exist yet)
+    edit_base: Path  # the machine transcript the editing file was made from
+    replacements: Path  # the course's replacements file (may not exist)
+    roster: tuple[tuple[str, str], ...]  # (id, name) of every course speaker: whom an editor may name
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files whose content the corrections depend on."""
+        return (self.edit_file, self.edit_base, self.replacements)
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """How words an editor wrote are timed: forced alignment against the episode's audio."""
+
+    audio: Path  # the 16 kHz audio of the episode
+    model: str  # [transcription] model: the one that aligns
+
+
+def edit_sources(course: Course, episode: Episode) -> EditSources:
+    return EditSources(course.root, layout.edit_file(course, episode), layout.edit_base(course, episode),
+                       layout.replacements_file(course), tuple((s.id, s.name) for s in course.speakers))
+
+
+def word_timing(course: Course, episode: Episode) -> WordTiming:
+    return WordTiming(layout.asr_audio(course, episode), course.transcription.model)
 
 
 @dataclass(frozen=True)
@@ -40,45 +74,43 @@ class EpisodeEdits:
     plan: MergePlan
 
 
-def episode_plan(course: Course, episode: Episode, machine: Transcript) -> EpisodeEdits:
+def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
     """Replacements and the editing file planned onto `machine` (no audio needed)."""
-    rules = load_rules(layout.replacements_file(course), course.root)
+    rules = load_rules(sources.replacements, sources.root)
     raw = tuple(shown_words(machine))
     shown, replaced = respell(list(raw), rules)
     speakers = tuple(s.speaker for s in machine.segments)
     start = (rules, raw, speakers, tuple(shown), tuple(replaced))
-    path = layout.edit_file(course, episode)
+    path = sources.edit_file
     if not path.exists():
         return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
-    doc = read(path, file=relative(course, path), names=speaker_names(course, machine))
-    base_path = layout.edit_base(course, episode)
-    base = respell(shown_words(load(base_path)), rules)[0] if base_path.exists() else shown
+    doc = read(path, file=relative(sources.root, path), names=speaker_names(sources.roster, machine))
+    base = respell(shown_words(load(sources.edit_base)), rules)[0] if sources.edit_base.exists() else shown
     words, edit_replaced = edit_words(doc, rules)
     merged = plan(base, shown, words, doc, speakers, machine.duration)
     return EpisodeEdits(*start, doc, tuple(edit_replaced), tuple(words), merged)
 
 
-def corrected_transcript(course: Course, episode: Episode, machine: Transcript) -> Transcript:
+def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Transcript) -> Transcript:
     """The machine transcript with replacements and the editing file merged in, every word timed.
 
     Raises StageError (file:line) for a malformed editing file or replacements file.
-    Reads the episode's 16 kHz audio (layout.asr_audio) only where the editor wrote words.
+    Reads the episode's 16 kHz audio only where the editor wrote words.
     """
-    edits = episode_plan(course, episode, machine)
-    timer = functools.partial(align, layout.asr_audio(course, episode), model=course.transcription.model,
-                              root=course.root, language=machine.language)
+    edits = episode_plan(sources, machine)
+    timer = functools.partial(align, timing.audio, model=timing.model, root=sources.root, language=machine.language)
     words = time_words(edits.plan, machine.duration, timer)
     segments = assemble(edits.plan, words, machine.segments)
-    names = speaker_names(course, machine)
+    names = speaker_names(sources.roster, machine)
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}
-    info = _edit_info(course, episode, edits.plan) if edits.plan.edited else None
+    info = _edit_info(sources, edits.plan) if edits.plan.edited else None
     return replace(machine, segments=segments, speakers=speakers, edited=info)
 
 
-def _edit_info(course: Course, episode: Episode, merged: MergePlan) -> EditInfo:
-    path = layout.edit_file(course, episode)
-    return EditInfo(file=relative(course, path), sha256=sha256_file(path), applied_at=edited_at(path),
+def _edit_info(sources: EditSources, merged: MergePlan) -> EditInfo:
+    path = sources.edit_file
+    return EditInfo(file=relative(sources.root, path), sha256=sha256_file(path), applied_at=edited_at(path),
                     changed_words=merged.changed, deleted_words=merged.deleted)
 
 
@@ -101,15 +133,3 @@ def _segment(machine: Segment, planned: list[Planned], words: list[Word]) -> Seg
     flags = machine.flags + (("edited",) if edited and "edited" not in machine.flags else ())
     return replace(machine, start=words[0].start, end=max(w.end for w in words),
                    text=" ".join(w.text for w in words), words=tuple(words), speaker=speaker, flags=flags)
-
-
-def inputs(course: Course, episode: Episode) -> tuple[Path, ...]:
-    """Files whose content the corrected transcript depends on (beside the machine transcript)."""
-    return (layout.edit_file(course, episode), layout.edit_base(course, episode),
-            layout.replacements_file(course), layout.asr_audio(course, episode))
-
-
-def params(course: Course) -> dict:
-    """Parameters that shape the corrected transcript: the model that times edited words, the roster."""
-    return {"align_model": course.transcription.model,
-            "roster": {s.id: s.name for s in course.speakers}, "merge": MERGE_VERSION}

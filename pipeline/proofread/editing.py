@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import re
 import textwrap
 from dataclasses import dataclass, replace
@@ -33,8 +32,8 @@ from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import write_bytes, write_text
-from .replacements import Change, Rules, find_spans, load_rules, rewrite
 from ..core.transcript import Transcript, Word, load
+from .replacements import Change, Rules, find_spans, load_rules, rewrite
 
 FORMAT_VERSION = 1  # bump when the written file changes
 UNKNOWN_SPEAKER = "Speaker"  # the name written (and read) for a turn whose speaker is unknown
@@ -109,10 +108,10 @@ def _join(a: Word, b: Word) -> Word:
 
 
 # -- writing --------------------------------------------------------------------------
-def speaker_names(course: Course, transcript: Transcript | None = None) -> dict[str, str]:
-    """Every speaker an editor may name: the course roster (id -> name), plus the transcript's own."""
+def speaker_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | None = None) -> dict[str, str]:
+    """Every speaker an editor may name: the course roster ((id, name) pairs), plus the transcript's own."""
     names = dict(transcript.speakers) if transcript else {}
-    names.update({s.id: s.name for s in course.speakers})
+    names.update(dict(roster))
     return names
 
 
@@ -317,38 +316,60 @@ class EditFileResult:
     words: int  # words written
 
 
-def relative(course: Course, path: Path) -> str:
-    return Path(path).relative_to(course.root).as_posix() if Path(path).is_relative_to(course.root) else str(path)
+def relative(root: Path, path: Path) -> str:
+    """A file as messages name it: relative to the course folder when inside it."""
+    return Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else str(path)
 
 
-def create_edit_file(course: Course, episode: Episode) -> EditFileResult:
+@dataclass(frozen=True)
+class EditFileJob:
+    """What the `edits:<slug>` task reads to write an episode's editing file the first time."""
+
+    root: Path  # the course folder
+    machine: Path  # the machine transcript
+    target: Path  # the editing file (never overwritten)
+    base: Path  # the machine transcript it was made from, kept beside it
+    replacements: Path  # the course's replacements: the editor sees their spelling
+    roster: tuple[tuple[str, str], ...]  # (id, name): whom an editor may name
+    listed: tuple[str, ...]  # the episode's speakers' names, shown in the help
+    title: str  # "Episode N: Title (slug)"
+
+
+def edit_file_job(course: Course, episode: Episode) -> EditFileJob:
+    return EditFileJob(course.root, layout.machine_transcript(course, episode), layout.edit_file(course, episode),
+                       layout.edit_base(course, episode), layout.replacements_file(course),
+                       tuple((s.id, s.name) for s in course.speakers),
+                       tuple(course.speaker(s).name for s in episode.speakers), episode_title(episode))
+
+
+def episode_title(episode: Episode) -> str:
+    return f"Episode {episode.number}: {episode.title} ({episode.slug})"
+
+
+def create_edit_file(job: EditFileJob) -> EditFileResult:
     """Write the editing file (and its base) from the machine transcript, unless it already exists."""
-    target, base = layout.edit_file(course, episode), layout.edit_base(course, episode)
-    machine_path = layout.machine_transcript(course, episode)
-    if target.exists():
-        if not base.exists():  # the editor kept the file but lost the base: the best guess is today's
-            write_bytes(base, machine_path.read_bytes())
-        return EditFileResult(target, False, 0)
-    machine = load(machine_path)
-    rules = load_rules(layout.replacements_file(course), course.root)
-    title = f"Episode {episode.number}: {episode.title} ({episode.slug})"
-    listed = [course.speaker(s).name for s in episode.speakers]
-    text = render(machine, title=title, names=speaker_names(course, machine), listed=listed,
-                  base=relative(course, base), rules=rules)
-    write_bytes(base, machine_path.read_bytes())
-    write_text(target, text)
-    return EditFileResult(target, True, sum(len(w.text.split()) for w in machine.words))
+    if job.target.exists():
+        if not job.base.exists():  # the editor kept the file but lost the base: the best guess is today's
+            write_bytes(job.base, job.machine.read_bytes())
+        return EditFileResult(job.target, False, 0)
+    machine = load(job.machine)
+    rules = load_rules(job.replacements, job.root)
+    text = render(machine, title=job.title, names=speaker_names(job.roster, machine), listed=list(job.listed),
+                  base=relative(job.root, job.base), rules=rules)
+    write_bytes(job.base, job.machine.read_bytes())
+    write_text(job.target, text)
+    return EditFileResult(job.target, True, sum(len(w.text.split()) for w in machine.words))
 
 
 def edit_tasks(course: Course) -> list[Task]:
     """Per episode, `edits:<slug>`: create the editing file the first time only (create_only)."""
-    return [Task(
-        stage="transcribe", name=f"edits:{episode.slug}",
-        action=functools.partial(create_edit_file, course, episode),
-        inputs=(layout.machine_transcript(course, episode),),
-        targets=(layout.edit_file(course, episode), layout.edit_base(course, episode)),
-        tools=(f"edit-file {FORMAT_VERSION}",), episode=episode.slug, weight=TASK_WEIGHT, create_only=True,
-    ) for episode in course.episodes]
+    tasks = []
+    for episode in course.episodes:
+        job = edit_file_job(course, episode)
+        tasks.append(Task(stage="transcribe", name=f"edits:{episode.slug}", action=create_edit_file, job=job,
+                          inputs=(job.machine,), targets=(job.target, job.base), tools=(f"edit-file {FORMAT_VERSION}",),
+                          episode=episode.slug, weight=TASK_WEIGHT, create_only=True))
+    return tasks
 
 
 def edited_at(path: Path) -> str:

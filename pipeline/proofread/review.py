@@ -1,9 +1,9 @@
 """What editors changed, and what they must look at again.
 
-- `diff_report(course, episode)`: the editors' changes against the machine transcript,
+- `diff_report(sources, machine, title)`: the editors' changes against the machine transcript,
   word by word, speaker by speaker, with the word error rate between the two (how
   much the machine got wrong: useful to pick a model). `coursecast diff EPISODE`.
-- `write_review(course, episode)`: transcripts/<slug>.review.txt, the `review:<slug>`
+- `write_review(job)`: transcripts/<slug>.review.txt, the `review:<slug>`
   task: corrections that could not be carried over to a recut recording, passages
   nobody has proofread yet, and every replacement made, with where.
 - `check(course)`: corrections that could not be placed, malformed editing files.
@@ -12,19 +12,19 @@
 from __future__ import annotations
 
 import difflib
-import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..core import layout
-from .corrections import EpisodeEdits, episode_plan
 from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_if_changed
-from .merge import Correction, key
-from .editing import edit_tasks, relative
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, load
+from .corrections import EditSources, EpisodeEdits, edit_sources, episode_plan
+from .editing import edit_tasks, episode_title, relative
+from .merge import Correction, key
 
 REVIEW_VERSION = 1  # bump when the review file's content changes for the same inputs
 CONTEXT_WORDS = 4  # words shown either side of a change
@@ -122,29 +122,27 @@ def _replaced_lines(replaced) -> list[str]:
 
 
 # -- building the report ---------------------------------------------------------------
-def _machine(course: Course, episode: Episode) -> Transcript:
-    path = layout.machine_transcript(course, episode)
+def read_machine(sources: EditSources, path: Path) -> Transcript:
     if not path.exists():
-        raise StageError(f"{relative(course, path)}: not transcribed yet; run 'coursecast transcribe' first")
+        raise StageError(f"{relative(sources.root, path)}: not transcribed yet; run 'coursecast transcribe' first")
     return load(path)
 
 
-def diff_report(course: Course, episode: Episode) -> DiffReport:
+def diff_report(sources: EditSources, machine: Transcript, title: str) -> DiffReport:
     """The editors' changes to one episode against its machine transcript (no audio needed)."""
-    machine = _machine(course, episode)
-    return _report(course, episode, machine, episode_plan(course, episode, machine))
+    return _report(sources, machine, episode_plan(sources, machine), title)
 
 
-def _report(course: Course, episode: Episode, machine: Transcript, edits: EpisodeEdits) -> DiffReport:
-    names = {**machine.speakers, **{s.id: s.name for s in course.speakers}}
+def _report(sources: EditSources, machine: Transcript, edits: EpisodeEdits, title: str) -> DiffReport:
+    names = {**machine.speakers, **dict(sources.roster)}
     name = lambda speaker: names.get(speaker, speaker) if speaker else "Speaker"  # noqa: E731
     raw = [s.word.text for s in edits.shown]
     final = [w.text for w in edits.plan.words]
     measure = _wer(raw, final)
-    path = layout.edit_file(course, episode)
+    path = sources.edit_file
     return DiffReport(
-        episode=episode.slug, title=f"Episode {episode.number}: {episode.title} ({episode.slug})",
-        edit_file=relative(course, path) if path.exists() else None,
+        episode=machine.episode, title=title,
+        edit_file=relative(sources.root, path) if path.exists() else None,
         changed=edits.plan.changed, deleted=edits.plan.deleted, wer=measure[0], substitutions=measure[1],
         deletions=measure[2], insertions=measure[3], reference_words=measure[4],
         hunks=tuple(_hunks(edits, name)), speakers=tuple(_speaker_changes(edits, name)),
@@ -211,12 +209,27 @@ def _replaced(edits: EpisodeEdits) -> list[Replaced]:
 
 
 # -- the review file, the tasks and the check ------------------------------------------
-def review_text(course: Course, episode: Episode) -> str:
+@dataclass(frozen=True)
+class ReviewJob:
+    """What the `review:<slug>` task reads."""
+
+    sources: EditSources  # the editing file, the replacements, the roster
+    machine: Path  # the machine transcript
+    target: Path  # the review file
+    title: str  # "Episode N: Title (slug)"
+
+
+def review_job(course: Course, episode: Episode) -> ReviewJob:
+    return ReviewJob(edit_sources(course, episode), layout.machine_transcript(course, episode),
+                     layout.review_file(course, episode), episode_title(episode))
+
+
+def review_text(job: ReviewJob) -> str:
     """The review file's text for one episode."""
-    machine = _machine(course, episode)
-    edits = episode_plan(course, episode, machine)
-    report = _report(course, episode, machine, edits)
-    edit = report.edit_file or relative(course, layout.edit_file(course, episode))
+    machine = read_machine(job.sources, job.machine)
+    edits = episode_plan(job.sources, machine)
+    report = _report(job.sources, machine, edits, job.title)
+    edit = report.edit_file or relative(job.sources.root, job.sources.edit_file)
     lines = [f"# Review: {report.title}",
              f"# Written by every build; do not edit this file: corrections go into {edit}.", ""]
     body = _unplaced_lines(report.unplaced, edit) + _new_lines(edits) + _replaced_lines(report.replaced)
@@ -239,21 +252,20 @@ def _new_lines(edits: EpisodeEdits) -> list[str]:
         for r in runs]
 
 
-def write_review(course: Course, episode: Episode) -> bool:
+def write_review(job: ReviewJob) -> bool:
     """Write transcripts/<slug>.review.txt (only when its content changed); True if written."""
-    return write_if_changed(layout.review_file(course, episode), review_text(course, episode).encode("utf-8"))
+    return write_if_changed(job.target, review_text(job).encode("utf-8"))
 
 
 def review_tasks(course: Course) -> list[Task]:
-    return [Task(
-        stage="transcribe", name=f"review:{episode.slug}",
-        action=functools.partial(write_review, course, episode),
-        inputs=(layout.machine_transcript(course, episode), layout.edit_file(course, episode),
-                layout.edit_base(course, episode), layout.replacements_file(course)),
-        targets=(layout.review_file(course, episode),),
-        params={"title": episode.title, "roster": {s.id: s.name for s in course.speakers}},
-        tools=(f"review {REVIEW_VERSION}",), episode=episode.slug, weight=TASK_WEIGHT,
-    ) for episode in course.episodes]
+    tasks = []
+    for episode in course.episodes:
+        job = review_job(course, episode)
+        inputs = (job.machine, job.sources.edit_file, job.sources.edit_base, job.sources.replacements)
+        tasks.append(Task(stage="transcribe", name=f"review:{episode.slug}", action=write_review, job=job,
+                          inputs=inputs, targets=(job.target,), tools=(f"review {REVIEW_VERSION}",),
+                          episode=episode.slug, weight=TASK_WEIGHT))
+    return tasks
 
 
 def tasks(course: Course) -> list[Task]:
@@ -268,11 +280,11 @@ def check(course: Course) -> list[str]:
         if not layout.machine_transcript(course, episode).exists():
             continue
         try:
-            edits = episode_plan(course, episode, load(layout.machine_transcript(course, episode)))
+            edits = episode_plan(edit_sources(course, episode), load(layout.machine_transcript(course, episode)))
         except CoursecastError as e:
             problems.append(str(e))
             continue
-        review = relative(course, layout.review_file(course, episode))
+        review = relative(course.root, layout.review_file(course, episode))
         problems += [f"{edits.doc.file}:{c.line}: correction {' '.join(c.before)!r} → {' '.join(c.after)!r} "
                      f"could not be placed ({c.reason}); see {review}" for c in edits.plan.unplaced]
     return list(dict.fromkeys(problems))

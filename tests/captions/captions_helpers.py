@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.core.transcript import Segment, Transcript, Word
 
-from paths import SPEECH  # real recordings, never copied in
+from paths import SPEECH  # noqa: F401  (real recordings, never copied in; tests import it from here)
 SECONDS_PER_CHAR = 0.055  # speaking time per character: about 15 characters a second, an interview's pace
 WORD_GAP_S = 0.06  # seconds between words inside a phrase
 BROWSER_BUDGET_MS = 5000  # virtual time the headless browser gets to load the track

@@ -14,7 +14,7 @@ from pipeline.captions import lint as caption_lint
 from pipeline.captions import stage as captions
 from pipeline.proofread import corrections
 from pipeline.core import layout
-from pipeline.core import course as course_io
+from pipeline.core import course_file as course_io
 from pipeline.core import transcript as transcript_io
 from pipeline.captions.lint import Cue, lint_caption_file, lint_cues
 from pipeline.captions.stage import get_writer, split_cues, write_outputs
@@ -416,8 +416,9 @@ def test_lint_gap_follows_the_frame_rate():
 
 
 # -- the stage ------------------------------------------------------------------------
-def make_course(tmp_path: Path):
-    raw = {
+def course_tables() -> dict:
+    """The test course's tables, as tomllib gives them."""
+    return {
         "course": {"title": "T", "author": "A", "owner_name": "O", "owner_email": "o@example.org",
                    "language": "en", "base_url": "https://example.org/c/", "copyright": "C",
                    "categories": ["Education"]},
@@ -429,7 +430,10 @@ def make_course(tmp_path: Path):
                       "sources": [{"file": "intro.wav"}]}],
         "transcription": {"vocabulary": ["City of Stockholm", "GDPR"]},
     }
-    return course_io.parse(raw, tmp_path / "course.toml")
+
+
+def make_course(tmp_path: Path, **tables):
+    return course_io.parse({**course_tables(), **tables}, tmp_path / "course.toml")
 
 
 def test_task_declares_machine_transcript_and_corrections_in_and_four_outputs(tmp_path):
@@ -441,9 +445,9 @@ def test_task_declares_machine_transcript_and_corrections_in_and_four_outputs(tm
                            layout.edit_base(course, episode), layout.replacements_file(course),
                            layout.asr_audio(course, episode))
     assert set(task.targets) == {layout.transcript(course, episode, e) for e in ("json", "vtt", "srt", "txt")}
-    assert task.params["speakers"] == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
-    assert task.params["captions"]["max_chars_per_line"] == 42
-    assert task.params["keep_together"] == ["Erik Berg", "Anna Lindqvist", "City of Stockholm"]
+    assert dict(task.job.speakers) == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
+    assert task.job.settings.max_chars_per_line == 42
+    assert task.job.keep_together == ("Erik Berg", "Anna Lindqvist", "City of Stockholm")
     assert task.tools == (f"captions {captions.CAPTIONS_VERSION}", f"merge {corrections.MERGE_VERSION}")
     json.dumps(task.params)  # JSON-able, for the state file
 
@@ -454,7 +458,7 @@ def test_task_action_names_the_speakers_and_check_finds_tampering(tmp_path):
     machine = replace(interview(), episode=episode.slug, speakers={})
     machine.save(layout.machine_transcript(course, episode))
     (task,) = captions.tasks(course)
-    report = task.action()
+    report = task.run()
     assert report.errors == ()
     final = transcript_io.load(layout.transcript(course, episode, "json"))
     assert final.speakers == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
@@ -470,16 +474,18 @@ def test_task_action_names_the_speakers_and_check_finds_tampering(tmp_path):
 def test_missing_machine_transcript_is_a_clear_error(tmp_path):
     course = make_course(tmp_path)
     with pytest.raises(CoursecastError, match="transcript not found; run 'coursecast transcribe'"):
-        captions.build_transcript_outputs(course, course.episodes[0])
+        captions.build_transcript_outputs(captions.captions_job(course, course.episodes[0]))
 
 
-def test_impossible_settings_are_named_by_check_and_stop_the_writer(tmp_path):
-    course = replace(make_course(tmp_path), captions=CaptionSettings(frame_rate=0.0, max_lines=0))
-    assert captions.check(course) == [
-        "course.toml: [captions].max_lines = 0 cannot be met; use a value at least 1, e.g. 2",
-        "course.toml: [captions].frame_rate = 0.0 cannot be met; use a value above 0, e.g. 25"]
-    with pytest.raises(StageError, match=r"\[captions\].frame_rate = 0.0 cannot be met"):
-        write_outputs(interview(), {"vtt": tmp_path / "ep.vtt"}, course.captions)
+def test_impossible_settings_are_refused_at_load_and_stop_the_writer(tmp_path):
+    with pytest.raises(CoursecastError) as caught:
+        make_course(tmp_path, captions={"frame_rate": 0.0, "max_lines": 0})
+    assert caught.value.problems == [
+        "course.toml, [captions].max_lines: 0: use at least 1, e.g. 2",
+        "course.toml, [captions].frame_rate: 0.0: use a value above 0, e.g. 25"]
+    settings = CaptionSettings(frame_rate=0.0, max_lines=0)
+    with pytest.raises(StageError, match=r"\[captions\] max_lines = 0 cannot be met"):
+        write_outputs(interview(), {"vtt": tmp_path / "ep.vtt"}, settings)
     assert not (tmp_path / "ep.vtt").exists()
 
 

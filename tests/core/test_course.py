@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.core.course_media import probe_sources
 from pipeline.core.errors import CourseFileError
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,36 @@ from pipeline.core.errors import BuildLockedError, StageError
 from pipeline.core.progress import Progress
 
 
+RUNS: list[str] = []  # the actions run, in order (the toy's actions are plain functions of their job)
+
+
+@dataclass(frozen=True)
+class UpperJob:
+    src: Path  # text in
+    dst: Path  # upper-cased text out
+
+
+@dataclass(frozen=True)
+class CountJob:
+    src: Path  # text in
+    dst: Path  # JSON out
+    title: str  # written into the JSON: a parameter
+
+
+def upper(job: UpperJob) -> None:
+    RUNS.append("upper")
+    fsutil.write_text(job.dst, job.src.read_text().upper())
+
+
+def count(job: CountJob) -> None:
+    RUNS.append("count")
+    fsutil.write_json(job.dst, {"words": len(job.src.read_text().split()), "title": job.title})
+
+
+def broken(job: UpperJob) -> None:
+    raise StageError("in.txt: unreadable; fix it")
+
+
 class Pipeline:
     """A two-stage toy pipeline: upper-case a text file, then count its words."""
 
@@ -26,21 +56,14 @@ class Pipeline:
         self.src = root / "in.txt"
         self.mid = root / "out" / "upper.txt"
         self.end = root / "out" / "count.json"
-        self.runs: list[str] = []
+        self.runs = RUNS
         self.title = "one"
 
     def tasks(self) -> list[Task]:
-        def upper():
-            self.runs.append("upper")
-            fsutil.write_text(self.mid, self.src.read_text().upper())
-
-        def count():
-            self.runs.append("count")
-            fsutil.write_json(self.end, {"words": len(self.mid.read_text().split()), "title": self.title})
-
         return [
-            Task("b", "count", count, inputs=(self.mid,), targets=(self.end,), params={"title": self.title}),
-            Task("a", "upper", upper, inputs=(self.src,), targets=(self.mid,), tools=("upper 1",)),
+            Task("b", "count", count, CountJob(self.mid, self.end, self.title), inputs=(self.mid,), targets=(self.end,)),
+            Task("a", "upper", upper, UpperJob(self.src, self.mid), inputs=(self.src,), targets=(self.mid,),
+                 tools=("upper 1",)),
         ]
 
     def build(self, jobs: int = 2) -> runner.BuildReport:
@@ -99,11 +122,8 @@ def test_failure_keeps_last_good_output_and_blocks_downstream(toy):
     toy.build()
     good = toy.end.read_text()
     tasks = toy.tasks()
-
-    def broken():
-        raise StageError("in.txt: unreadable; fix it")
-
-    tasks[1] = Task("a", "upper", broken, inputs=(toy.src,), targets=(toy.mid,), tools=("upper 2",))
+    tasks[1] = Task("a", "upper", broken, UpperJob(toy.src, toy.mid), inputs=(toy.src,), targets=(toy.mid,),
+                    tools=("upper 2",))
     report = runner.run(tasks, StateStore(toy.root / ".coursecast"), jobs=1, progress=Progress(quiet=True))
     assert report.failed[0].message == "in.txt: unreadable; fix it"
     assert report.blocked == ("count",)
@@ -160,8 +180,10 @@ def test_killed_build_resumes_to_the_same_result(tmp_path):
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "b"), "fast"], check=True)
     for name in ("upper.txt", "count.json"):
         assert (tmp_path / "a" / "out" / name).read_bytes() == (tmp_path / "b" / "out" / name).read_bytes()
-    leftovers = [p.name for p in (tmp_path / "a" / "out").iterdir()]
-    assert fsutil.remove_stale_temps(tmp_path / "a" / "out") == len(leftovers) - 2
+    leftovers = sorted(p.name for p in (tmp_path / "a" / "out").iterdir() if p.name not in ("upper.txt", "count.json"))
+    assert leftovers and all(name.startswith(".") for name in leftovers)  # the killed write's temp file
+    assert fsutil.remove_stale_temps(tmp_path / "a" / "out") == len(leftovers)
+    assert sorted(p.name for p in (tmp_path / "a" / "out").iterdir()) == ["count.json", "upper.txt"]
 
 
 def test_build_lock_excludes_a_second_build(tmp_path):

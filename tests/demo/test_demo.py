@@ -14,7 +14,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.core import course_media
 from pipeline.demo.generate import generate
 from pipeline.core.media import probe

@@ -16,7 +16,7 @@ import numpy as np
 import pyloudnorm
 from scipy.signal import resample_poly
 
-from pipeline.core import course as course_mod
+from pipeline.core import course_file as course_mod
 
 METER_RATE = 48000  # Hz the meter decodes at
 OVERSAMPLE = 4  # true-peak oversampling (BS.1770-4)
@@ -176,7 +176,7 @@ def run_tasks(course, names: tuple[str, ...] | None = None) -> dict[str, object]
     results = {}
     for task in episodes.tasks(course):
         if names is None or task.name in names or task.name.split(":")[0] in names:
-            results[task.name] = task.action()
+            results[task.name] = task.run()
     return results
 
 

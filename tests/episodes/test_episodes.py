@@ -187,7 +187,7 @@ def test_intro_sting_and_shortened_pauses_move_the_chapters(tmp_path):
 
 # -- tasks and staleness -----------------------------------------------------------------
 def test_tasks_split_audio_from_tags_so_a_title_change_keeps_the_audio(course_dir):
-    from pipeline.core import course as course_file
+    from pipeline.core import course_file
 
     course = course_file.load(course_dir / "course.toml")
     tasks = {t.name: t for t in episodes.tasks(course)}
@@ -252,7 +252,7 @@ def test_bad_recordings_fail_with_one_clear_message_and_leave_nothing(tmp_path, 
         keep = [{keep}]
         """))
     with pytest.raises(StageError) as caught:
-        _task(course, "episodes:bad").action()
+        _task(course, "episodes:bad").run()
     message = str(caught.value)
     assert words in message and "'bad'" in message and "x.wav" in message
     assert published(tmp_path) == []
@@ -275,7 +275,7 @@ def test_full_disk_is_one_clear_message(tmp_path):
         pytest.skip("cannot mount a small tmpfs here (needs root); the /dev/full test covers the message")
     try:
         with pytest.raises(StageError, match="disk is full") as caught:
-            _task(course, "episodes:full").action()
+            _task(course, "episodes:full").run()
         assert "'full'" in str(caught.value)
         assert published(tmp_path) == []
     finally:
@@ -317,14 +317,10 @@ def test_timeline_chains_pieces_with_bounded_crossfades_and_maps_times_across_cu
     assert shortened.samples == timeline.samples - round(1.1 * 44100) - 2 * 1323
 
 
-def test_check_reports_bad_audio_settings_and_missing_stings(course_dir):
-    from pipeline.core import course as course_file
+def test_preflight_reports_missing_stings_before_a_build(course_dir):
+    from pipeline.core import course_file
 
     course = course_file.load(course_dir / "course.toml")
-    broken = dataclasses.replace(course, audio=dataclasses.replace(
-        course.audio, channels="surround", crossfade_ms=2000, intro="stings/missing.wav"))
-    problems = episodes.check(broken)
-    assert any("channels = 'surround'" in p for p in problems)
-    assert any("crossfade_ms = 2000" in p for p in problems)
-    assert any("intro sting stings/missing.wav does not exist" in p for p in problems)
-    assert episodes.check(course) == []
+    broken = dataclasses.replace(course, audio=dataclasses.replace(course.audio, intro="stings/missing.wav"))
+    assert any("intro sting stings/missing.wav does not exist" in p for p in episodes.preflight(broken))
+    assert episodes.preflight(course) == [] and episodes.check(course) == []

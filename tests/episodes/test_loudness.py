@@ -13,7 +13,7 @@ import pytest
 from episodes_helpers import (
     episode_toml, ffmpeg, integrated_lufs, peaky, run_tasks, speechlike, true_peak_db, write_course,
 )
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.episodes import stage as episodes
 from pipeline.core import layout
 from pipeline.core.errors import StageError

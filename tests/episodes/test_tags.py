@@ -15,7 +15,8 @@ from pipeline.episodes import artwork
 from pipeline.episodes import stage as episodes
 from pipeline.core import layout
 from pipeline.core.errors import StageError
-from pipeline.episodes.tags import chapter_marks, language_3
+from pipeline.core.languages import alpha3
+from pipeline.episodes.tags import chapter_marks
 
 CHAPTERS = ('chapters = [{ at = "00:00:00.000", title = "Introduction" }, '
             '{ at = "00:00:01.250", title = "Smart cities in Malmö" }, '
@@ -144,11 +145,11 @@ def test_course_artwork_from_the_course_file_is_used_and_checked(tmp_path):
     task = next(t for t in episodes.tasks(course) if t.name == "artwork:module-1")
     assert task.inputs == (tmp_path / "cover.png",)
     with pytest.raises(StageError, match="cover.png"):
-        task.action()
+        task.run()
 
 
 def test_language_codes_and_chapter_ends():
-    assert language_3("en") == "eng" and language_3("sv") == "swe" and language_3("en-GB") == "eng"
-    assert language_3("xx") == "und"
+    assert alpha3("en") == "eng" and alpha3("sv") == "swe" and alpha3("en-GB") == "eng" and alpha3("se") == "sme"
+    assert alpha3("xx") == "und"
     marks = chapter_marks([(0.0, "A"), (5.0, "B"), (99.0, "past the end")], 10.0)
     assert [(m.start, m.end, m.title) for m in marks] == [(0.0, 5.0, "A"), (5.0, 10.0, "B")]

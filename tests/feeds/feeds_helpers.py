@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.core import layout
 from pipeline.core.course import Course
 from pipeline.core.transcript import Segment, Transcript, Word
@@ -192,7 +192,7 @@ def build_all(course: Course) -> dict:
     """Run every feeds task in declared order (JSON transcripts before feeds); {task name: result}."""
     from pipeline.feeds import stage as feeds
 
-    return {task.name: task.action() for task in feeds.tasks(course)}
+    return {task.name: task.run() for task in feeds.tasks(course)}
 
 
 def read_with_feedsmith(feed: Path) -> dict:

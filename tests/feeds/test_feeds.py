@@ -230,7 +230,7 @@ def test_missing_input_names_the_file_and_the_command(published):
     layout.episode_audio(published, episode, "mp3").unlink()
     task = next(t for t in feeds.tasks(published) if t.name == "feeds:governance")
     with pytest.raises(StageError) as error:
-        task.action()
+        task.run()
     assert "m2-people.pdf (run 'coursecast print')" in str(error.value)
     assert "m2-people.mp3 (run 'coursecast episodes')" in str(error.value)
 
@@ -337,12 +337,13 @@ def test_check_reports_course_file_problems_before_a_build(tmp_path):
     course = write_course(tmp_path)
     text = course.path.read_text(encoding="utf-8")
     text = text.replace('"Education > Courses"', '"Education > Cooking"').replace("2026-09-08", "2026-08-01")
-    course.path.write_text(text.replace('slug = "governance"', 'slug = "course"'), encoding="utf-8")
-    from pipeline.core import course as course_file
+    course.path.write_text(text, encoding="utf-8")
+    from pipeline.core import course_file
 
-    problems = "\n".join(feeds.check(course_file.load(course.path)))
+    problems = "\n".join(feeds.preflight(course_file.load(course.path)))
     assert "'Cooking' is not a subcategory of 'Education'" in problems
     assert "'m2-people'.date: 2026-08-01 is before 'm1-video'" in problems
-    assert "feeds/course.xml would be both the course feed and the module 'course' feed" in problems
-    with pytest.raises(StageError, match="rename the module's slug"):
-        feeds.tasks(course_file.load(course.path))
+    course.path.write_text(text.replace('slug = "governance"', 'slug = "course"'), encoding="utf-8")
+    with pytest.raises(course_file.CourseFileError, match="feeds/course.xml would be both the course feed and "
+                                                         "module 'course''s feed; choose another slug"):
+        course_file.load(course.path)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
+import json
 from pathlib import Path
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
+from pipeline.core import layout
 from pipeline.core.transcript import Segment, Transcript, Word
 
 WORDS_PER_SECOND = 2.5  # speaking rate of the synthetic transcripts (150 words a minute)
@@ -103,7 +105,34 @@ def write_course(folder: Path, *, print_table: str = "", episodes=EPISODES) -> c
                                   chapters=_chapter_list(c)) for s, m, n, t, c in episodes]
     path = folder / "course.toml"
     path.write_text(COURSE_TOML.format(episodes="\n".join(blocks), print_table=print_table), encoding="utf-8")
-    return course_file.load(path)
+    course = course_file.load(path)
+    write_chapters(course)
+    return course
+
+
+def write_chapters(course: course_file.Course) -> None:
+    """The published chapters JSON of every episode, as the episodes stage writes it (no pause shortened)."""
+    for episode in course.episodes:
+        chapters = [{"startTime": c.at, "title": c.title} for c in episode.chapters]
+        path = layout.chapters_json(course, episode)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"version": "1.2.0", "chapters": chapters}), encoding="utf-8")
+
+
+def print_one(course: course_file.Course, slug: str, target: Path, *, proof: bool = False):
+    """print_episode with the course's print job values (no font files: they only key staleness)."""
+    from pipeline.printing import stage as printing
+    from pipeline.printing.jobs import printed_course, printed_episode
+
+    return printing.print_episode(printed_course(course, ()), printed_episode(course, course.episode(slug)), target,
+                                  proof=proof)
+
+
+def run_task(course: course_file.Course, name: str):
+    """Run one print task of the course (e.g. 'print:module-1') and return its report."""
+    from pipeline.printing import stage as printing
+
+    return {t.name: t for t in printing.tasks(course)}[name].run()
 
 
 def _probability(index: int) -> float:

@@ -13,11 +13,13 @@ from PIL import Image
 
 from pipeline.core import layout
 from pipeline.printing import stage as printing
-from pipeline.core.errors import StageError
+from pipeline.core.errors import CourseFileError, StageError
+from pipeline.printing.jobs import printed_course, printed_episode
 from pipeline.printing.story import blocks, clock, smarten
 from pipeline.printing.styles import LOW_CONFIDENCE, find_font, geometry
 from pipeline.core.transcript import Segment, Transcript, Word, load
 from print_helpers import (
+    print_one, run_task,
     CHAPTER_TITLES, CLOCK, make_transcript, normalise, pdfinfo, pdftotext, printed_words, tool,
     transcript_words, write_course,
 )
@@ -42,7 +44,7 @@ def _episode(course, slug="m1-what-is"):
 def _print(course, slug="m1-what-is", proof=False, target=None):
     episode = _episode(course, slug)
     target = target or layout.episode_pdf(course, episode, proof=proof)
-    return printing.print_episode(course, episode, layout.transcript(course, episode, "json"), target, proof=proof)
+    return print_one(course, episode.slug, target, proof=proof)
 
 
 def _frame_text(course, pdf: Path, proof: bool) -> str:
@@ -192,11 +194,7 @@ def test_proof_legend_and_wide_margins(course):
 
 # -- booklets -------------------------------------------------------------------------
 def _booklet(course, module_number=None):
-    module = course.module(module_number) if module_number else None
-    episodes = course.module_episodes(module_number) if module_number else course.episodes
-    target = layout.module_pdf(course, module) if module else layout.course_pdf(course)
-    pairs = [(e, layout.transcript(course, e, "json")) for e in episodes]
-    return printing.print_booklet(course, pairs, target, module=module)
+    return run_task(course, f"print:module-{module_number}" if module_number else "print:course")
 
 
 def test_module_booklet_title_page_contents_and_episodes_in_order(course):
@@ -295,10 +293,10 @@ def test_edited_text_is_printed_when_words_disagree(tmp_path):
 
 
 def test_wrong_transcript_is_refused(course, tmp_path):
-    episode = _episode(course, "m1-words")
+    episode = dataclasses.replace(printed_episode(course, _episode(course, "m1-words")),
+                                  transcript=layout.transcript(course, _episode(course), "json"))
     with pytest.raises(StageError, match="m1-what-is"):
-        printing.print_episode(course, episode, layout.transcript(course, _episode(course), "json"),
-                               tmp_path / "x.pdf")
+        printing.print_episode(printed_course(course, ()), episode, tmp_path / "x.pdf")
 
 
 def test_missing_font_says_what_to_install():
@@ -306,11 +304,14 @@ def test_missing_font_says_what_to_install():
         find_font("DejaVu Nonexistent Serif")
 
 
-def test_check_reports_bad_settings(tmp_path, course):
-    assert printing.check(course) == []
-    bad = write_course(tmp_path, print_table='[print]\npaper = "A5"\nfont = "Nope Serif"\nlow_confidence = 2.0')
-    problems = "\n".join(printing.check(bad))
-    assert "[print].paper" in problems and "[print].font" in problems and "[print].low_confidence" in problems
+def test_bad_settings_are_refused_before_a_build(tmp_path, course):
+    assert printing.preflight(course) == []
+    with pytest.raises(CourseFileError) as caught:
+        write_course(tmp_path, print_table='[print]\npaper = "A5"\nlow_confidence = 2.0')
+    problems = "\n".join(caught.value.problems)
+    assert "[print].paper: 'A5': use one of 'A4', 'Letter'" in problems and "[print].low_confidence: 2.0" in problems
+    missing = write_course(tmp_path, print_table='[print]\nfont = "Nope Serif"')
+    assert any("[print].font" in p and "Nope Serif" in p for p in printing.preflight(missing))
 
 
 # -- tasks ----------------------------------------------------------------------------
@@ -321,11 +322,12 @@ def test_tasks_declare_inputs_targets_and_run(course):
     episode = _episode(course)
     task = tasks["print:m1-what-is"]
     assert task.stage == "print" and task.episode == "m1-what-is"
-    assert task.inputs == (layout.transcript(course, episode, "json"),)
+    assert task.inputs[:2] == (layout.transcript(course, episode, "json"), layout.chapters_json(course, episode))
+    assert any(p.name == "DejaVuSerif.ttf" for p in task.inputs)  # a new font file reprints
     assert task.targets == (layout.episode_pdf(course, episode), layout.episode_pdf(course, episode, proof=True))
-    assert set(tasks["print:course"].inputs) == {layout.transcript(course, e, "json") for e in course.episodes}
+    assert {layout.transcript(course, e, "json") for e in course.episodes} <= set(tasks["print:course"].inputs)
     for task in tasks.values():
-        task.action()
+        task.run()
         assert all(target.is_file() for target in task.targets), task.name
 
 

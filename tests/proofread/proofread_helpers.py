@@ -5,7 +5,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from pipeline.core import layout
 from pipeline.core.course import Course, Episode
 from pipeline.core.transcript import Segment, Transcript, Word
@@ -120,8 +120,10 @@ def transcribe_episode(course: Course, episode: Episode, audio: Path) -> Transcr
     heard = layout.heard_transcript(course, episode)
     transcribe.transcribe(asr, heard, episode=episode.slug, language="en", settings=course.transcription,
                           root=course.root)
-    hints = transcribe.speaker_hints(course, episode)
-    transcribe.attribute(heard, layout.machine_transcript(course, episode), hints)
+    from pipeline import speakers
+
+    hints = speakers.SpeakerHints(speakers.speaker_names(course, episode), (), episode.turns)
+    speakers.attribute(heard, layout.machine_transcript(course, episode), hints)
     from pipeline.core.transcript import load
 
     return load(layout.machine_transcript(course, episode))
@@ -138,3 +140,41 @@ def synthetic_transcript(turns: list[tuple[str | None, str]], *, word_s: float =
         segments.append(Segment(words[0].start, words[-1].end, text, tuple(words), speaker))
         at += word_s
     return Transcript("ep1", "en", "openai-whisper", "tiny.en", {}, "0" * 64, round(at, 3), tuple(segments))
+
+
+# -- the proofreading stage's jobs for one episode of a test course ----------------------------
+def roster(course: Course) -> tuple[tuple[str, str], ...]:
+    return tuple((s.id, s.name) for s in course.speakers)
+
+
+def create_edit_file(course: Course, episode: Episode):
+    from pipeline import proofread
+
+    return proofread.create_edit_file(proofread.edit_file_job(course, episode))
+
+
+def correct(course: Course, episode: Episode, machine: Transcript) -> Transcript:
+    from pipeline import proofread
+
+    return proofread.corrected_transcript(proofread.edit_sources(course, episode), proofread.word_timing(course, episode),
+                                          machine)
+
+
+def plan(course: Course, episode: Episode, machine: Transcript):
+    from pipeline import proofread
+
+    return proofread.episode_plan(proofread.edit_sources(course, episode), machine)
+
+
+def diff(course: Course, episode: Episode):
+    from pipeline import proofread
+
+    sources = proofread.edit_sources(course, episode)
+    machine = proofread.read_machine(sources, layout.machine_transcript(course, episode))
+    return proofread.diff_report(sources, machine, proofread.episode_title(episode))
+
+
+def write_review(course: Course, episode: Episode) -> bool:
+    from pipeline import proofread
+
+    return proofread.write_review(proofread.review_job(course, episode))

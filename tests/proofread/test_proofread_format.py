@@ -11,7 +11,7 @@ from pipeline.core.errors import StageError
 from pipeline.proofread.replacements import apply_to_words, load_rules, make_rules
 from pipeline.core.transcript import Segment, Word
 
-from proofread_helpers import make_course, synthetic_transcript
+from proofread_helpers import create_edit_file, make_course, roster, synthetic_transcript
 
 NAMES = {"host": "Anna Lindqvist", "guest": "Erik Nilsson"}
 
@@ -31,7 +31,7 @@ def test_written_file_has_help_turn_lines_and_reads_back_to_the_same_words(tmp_p
     course, episode = make_course(tmp_path)
     machine = synthetic_transcript([("host", "Welcome to the course."), ("host", "Today: Malmo."),
                                     ("guest", "Thanks, Anna."), (None, "Hello?")])
-    text = proofread.render(machine, title="Episode 1: One (ep1)", names=proofread.speaker_names(course),
+    text = proofread.render(machine, title="Episode 1: One (ep1)", names=proofread.speaker_names(roster(course)),
                             listed=["Anna Lindqvist", "Erik Nilsson"], base="edits/ep1.base.json",
                             rules=make_rules([("Malmo", "Malmö", False)]))
     lines = text.splitlines()
@@ -40,7 +40,7 @@ def test_written_file_has_help_turn_lines_and_reads_back_to_the_same_words(tmp_p
     assert "Speakers: Anna Lindqvist, Erik Nilsson" in " ".join(lines)
     assert "[00:00:00] Anna Lindqvist:" in lines and "[00:00:04] Erik Nilsson:" in lines
     assert "[00:00:05] Speaker:" in lines  # an unknown speaker is written so it reads back
-    doc = proofread.parse(text, file="edits/ep1.txt", names=proofread.speaker_names(course))
+    doc = proofread.parse(text, file="edits/ep1.txt", names=proofread.speaker_names(roster(course)))
     assert [t.speaker for t in doc.turns] == ["host", "guest", None]
     assert doc.turns[0].words == ("Welcome", "to", "the", "course.", "Today:", "Malmö.")  # rule applied
     assert max(len(line) for line in lines if not line.startswith("#")) <= proofread.WRAP_COLUMNS
@@ -59,12 +59,12 @@ def test_words_whisper_split_are_written_as_one_word():
 def test_create_edit_file_writes_once_and_never_overwrites(tmp_path: Path):
     course, episode = make_course(tmp_path)
     synthetic_transcript([("host", "One two three.")]).save(layout.machine_transcript(course, episode))
-    first = proofread.create_edit_file(course, episode)
+    first = create_edit_file(course, episode)
     assert first.created and layout.edit_base(course, episode).exists()
     path = layout.edit_file(course, episode)
     path.write_text(path.read_text(encoding="utf-8").replace("two", "TWO"), encoding="utf-8")
     synthetic_transcript([("host", "Four five six.")]).save(layout.machine_transcript(course, episode))
-    again = proofread.create_edit_file(course, episode)
+    again = create_edit_file(course, episode)
     assert not again.created
     assert "TWO" in path.read_text(encoding="utf-8") and "Four" not in path.read_text(encoding="utf-8")
 

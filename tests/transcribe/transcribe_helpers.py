@@ -99,3 +99,15 @@ def model_cache(tmp_path_factory) -> Path:
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+def identity_timeline(path: Path, seconds: float, rate: int = 44100) -> Path:
+    """The timeline file of an episode cut from one whole recording, nothing shortened (course times = episode times)."""
+    import json
+
+    from pipeline.episodes.timeline import Clip, Timeline
+
+    timeline = Timeline(rate, (Clip(0, 0, round(seconds * rate), 0, 0),)).to_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pieces": [], "before": timeline, "after": timeline}), encoding="utf-8")
+    return path

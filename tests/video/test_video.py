@@ -8,10 +8,12 @@ import video_helpers as vh
 from captions.captions_helpers import conversation
 
 from pipeline.core import layout
+from pipeline.core.fonts import find_font
+from pipeline.video import mux
 from pipeline.video import stage as video
 from pipeline.captions.lint import Cue
 from pipeline.captions.stage import write_outputs
-from pipeline.core.errors import StageError
+from pipeline.core.errors import CourseFileError, StageError
 from pipeline.core.settings import CaptionSettings
 
 
@@ -27,13 +29,13 @@ def clip(work):
 
 @pytest.fixture(scope="module")
 def tracks(work):
-    return [video.CaptionTrack("en", vh.write(work / "episode.en.vtt", vh.CAPTIONS_EN)),
-            video.CaptionTrack("sv", vh.write(work / "episode.sv.vtt", vh.CAPTIONS_SV))]
+    return [mux.CaptionTrack("en", vh.write(work / "episode.en.vtt", vh.CAPTIONS_EN)),
+            mux.CaptionTrack("sv", vh.write(work / "episode.sv.vtt", vh.CAPTIONS_SV))]
 
 
 @pytest.fixture(scope="module")
 def captioned(clip, tracks, work):
-    return video.caption_video(clip, tracks, work / "episode.captioned.mp4")
+    return mux.caption_video(clip, tracks, work / "episode.captioned.mp4")
 
 
 # -- closed captions ----------------------------------------------------------------------
@@ -66,7 +68,7 @@ def test_video_and_audio_are_stream_copied_bit_for_bit(clip, captioned):
 # -- what the viewer reads ------------------------------------------------------------------
 def test_cues_are_shown_as_written_without_a_label_added():
     cues = [Cue(0, 1, ("Anna: Hello.",), "Anna"), Cue(2, 3, ("Again.",), "Anna"), Cue(4, 5, ("- Hi.",), None)]
-    assert [c.lines for c in video.shown(cues)] == [("Anna: Hello.",), ("Again.",), ("- Hi.",)]
+    assert [c.lines for c in mux.shown(cues)] == [("Anna: Hello.",), ("Again.",), ("- Hi.",)]
 
 
 def test_the_mp4_track_from_the_captions_stage_names_each_speaker_exactly_once(work):
@@ -76,7 +78,7 @@ def test_the_mp4_track_from_the_captions_stage_names_each_speaker_exactly_once(w
     vtt = work / "stage.en.vtt"
     write_outputs(transcript, {"vtt": vtt}, CaptionSettings())  # the long pause: Anna's turn takes two cues
     clip = vh.make_clip(work / "stage-source.mp4", seconds=round(transcript.duration + 0.5))
-    result = video.caption_video(clip, [video.CaptionTrack("en", vtt)], work / "stage.mp4")
+    result = mux.caption_video(clip, [mux.CaptionTrack("en", vtt)], work / "stage.mp4")
     texts = [text for _, _, text in vh.extract_track(result.path, 0, work / "stage.srt")]
     assert texts == ["Anna Lindqvist: Welcome to smart cities.", "Data and trust.", "Erik Guest: Thank you."]
 
@@ -84,32 +86,32 @@ def test_the_mp4_track_from_the_captions_stage_names_each_speaker_exactly_once(w
 def test_captions_made_from_an_earlier_cut_are_refused_as_stale(clip, work):
     late = vh.write(work / "late.vtt", "WEBVTT\n\n00:00:09.000 --> 00:00:10.000\n<v Anna>Too late.\n")
     with pytest.raises(StageError, match="earlier cut.*coursecast transcribe"):
-        video.caption_video(clip, [video.CaptionTrack("en", late)], work / "late.mp4")
+        mux.caption_video(clip, [mux.CaptionTrack("en", late)], work / "late.mp4")
     assert not (work / "late.mp4").exists()
 
 
 def test_a_recording_without_picture_is_reported(work, tracks):
     sound = vh.make_clip(work / "sound-only.mp4", seconds=1.0, video=False)
     with pytest.raises(StageError, match=r"sound-only\.mp4: has no video stream.*kind = \"video\""):
-        video.caption_video(sound, tracks[:1], work / "never.mp4")
+        mux.caption_video(sound, tracks[:1], work / "never.mp4")
 
 
 def test_unknown_language_and_font_are_explained():
-    assert video.language_tag("sv-FI") == ("swe", "Svenska")
-    assert video.language_tag("sme") == ("sme", "sme")
-    with pytest.raises(StageError, match="three-letter code"):
-        video.language_tag("xx")
+    assert mux.language_tag("sv-FI") == ("swe", "Svenska")
+    assert mux.language_tag("se") == mux.language_tag("sme") == ("sme", "Davvisámegiella")
+    with pytest.raises(StageError, match="not a registered language tag"):
+        mux.language_tag("xx")
     with pytest.raises(StageError, match="'No Such Font' is not installed"):
-        video.find_font("No Such Font")
-    assert video.find_font("DejaVu Sans").name == "DejaVuSans.ttf"
+        find_font("No Such Font")
+    assert find_font("DejaVu Sans").name == "DejaVuSans.ttf"
 
 
 # -- open captions ----------------------------------------------------------------------------
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
 def test_burned_in_captions_change_the_caption_area_and_nothing_else(work, tracks, width, height):
     source = vh.make_clip(work / f"plain-{height}.mp4", seconds=2.0, width=width, height=height)
-    track = video.CaptionTrack("en", vh.write(work / "short.vtt", vh.CAPTIONS_EN.split("\n\n00:00:02.200")[0]))
-    burned = video.burn_captions(source, track, work / f"open-{height}.mp4", preset="ultrafast", crf=18)
+    track = mux.CaptionTrack("en", vh.write(work / "short.vtt", vh.CAPTIONS_EN.split("\n\n00:00:02.200")[0]))
+    burned = mux.burn_captions(source, track, work / f"open-{height}.mp4", preset="ultrafast", crf=18)
     at_cue = vh.changed(vh.frame(source, 0.6, width, height), vh.frame(burned.path, 0.6, width, height))
     left, top, right, bottom = vh.bounding_box(at_cue)
     caption_area = at_cue[int(height * 0.75):]
@@ -125,9 +127,9 @@ def test_burned_in_captions_change_the_caption_area_and_nothing_else(work, track
 
 
 def test_ass_script_sizes_the_font_from_the_picture_height():
-    shown = [video.Caption(0.0, 1.0, ("Åsa {x} \\N",))]
-    small = video.ass_script(shown, width=1280, height=720, font="DejaVu Sans", max_chars=42)
-    large = video.ass_script(shown, width=1920, height=1080, font="DejaVu Sans", max_chars=42)
+    shown = [mux.Caption(0.0, 1.0, ("Åsa {x} \\N",))]
+    small = mux.ass_script(shown, width=1280, height=720, font="DejaVu Sans", max_chars=42)
+    large = mux.ass_script(shown, width=1920, height=1080, font="DejaVu Sans", max_chars=42)
     assert "Style: Caption,DejaVu Sans,40," in small and "Style: Caption,DejaVu Sans,59," in large
     assert "Åsa \\{x\\} \\\u2060N" in small  # braces and backslashes shown, not read as ASS codes
 
@@ -140,15 +142,16 @@ def test_tasks_for_video_episodes_only_with_their_inputs_targets_and_params(tmp_
     assert task.name == "video:talk" and task.stage == "video" and task.episode == "talk"
     assert task.inputs == (layout.episode_video(course, talk), layout.transcript(course, talk, "vtt"))
     assert task.targets == (layout.captioned_video(course, talk), layout.video_captions(course, talk, "en"))
-    assert task.params == {"languages": ["en"]}  # the mux takes the captions' text as written
+    assert [t.track.language for t in task.job.tracks] == ["en"]  # the mux takes the captions' text as written
 
 
 def test_open_captions_add_a_task_whose_settings_do_not_touch_the_mux(tmp_path):
     closed, opened = video.tasks(vh.make_course(tmp_path, "open_captions = true\nopen_caption_crf = 30\n"))
-    assert opened.name == "video-open:talk" and opened.params["crf"] == 30 and opened.params["preset"] == "veryfast"
-    assert opened.params["max_chars_per_line"] == 42  # the burned-in font is sized for a full line
+    assert opened.name == "video-open:talk" and opened.job.crf == 30 and opened.job.preset == "veryfast"
+    assert opened.job.max_chars == 42  # the burned-in font is sized for a full line
+    assert opened.job.font_file in opened.inputs  # a changed font file redraws the captions
     [plain] = video.tasks(vh.make_course(tmp_path))
-    assert closed.params == plain.params  # a change of crf never re-runs the mux
+    assert closed.job == plain.job  # a change of crf never re-runs the mux
 
 
 def test_missing_captions_name_the_command_that_builds_them(tmp_path):
@@ -156,7 +159,7 @@ def test_missing_captions_name_the_command_that_builds_them(tmp_path):
     vh.make_clip(layout.episode_video(course, course.episode("talk")), seconds=1.0)
     [task] = video.tasks(course)
     with pytest.raises(StageError, match=r"talk\.vtt: captions not found.*'coursecast transcribe'"):
-        task.action()
+        task.run()
 
 
 def test_task_writes_the_captioned_video_and_the_vtt_beside_it(tmp_path):
@@ -165,18 +168,17 @@ def test_task_writes_the_captioned_video_and_the_vtt_beside_it(tmp_path):
     vh.make_clip(layout.episode_video(course, talk))
     vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
     [task] = video.tasks(course)
-    result = task.action()
+    result = task.run()
     assert result.path == layout.captioned_video(course, talk)
     assert layout.video_captions(course, talk, "en").read_text(encoding="utf-8") == vh.CAPTIONS_EN
     assert [s["tags"]["language"] for s in vh.subtitle_streams(result.path)] == ["eng"]
     assert not list(result.path.parent.glob(".*.part*"))  # no temp files left
 
 
-def test_check_reports_settings_the_stage_cannot_use(tmp_path):
-    course = vh.make_course(tmp_path, 'open_captions = true\nfont = "No Such Font"\nopen_caption_preset = "quick"\n')
-    problems = video.check(course)
-    assert any("[video].font" in p and "No Such Font" in p for p in problems)
-    assert any("preset 'quick' unknown" in p for p in problems)
-    good = dataclasses.replace(course, video=dataclasses.replace(course.video, font="DejaVu Sans",
-                                                                 open_caption_preset="veryfast"))
-    assert video.check(good) == []
+def test_preflight_names_a_missing_font_and_the_loader_a_bad_preset(tmp_path):
+    course = vh.make_course(tmp_path, 'open_captions = true\nfont = "No Such Font"\n')
+    assert any("[video].font" in p and "No Such Font" in p for p in video.preflight(course))
+    good = dataclasses.replace(course, video=dataclasses.replace(course.video, font="DejaVu Sans"))
+    assert video.preflight(good) == []
+    with pytest.raises(CourseFileError, match=r"\[video\].open_caption_preset: 'quick': use one of 'ultrafast'"):
+        vh.make_course(tmp_path, 'open_captions = true\nopen_caption_preset = "quick"\n')

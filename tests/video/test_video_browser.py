@@ -34,7 +34,7 @@ def player(tmp_path_factory):
     vh.make_clip(layout.episode_video(course, talk))
     vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
     [task] = video.tasks(course)
-    task.action()
+    task.run()
     site = layout.captioned_video(course, talk).parent
     shutil.copy(PAGE, site / PAGE.name)
     query = f"video={layout.captioned_video(course, talk).name}&vtt={layout.video_captions(course, talk, 'en').name}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.core import course as course_file
+from pipeline.core import course_file
 from conftest import course_head
 
 FRAME_RATE = 25  # frames per second of generated clips

@@ -1,0 +1,264 @@
+"""The course file (course.toml) -> typed, validated Course; every problem reported at once.
+
+Problems are collected, not raised one by one, so a producer fixes a file with
+ten mistakes in one go: single values here and in `course_fields`, values across
+the file (settings, paths, model and languages, colliding names) in
+`course_checks`. Checks that need the recordings themselves (existence,
+readability, ranges past the end) live in `course_media`, because they need ffprobe.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from . import course_checks, languages
+from .course import (  # noqa: F401  (re-exported: the loader's callers get the model with it)
+    SOURCE_KINDS,
+    SPEAKER_ROLES,
+    Chapter,
+    Course,
+    CourseInfo,
+    Episode,
+    Module,
+    Range,
+    Source,
+    Speaker,
+    TurnHint,
+)
+from .course_fields import (
+    _check_keys,
+    _closest,
+    _int,
+    _no_duplicates,
+    _parse_marks,
+    _parse_settings,
+    _Problems,
+    _str,
+    _timecode,
+)
+from .errors import CourseFileError  # noqa: F401  (re-exported)
+from .settings import STAGE_SETTINGS
+from .validate import is_email, is_slug, is_url
+
+_COURSE_FIELDS = {
+    "title": True, "subtitle": False, "author": True, "owner_name": True, "owner_email": True,
+    "language": True, "base_url": True, "website": False, "copyright": True,
+    "categories": True, "artwork": False, "guid": False,
+}
+_MODULE_FIELDS = {"number": True, "slug": True, "title": True, "summary": False, "artwork": False,
+                  "intro": False, "outro": False}
+_SPEAKER_FIELDS = {"id": True, "name": True, "role": True, "affiliation": False, "bio": False}
+_EPISODE_FIELDS = {
+    "slug": True, "module": True, "number": True, "title": True, "summary": True, "date": True,
+    "language": False, "speakers": True, "sources": True, "chapters": False, "turns": False,
+    "artwork": False,
+}
+_SOURCE_FIELDS = {"file": True, "kind": False, "keep": False, "channels": False}
+_TOP_LEVEL = {"course", "modules", "speakers", "episodes", *STAGE_SETTINGS}
+
+
+def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
+    raw = _check_keys(raw, _COURSE_FIELDS, "[course]", problems)
+    get = lambda key: _str(raw, key, "[course]", problems)  # noqa: E731
+    email, base_url, website, language = get("owner_email"), get("base_url"), get("website"), get("language")
+    if email and not is_email(email):
+        problems.add("[course].owner_email", f"{email!r} is not an e-mail address; write name@example.org")
+    for key, url in (("base_url", base_url), ("website", website)):
+        if url and not is_url(url):
+            problems.add(f"[course].{key}", f"{url!r} is not an http(s) URL; write https://example.org/course/")
+    if language and (why := languages.problem(language)):
+        problems.add("[course].language", why)
+    categories = raw.get("categories", [])
+    if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
+        problems.add("[course].categories", 'must be a list of strings, e.g. ["Education > Courses", "Government"]')
+        categories = []
+    if base_url and not base_url.endswith("/"):
+        base_url += "/"
+    return CourseInfo(
+        title=get("title"), subtitle=get("subtitle"), author=get("author"), owner_name=get("owner_name"),
+        owner_email=email, language=language, base_url=base_url, website=website,
+        copyright=get("copyright"), categories=tuple(categories), artwork=get("artwork"), guid=get("guid"),
+    )
+
+
+def _parse_modules(raw: Any, problems: _Problems) -> tuple[Module, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.add("[[modules]]", "the course needs at least one [[modules]] table")
+        return ()
+    modules = []
+    for index, item in enumerate(raw, 1):
+        where = f"[[modules]] #{index}"
+        item = _check_keys(item, _MODULE_FIELDS, where, problems)
+        get = lambda key: _str(item, key, where, problems)  # noqa: E731
+        slug = get("slug")
+        if slug and not is_slug(slug):
+            problems.add(f"{where}.slug", f"{slug!r}: use lower-case letters, digits and '-'")
+        modules.append(Module(_int(item, "number", where, problems), slug, get("title"), get("summary"),
+                              get("artwork"), get("intro"), get("outro")))
+    _no_duplicates([m.number for m in modules], "[[modules]]", "number", problems)
+    _no_duplicates([m.slug for m in modules], "[[modules]]", "slug", problems)
+    return tuple(modules)
+
+
+def _parse_speakers(raw: Any, problems: _Problems) -> tuple[Speaker, ...]:
+    speakers = []
+    for index, item in enumerate(raw or [], 1):
+        where = f"[[speakers]] #{index}"
+        item = _check_keys(item, _SPEAKER_FIELDS, where, problems)
+        get = lambda key: _str(item, key, where, problems)  # noqa: E731
+        role = get("role")
+        if role and role not in SPEAKER_ROLES:
+            problems.add(f"{where}.role", f"{role!r} is not a role; use one of {', '.join(SPEAKER_ROLES)}")
+        speakers.append(Speaker(get("id"), get("name"), role, get("affiliation"), get("bio")))
+    _no_duplicates([s.id for s in speakers], "[[speakers]]", "id", problems)
+    return tuple(speakers)
+
+
+def _inside(raw_dir: Path, file: str, where: str, problems: _Problems) -> Path | None:
+    candidate = Path(file)
+    if candidate.is_absolute() or ".." in candidate.parts:
+        problems.add(where, f"{file!r} leaves raw_interviews/; give a path inside raw_interviews/, "
+                            "e.g. 'module1/interview.wav'")
+        return None
+    path = raw_dir / candidate
+    if path.exists() and not path.resolve().is_relative_to(raw_dir.resolve()):
+        problems.add(where, f"{file!r} is a link that leaves raw_interviews/; copy the recording in")
+        return None
+    return path
+
+
+def _parse_ranges(raw: Any, where: str, problems: _Problems) -> tuple[Range, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add(where, 'must be a list of [start, end] pairs, e.g. [["00:00:05.000", "00:12:00.000"]]')
+        return ()
+    ranges = []
+    for index, pair in enumerate(raw, 1):
+        here = f"{where}[{index}]"
+        if not (isinstance(pair, list) and len(pair) == 2):
+            problems.add(here, 'must be a [start, end] pair, e.g. ["00:00:05.000", "00:12:00.000"]')
+            continue
+        start, end = (_timecode(v, here, problems) for v in pair)
+        if start is None or end is None:
+            continue
+        if end <= start:
+            problems.add(here, f"ends ({pair[1]}) before it starts ({pair[0]}); swap or fix the times")
+            continue
+        ranges.append(Range(start, end))
+    return tuple(ranges)
+
+
+def _parse_source(item: Any, raw_dir: Path, speakers: set[str], where: str, problems: _Problems):
+    item = _check_keys(item, _SOURCE_FIELDS, where, problems)
+    file = _str(item, "file", where, problems)
+    kind = _str(item, "kind", where, problems, "audio")
+    if kind not in SOURCE_KINDS:
+        problems.add(f"{where}.kind", f"{kind!r} is not a source kind; use 'audio' or 'video'")
+    path = _inside(raw_dir, file, f"{where}.file", problems) if file else None
+    channels = item.get("channels", {})
+    if not isinstance(channels, dict) or set(channels) - {"left", "right"}:
+        problems.add(f"{where}.channels", 'must be a table like { left = "host-id", right = "guest-id" }')
+        channels = {}
+    for side, speaker in channels.items():
+        if speaker not in speakers:
+            problems.add(f"{where}.channels.{side}", f"speaker {speaker!r} is not in [[speakers]]")
+    keep = _parse_ranges(item.get("keep"), f"{where}.keep", problems)
+    if path is None:
+        return None
+    return Source(file, path, kind, keep, tuple(sorted(channels.items())))
+
+
+def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
+    where = f"[[episodes]] #{index}"
+    if isinstance(item, dict) and isinstance(item.get("slug"), str) and item["slug"].strip():
+        where = f"[[episodes]] '{item['slug'].strip()}'"
+    item = _check_keys(item, _EPISODE_FIELDS, where, problems)
+    slug = _str(item, "slug", where, problems)
+    if slug:
+        if not is_slug(slug):
+            problems.add(f"{where}.slug", f"{slug!r}: use lower-case letters, digits and '-'")
+    module = item.get("module")
+    if module not in ctx["modules"]:
+        problems.add(f"{where}.module", f"module {module!r} is not in [[modules]]; use one of "
+                                        f"{sorted(ctx['modules'])}")
+    speakers = item.get("speakers", [])
+    if not isinstance(speakers, list):
+        problems.add(f"{where}.speakers", 'must be a list of speaker ids, e.g. ["host", "guest"]')
+        speakers = []
+    for speaker in speakers:
+        if speaker not in ctx["speakers"]:
+            problems.add(f"{where}.speakers", f"speaker {speaker!r} is not in [[speakers]]; add it or fix the id")
+    date = item.get("date")
+    if not isinstance(date, dt.date):
+        problems.add(f"{where}.date", f"{date!r} is not a date; write date = 2026-09-01 (no quotes)")
+        date = dt.date(1970, 1, 1)
+    elif isinstance(date, dt.datetime):
+        date = date.date()
+    language = _str(item, "language", where, problems, ctx["language"]) or ctx["language"]
+    if why := languages.problem(language or "en", auto=True):
+        problems.add(f"{where}.language", why)
+    raw_sources = item.get("sources", [])
+    if not isinstance(raw_sources, list) or not raw_sources:
+        problems.add(f"{where}.sources", "needs at least one [[episodes.sources]] table")
+        raw_sources = []
+    sources = [_parse_source(s, ctx["raw_dir"], ctx["speakers"], f"{where}.sources #{i}", problems)
+               for i, s in enumerate(raw_sources, 1)]
+    kinds = {s.kind for s in sources if s}
+    if len(kinds) > 1:
+        problems.add(f"{where}.sources", "mixes audio and video sources; an episode is all audio or all video")
+    chapters = _parse_marks(item.get("chapters", []), "title", f"{where}.chapters", problems)
+    turns = _parse_marks(item.get("turns", []), "speaker", f"{where}.turns", problems)
+    for turn in turns:
+        if turn[1] not in ctx["speakers"]:
+            problems.add(f"{where}.turns", f"speaker {turn[1]!r} is not in [[speakers]]")
+    return Episode(
+        slug=slug, module=module if isinstance(module, int) else 0, number=_int(item, "number", where, problems),
+        title=_str(item, "title", where, problems), summary=_str(item, "summary", where, problems),
+        date=date, language=language, speakers=tuple(speakers),
+        sources=tuple(s for s in sources if s), chapters=tuple(Chapter(at, t) for at, t in chapters),
+        turns=tuple(TurnHint(at, s) for at, s in turns), artwork=_str(item, "artwork", where, problems),
+    )
+
+
+def parse(raw: dict, path: Path) -> Course:
+    """Validate a parsed TOML document; CourseFileError lists every problem found."""
+    problems = _Problems(path)
+    for key in raw:
+        if key not in _TOP_LEVEL:
+            problems.add(key, f"unknown table{_closest(key, _TOP_LEVEL)}; allowed: {', '.join(sorted(_TOP_LEVEL))}")
+    if "course" not in raw:
+        problems.add("[course]", "missing the [course] table")
+    info = _parse_info(raw.get("course", {}), problems)
+    modules = _parse_modules(raw.get("modules"), problems)
+    speakers = _parse_speakers(raw.get("speakers"), problems)
+    ctx = {"modules": {m.number for m in modules}, "speakers": {s.id for s in speakers},
+           "language": info.language or "en", "raw_dir": path.parent / "raw_interviews"}
+    raw_episodes = raw.get("episodes", [])
+    episodes = [_parse_episode(e, i, ctx, problems) for i, e in enumerate(raw_episodes or [], 1)]
+    episodes = [e for e in episodes if e]
+    _no_duplicates([e.slug for e in episodes], "[[episodes]]", "slug", problems)
+    _no_duplicates([(e.module, e.number) for e in episodes], "[[episodes]]", "(module, number)", problems)
+    settings = _parse_settings(raw, problems, STAGE_SETTINGS)
+    course = Course(path=path, info=info, modules=modules, speakers=speakers, episodes=tuple(episodes), **settings)
+    for where, problem in course_checks.problems(course):
+        problems.add(where, problem)
+    if problems.items:
+        raise CourseFileError(list(dict.fromkeys(problems.items)))
+    return course
+
+
+def load(path: Path) -> Course:
+    """Read and validate a course file (without looking at the recordings)."""
+    path = Path(path).resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise CourseFileError([f"{path}: course file not found; pass --course PATH or create course.toml"]) from e
+    except UnicodeDecodeError as e:
+        raise CourseFileError([f"{path}: not UTF-8 text ({e.reason}); save it as UTF-8"]) from e
+    except tomllib.TOMLDecodeError as e:
+        raise CourseFileError([f"{path.name}: not valid TOML: {e}; fix the syntax there"]) from e
+    return parse(raw, path)
