@@ -49,3 +49,54 @@ def test_every_setting_is_in_the_readme():
         assert f"`[{table}]`" in README, f"[{table}] is not documented in README.md"
         missing = [f.name for f in dataclasses.fields(cls) if f"| `{f.name}` |" not in README]
         assert not missing, f"[{table}] keys missing from README.md: {missing}"
+
+
+def _field_comments(cls) -> dict[str, str]:
+    """The comment on each field's line in the settings source: the field's meaning."""
+    import inspect
+    import io
+    import tokenize
+
+    comments, name = {}, None
+    for token in tokenize.generate_tokens(io.StringIO(inspect.getsource(cls)).readline):
+        if token.type == tokenize.NAME and token.start[1] == 4 and name is None:
+            name = token.string
+        elif token.type == tokenize.COMMENT and name:
+            comments[name] = token.string.lstrip("#").strip()
+        elif token.type == tokenize.NEWLINE:
+            name = None
+    return comments
+
+
+def _toml(value) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    return json.dumps(value, ensure_ascii=False)
+
+
+def test_every_setting_has_its_default_and_meaning_in_the_readme():
+    import dataclasses
+
+    from pipeline.core.settings import STAGE_SETTINGS
+
+    wrong = []
+    for table, cls in STAGE_SETTINGS.items():
+        meanings = _field_comments(cls)
+        for field in dataclasses.fields(cls):
+            row = re.search(rf"^\| `{field.name}` \| (.*?) \| (.*?) \|$", _table_text(table), flags=re.M)
+            expected = (f"`{_toml(field.default)}`", meanings.get(field.name, ""))
+            if row is None or (row.group(1), row.group(2).strip()) != expected:
+                wrong.append(f"[{table}].{field.name}: README has {row.groups() if row else None}, "
+                             f"the code says {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _table_text(table: str) -> str:
+    """The README's settings table of one [table]."""
+    start = README.index(f"\n`[{table}]`:")
+    end = README.find("\n`[", start + 1)
+    return README[start:end if end > 0 else None]
