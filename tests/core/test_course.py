@@ -118,6 +118,43 @@ def test_ten_mistakes_ten_messages_no_traceback(tmp_path):
     assert "problems in the course file" in proc.stderr
 
 
+def test_build_refuses_bad_setting_values_before_any_stage_runs(course_dir):
+    """Every wrong value is named with its place and fix, and nothing is built."""
+    text = (course_dir / "course.toml").read_text(encoding="utf-8") + """
+[audio]
+channels = "strereo"
+
+[transcription]
+engine = "fast-whisper"
+
+[print]
+paper = "A3"
+"""
+    (course_dir / "course.toml").write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "--course", str(course_dir / "course.toml"), "build"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "course.toml, [audio].channels: 'strereo': use one of 'auto', 'mono', 'stereo'" in proc.stderr
+    assert "course.toml, [transcription].engine: 'fast-whisper': use one of 'auto', 'faster-whisper'" in proc.stderr
+    assert "course.toml, [print].paper: 'A3': use one of 'A4', 'Letter'" in proc.stderr
+    built = [p for p in course_dir.rglob("*") if p.is_file() and p.parent.name in ("episodes", "transcripts")]
+    assert built == [] and not (course_dir / ".coursecast" / "state.json").exists()
+
+
+def test_the_model_must_know_the_episode_language(tmp_path):
+    swedish = MINIMAL_COURSE.replace('date = 2026-09-01', 'date = 2026-09-01\nlanguage = "sv"')
+    problems = problems_of(tmp_path, swedish)
+    assert any("[[episodes]] 'ep1'.language: 'sv', but [transcription] model = 'tiny.en' knows English only; "
+               "set model = 'tiny'" in p for p in problems), problems
+    (tmp_path / "course.toml").write_text(
+        swedish.replace("[[speakers]]", '[transcription]\nmodel = "base"\n\n[[speakers]]', 1), encoding="utf-8")
+    assert course_file.load(tmp_path / "course.toml").episodes[0].language == "sv"  # base knows Swedish
+    auto = MINIMAL_COURSE.replace('date = 2026-09-01', 'date = 2026-09-01\nlanguage = "auto"')
+    assert any("'auto', but [transcription] model = 'tiny.en' knows English only" in p for p in problems_of(tmp_path, auto))
+    sami = MINIMAL_COURSE.replace('date = 2026-09-01', 'date = 2026-09-01\nlanguage = "se"')
+    assert any("'se': Whisper cannot transcribe this language" in p for p in problems_of(tmp_path, sami))
+
+
 def test_hostile_characters_and_bad_toml(tmp_path):
     problems = problems_of(tmp_path, MINIMAL_COURSE.replace('title = "Test course"', 'title = "bad\\u0007bell"'))
     assert any("[course].title: contains control characters" in p for p in problems)
