@@ -40,7 +40,7 @@ title = "Module one"
 """
 
 
-MINIMAL_COURSE = course_head() + """
+SPEAKERS = """
 [[speakers]]
 id = "host"
 name = "Anna Host"
@@ -50,7 +50,9 @@ role = "host"
 id = "guest"
 name = "Erik Guest"
 role = "guest"
+"""
 
+MINIMAL_COURSE = course_head() + SPEAKERS + """
 [[episodes]]
 slug = "ep1"
 module = 1

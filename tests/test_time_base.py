@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import course_head
+from conftest import SPEAKERS, course_head
 from pipeline.core.timecode import format_timecode
 
 pytestmark = pytest.mark.slow
@@ -86,17 +86,6 @@ def built(tmp_path_factory) -> Path:
     (root / "media").mkdir()
     _run("-f", "lavfi", "-i", "sine=frequency=660:duration=2", "-ar", str(RATE), "-ac", "1", str(root / "media/intro.wav"))
     times = _course_times(_seconds(root / "media/intro.wav"), [_seconds(p) for p in lines], _seconds(raw / "one.wav"))
-    speakers = """
-[[speakers]]
-id = "host"
-name = "Anna Host"
-role = "host"
-
-[[speakers]]
-id = "guest"
-name = "Erik Guest"
-role = "guest"
-"""
     episode = f"""
 [[episodes]]
 slug = "harbour"
@@ -123,7 +112,7 @@ max_pause_s = 1.2
 [transcription]
 vad = false  # Silero over these synthetic voices drops lines; issue 14 makes the default safe
 """
-    (root / "course.toml").write_text(course_head() + speakers + episode, encoding="utf-8")
+    (root / "course.toml").write_text(course_head() + SPEAKERS + episode, encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "pipeline", "--course", str(root / "course.toml"), "-j", "2",
                              "build"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
