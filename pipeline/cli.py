@@ -258,8 +258,9 @@ def _summary(root: Path) -> None:
 def serve(ctx: Context, port: int, bind: str) -> None:
     """Preview the course website over HTTP, with byte ranges so players can seek.
 
-    Serves the course folder (the site links the episodes, transcripts and feeds
-    beside it) until Ctrl-C. Build the site first with `coursecast site`.
+    Serves the course folder's published folders (site/ and the episodes,
+    transcripts and feeds it links; never raw_interviews/ or edits/) until
+    Ctrl-C. Build the site first with `coursecast site`.
 
     Example: coursecast --course demo/course.toml serve --port 8000
     """
@@ -270,7 +271,8 @@ def serve(ctx: Context, port: int, bind: str) -> None:
         index = layout.site_index(course)
         if not index.is_file():
             raise CoursecastError(f"{index}: the site is not built; run 'coursecast site' first")
-        server = make_server(course.root, bind, port, log=not ctx.quiet)
+        published = (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE)  # never the recordings
+        server = make_server(course.root, bind, port, log=not ctx.quiet, published=published)
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
     except OSError as e:

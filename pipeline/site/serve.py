@@ -11,6 +11,7 @@ import http.server
 import re
 import shutil
 import threading
+import urllib.parse
 from functools import partial
 from pathlib import Path
 
@@ -44,10 +45,15 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with single byte ranges; quiet unless asked."""
+    """Static files with single byte ranges, only from the published folders; quiet unless asked."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
     log_requests = False
+    published: tuple[str, ...] = ()  # top-level folders served; () serves everything
+
+    def _published(self) -> bool:
+        top = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/").split("/", 1)[0]
+        return not self.published or top in self.published
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
         if self.log_requests:
@@ -59,6 +65,9 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):
         self._remaining = None  # bytes left to send of a range (a connection may carry several requests)
+        if not self._published():  # recordings, editors' files and build state stay private
+            self.send_error(404, "Not published")
+            return None
         path = Path(self.translate_path(self.path))
         header = self.headers.get("Range")
         if not header or self.headers.get("If-Range") or not path.is_file():
@@ -104,20 +113,24 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a player's open connection never blocks shutting down
 
 
-def make_server(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, log: bool = False) -> Server:
-    """A server for `folder` (port 0: any free port); call serve_forever(), or use `serve_in_background`."""
-    handler = partial(type("Handler", (RangeHandler,), {"log_requests": log}), directory=str(folder))
-    return Server((host, port), handler)
+def make_server(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, log: bool = False,
+                published: tuple[str, ...] = ()) -> Server:
+    """A server for `folder` (port 0: any free port), only its `published` top-level folders when given;
+    call serve_forever(), or use `serve_in_background`."""
+    handler = type("Handler", (RangeHandler,), {"log_requests": log, "published": tuple(published)})
+    return Server((host, port), partial(handler, directory=str(folder)))
 
 
-def serve(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, log: bool = True) -> None:
+def serve(folder: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, log: bool = True,
+          published: tuple[str, ...] = ()) -> None:
     """Serve `folder` until interrupted."""
-    with make_server(folder, host, port, log=log) as server:
+    with make_server(folder, host, port, log=log, published=published) as server:
         server.serve_forever()
 
 
-def serve_in_background(folder: Path, host: str = "127.0.0.1", port: int = 0) -> tuple[Server, str]:
+def serve_in_background(folder: Path, host: str = "127.0.0.1", port: int = 0,
+                        published: tuple[str, ...] = ()) -> tuple[Server, str]:
     """(server, base URL) serving from a daemon thread; call server.shutdown() to stop."""
-    server = make_server(folder, host, port)
+    server = make_server(folder, host, port, published=published)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://{host}:{server.server_address[1]}/"

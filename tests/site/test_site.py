@@ -384,6 +384,10 @@ def test_coursecast_serve_prints_its_address_and_serves_the_site(built):
         assert url.endswith("/site/index.html"), line
         status, headers, body = _get(url)
         assert status == 200 and body == layout.site_index(built).read_bytes()
+        base = url.split("/site/", 1)[0]
+        assert _get(base + "/episodes/m1-intro.mp3", {"Range": "bytes=0-9"})[0] == 206
+        for private in ("/course.toml", "/raw_interviews/a.wav", "/.coursecast/state.json", "/edits/"):
+            assert _get(base + private)[0] == 404, private  # recordings and editors' files stay private
     finally:
         proc.terminate()
         proc.wait(timeout=10)
