@@ -5,13 +5,14 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 VENV ?= .venv
 CC := $(VENV)/bin/coursecast --course $(COURSE) -j $(JOBS)
 DEMO := demo/course.toml
+PORT ?= 8000
 
-.PHONY: help setup demo episodes transcripts video feeds print all check status test bench clean
+.PHONY: help setup demo episodes transcripts video feeds print site serve all check status test bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-setup:  ## Install system packages (apt, as root), the virtual env, torch 2.13.0 CPU, Whisper, npm parser
+setup:  ## Install system packages (apt, as root), the virtual env, torch 2.13.0 CPU, Whisper, npm test tools
 	@scripts/setup.sh
 
 demo: setup  ## Generate the demo course's recordings and build it end to end
@@ -31,6 +32,12 @@ feeds: setup  ## Podcast feeds for COURSE
 
 print: setup  ## PDFs for COURSE
 	$(CC) print
+
+site: setup  ## The course website of COURSE (site/: a page per episode, player, captions, transcript)
+	$(CC) site
+
+serve: setup  ## Preview COURSE's website on http://127.0.0.1:8000 (PORT=...)
+	$(CC) serve --port $(PORT)
 
 all: setup  ## Build every stage of COURSE (only what changed)
 	$(CC) build

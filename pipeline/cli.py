@@ -68,7 +68,7 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
         _share_cores(tasks, ctx.jobs)
         state = course.folder(layout.STATE)
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
-            for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.EDITS, layout.STATE):
+            for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.EDITS, layout.STATE):
                 remove_stale_temps(course.folder(name))
             report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
         if timings:
@@ -201,7 +201,7 @@ def clean(ctx: Context, yes: bool) -> None:
     Example: coursecast --course demo/course.toml clean --yes
     """
     root = Path(ctx.course_path).resolve().parent
-    targets = [root / name for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.STATE)]
+    targets = [root / name for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.STATE)]
     if not yes and not click.confirm(f"Delete {', '.join(t.name + '/' for t in targets)} under {root}?"):
         return
     with runner.build_lock(root / layout.STATE, wait_for_it=ctx.wait):
@@ -231,6 +231,8 @@ def demo(ctx: Context) -> None:
     click.echo(f"Demo recordings ready in {root / layout.RAW} ({report}).", err=True)
     build_stages(ctx, None)
     _summary(root)
+    click.echo(f"\nCourse website: {layout.site_index(ctx.load(probe=False))}\n"
+               f"  (open it, or preview it with: coursecast --course {ctx.course_path} serve)")
 
 
 def _summary(root: Path) -> None:
@@ -246,6 +248,43 @@ def _summary(root: Path) -> None:
         if files:
             click.echo(f"  {label} ({len(files)}) in {root / folder}/:")
             click.echo("    " + ", ".join(f.name for f in files))
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.pass_obj
+def serve(ctx: Context, port: int, bind: str) -> None:
+    """Preview the course website over HTTP, with byte ranges so players can seek.
+
+    Serves the course folder's published folders (site/ and the episodes,
+    transcripts and feeds it links; never raw_interviews/ or edits/) until
+    Ctrl-C. Build the site first with `coursecast site`.
+
+    Example: coursecast --course demo/course.toml serve --port 8000
+    """
+    from .site.serve import make_server
+
+    try:
+        course = ctx.load(probe=False)
+        index = layout.site_index(course)
+        if not index.is_file():
+            raise CoursecastError(f"{index}: the site is not built; run 'coursecast site' first")
+        published = (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE)  # never the recordings
+        server = make_server(course.root, bind, port, log=not ctx.quiet, published=published)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    except OSError as e:
+        _fail(CoursecastError(f"cannot listen on {bind}:{port} ({e.strerror}); choose another --port"), EXIT_FAILED)
+    host, bound = server.server_address[:2]
+    click.echo(f"Serving {course.root} at http://{host}:{bound}/{index.relative_to(course.root).as_posix()} "
+               "(Ctrl-C to stop)")
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("\nStopped.")
 
 
 def _empty(folder: Path) -> None:

@@ -2,7 +2,7 @@
 # Set up everything coursecast needs on a fresh Debian/Ubuntu machine:
 # system packages (apt, when root), a virtual environment with torch 2.13.0 (CPU)
 # installed before anything that depends on torch, openai-whisper without triton,
-# coursecast itself, and the npm feed parser used by the tests.
+# coursecast itself, and the npm packages the tests use (feed parser, transcript parser, axe-core).
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,7 +96,7 @@ python_env() {
     say "installing coursecast and its dependencies"
     "${pip[@]}" -e ".[test,bench]"
     if [ -f tests/js/package-lock.json ]; then
-        say "installing the npm feed parser for the tests"
+        say "installing the npm packages for the tests (feedsmith, transcriptator, axe-core)"
         npm ci --silent --no-audit --no-fund --prefix tests/js >/dev/null
     fi
     echo "$key" > "$STAMP"

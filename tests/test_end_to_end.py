@@ -15,7 +15,7 @@ import pytest
 from conftest import MINIMAL_COURSE
 
 pytestmark = pytest.mark.slow
-PUBLISHED = ("episodes", "transcripts", "feeds")
+PUBLISHED = ("episodes", "transcripts", "feeds", "site")
 
 
 def speech(path: Path, text: str, voice: str) -> None:
@@ -57,7 +57,8 @@ def test_clean_build_makes_every_form(built):
     files = fingerprint(built.parent)
     for name in ("episodes/ep1.mp3", "episodes/ep1.m4a", "transcripts/ep1.vtt", "transcripts/ep1.srt",
                  "transcripts/ep1.json", "transcripts/ep1.txt", "transcripts/ep1.pdf", "transcripts/ep1.proof.pdf",
-                 "transcripts/course.pdf", "feeds/one.xml", "feeds/course.xml"):
+                 "transcripts/course.pdf", "feeds/one.xml", "feeds/course.xml", "site/index.html",
+                 "site/episodes/ep1.html", "transcripts/ep1.html"):
         assert name in files, sorted(files)
     assert "smart cities" in (built.parent / "transcripts" / "ep1.txt").read_text().lower()
     assert (built.parent / "edits" / "ep1.txt").is_file()
@@ -82,8 +83,8 @@ def test_title_change_rebuilds_what_shows_the_title_only(built):
     assert result.returncode == 0, result.stderr
     rebuilt = set(json.loads(timings.read_text())["built"])
     families = {name.split(":")[0] for name in rebuilt}
-    assert families <= {"tags", "print", "feeds", "artwork", "review"}, rebuilt
-    assert {"tags:ep1", "print:ep1", "feeds:one"} <= rebuilt
+    assert families <= {"tags", "print", "feeds", "artwork", "review", "site"}, rebuilt
+    assert {"tags:ep1", "print:ep1", "feeds:one", "site:episode:ep1", "site:index"} <= rebuilt
     assert not any(n.startswith(("episodes:", "transcribe:", "captions:")) for n in rebuilt)
     built.write_text(text, encoding="utf-8")
     assert coursecast(built, "build").returncode == 0

@@ -16,6 +16,7 @@ TRANSCRIPTS = "transcripts"  # published transcripts, captions and PDFs
 FEEDS = "feeds"  # published RSS feeds
 EDITS = "edits"  # editors' files: never overwritten by a build, never deleted by clean
 STATE = ".coursecast"  # build state, work files, lock (safe to delete: forces a rebuild)
+SITE = "site"  # published course website (static HTML pages linking the files above)
 
 
 def folder(course: Course, name: str) -> Path:
@@ -168,6 +169,34 @@ def podcast_transcript(course: Course, episode: Episode) -> Path:
     coursecast's own model and not a format podcast apps read.
     """
     return folder(course, TRANSCRIPTS) / f"{episode.slug}.podcast.json"
+
+
+def html_transcript(course: Course, episode: Episode) -> Path:
+    """The Podcasting 2.0 HTML transcript (<cite>, <time>, <p> per turn): podcast:transcript text/html.
+
+    Written by the feeds stage from `transcript(course, episode, "json")`; the site links it.
+    """
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.html"
+
+
+# -- site stage -----------------------------------------------------------------------
+def site_index(course: Course) -> Path:
+    """The course page: the website's front page."""
+    return folder(course, SITE) / "index.html"
+
+
+def site_module_page(course: Course, module: Module) -> Path:
+    return folder(course, SITE) / "modules" / f"{module.slug}.html"
+
+
+def site_episode_page(course: Course, episode: Episode) -> Path:
+    """The episode page: player, captions, transcript, chapters, downloads (each item's <link> in the feeds)."""
+    return folder(course, SITE) / "episodes" / f"{episode.slug}.html"
+
+
+def site_asset(course: Course, name: str) -> Path:
+    """The site's stylesheet and script ('site.css', 'site.js')."""
+    return folder(course, SITE) / "assets" / name
 
 
 # -- demo generator -------------------------------------------------------------------

@@ -30,6 +30,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("video", ("video",), "Add closed (and optional open) captions to video episodes."),
     Stage("print", ("printing",), "Render the reading and proofreading PDFs, module and course booklets."),
     Stage("feeds", ("feeds",), "Write one podcast feed per module and one for the course (-> feeds/)."),
+    Stage("site", ("site",), "Build the course website: pages with player, captions and live transcript (-> site/)."),
 )
 
 

@@ -62,6 +62,7 @@ class ItemPlan:
     language: str
     persons: tuple[Person, ...]
     media: Asset  # the enclosure
+    page: Asset  # the episode's web page (site stage): the item's <link>
     media_type: str  # enclosure MIME type
     transcripts: tuple[TranscriptLink, ...]
     text_transcript: Asset  # linked from the description
@@ -140,13 +141,15 @@ def _plan_item(course: Course, ep: Episode, video: bool, times, image: Path | No
              for ext, mime, rel in CAPTIONS]
     links.append(TranscriptLink(_asset(course, layout.podcast_transcript(course, ep)), "application/json",
                                 ep.language, None))
+    links.append(TranscriptLink(_asset(course, layout.html_transcript(course, ep)), "text/html", ep.language, None))
     own = layout.episode_artwork(course, ep) if ep.artwork else image
     module = course.module(ep.module)
     return ItemPlan(
         slug=ep.slug, guid=episode_guid(course, ep, video), title=ep.title, summary_html=sanitise(ep.summary),
         season=ep.module, season_name=module.title, number=ep.number, published=times[ep.slug],
         language=ep.language, persons=tuple(_person(course, s) for s in ep.speakers),
-        media=_asset(course, media), media_type=MEDIA["video" if video else "audio"], transcripts=tuple(links),
+        media=_asset(course, media), page=_asset(course, layout.site_episode_page(course, ep)),
+        media_type=MEDIA["video" if video else "audio"], transcripts=tuple(links),
         text_transcript=_asset(course, layout.transcript(course, ep, "txt")),
         pdf=_asset(course, layout.episode_pdf(course, ep)),
         chapters=_asset(course, layout.chapters_json(course, ep)) if ep.chapters else None,

@@ -71,6 +71,7 @@ def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, descriptio
     entry = fg.add_entry(order="append")
     entry.guid(item.guid, permalink=False)
     entry.title(item.title)
+    entry.link(href=item.page.url)
     entry.description(description)
     entry.enclosure(item.media.url, str(size), item.media_type)
     entry.pubDate(item.published)

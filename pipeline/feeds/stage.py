@@ -32,6 +32,7 @@ from ..core.course import Course
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_if_changed, write_json
+from .html_transcript import HTML_TRANSCRIPT_VERSION, HtmlTranscriptJob, make_html_transcript
 from .plan import FeedPlan, ItemPlan, feed_plans, plan_feed
 from .podcast_ext import MAX_NAME_CHARS
 from .render import item_description, render
@@ -55,7 +56,8 @@ JSON_TRANSCRIPT_VERSION = "1.0.0"  # Podcast Index JSON transcript format
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BUILT_BY = (  # (folder, file-name ending, the command that builds it)
     (layout.TRANSCRIPTS, ".podcast.json", "coursecast feeds"), (layout.TRANSCRIPTS, ".pdf", "coursecast print"),
-    (layout.TRANSCRIPTS, "", "coursecast transcribe"), (layout.EPISODES, "", "coursecast episodes"))
+    (layout.TRANSCRIPTS, ".html", "coursecast feeds"), (layout.TRANSCRIPTS, "", "coursecast transcribe"),
+    (layout.EPISODES, "", "coursecast episodes"))
 
 
 @dataclass(frozen=True)
@@ -218,9 +220,18 @@ def _json_transcript_task(course: Course, episode) -> Task:
                 tools=(*_tools()[:1], f"podcast-json-transcript {JSON_TRANSCRIPT_VERSION}"), weight=FEED_WEIGHT)
 
 
+def _html_transcript_task(course: Course, episode) -> Task:
+    job = HtmlTranscriptJob(layout.transcript(course, episode, "json"), layout.html_transcript(course, episode),
+                            episode.title, episode.language)
+    return Task(stage="feeds", name=f"feeds:{episode.slug}:html-transcript", episode=episode.slug,
+                action=make_html_transcript, job=job, inputs=(job.source,), targets=(job.target,),
+                tools=(*_tools()[:1], f"html-transcript {HTML_TRANSCRIPT_VERSION}"), weight=FEED_WEIGHT)
+
+
 def tasks(course: Course) -> list[Task]:
-    """Per episode: its Podcast Index JSON transcript. Per module: its feed (and video feed); the course feed."""
-    result = [_json_transcript_task(course, ep) for ep in course.episodes]
+    """Per episode: its JSON and HTML transcripts. Per module: its feed (and video feed); the course feed."""
+    result = [task for ep in course.episodes
+              for task in (_json_transcript_task(course, ep), _html_transcript_task(course, ep))]
     for name, plan in feed_plans(course):
         result.append(Task(stage="feeds", name=name, action=build_feed, job=plan, inputs=plan.inputs,
                            targets=(plan.target,), tools=_tools(), weight=FEED_WEIGHT))

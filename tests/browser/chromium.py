@@ -42,6 +42,7 @@ class Chromium:
     def __init__(self, width: int = 1280, height: int = 720):
         self.width, self.height = width, height  # CSS pixels of the page's viewport
         self._next_id, self._buffer = 0, b""
+        self.events: list[dict] = []  # CDP events received (of the domains a test enabled), oldest first
 
     def __enter__(self) -> "Chromium":
         self._profile = tempfile.mkdtemp(prefix="coursecast-chromium-")
@@ -97,6 +98,8 @@ class Chromium:
                 message = json.loads(raw)
                 if message.get("id") == wanted:
                     return message
+                if "method" in message:
+                    self.events.append(message)
             ready, _, _ = select.select([self._from_browser], [], [], REPLY_TIMEOUT_S)
             chunk = os.read(self._from_browser, READ_BYTES) if ready else b""
             if not chunk:

@@ -2,10 +2,13 @@
 lxml with namespaced XPath, and our Apple / Podcast Index validators."""
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import io
 import json
 import re
+import shutil
+import subprocess
 
 import feedparser
 import pytest
@@ -89,7 +92,9 @@ def test_feedsmith_reads_transcripts_chapters_persons_and_seasons(published):
     assert items[0]["podcast"]["transcripts"] == [
         {"url": f"{base}.vtt", "type": "text/vtt", "language": "en", "rel": "captions"},
         {"url": f"{base}.srt", "type": "application/x-subrip", "language": "en"},
-        {"url": f"{base}.podcast.json", "type": "application/json", "language": "en"}]
+        {"url": f"{base}.podcast.json", "type": "application/json", "language": "en"},
+        {"url": f"{base}.html", "type": "text/html", "language": "en"}]
+    assert items[0]["link"] == "https://example.org/course/site/episodes/m1-intro.html"  # the episode page
     assert items[0]["podcast"]["chapters"]["type"] == "application/json+chapters"
     assert items[0]["podcast"]["persons"] == [{"display": "Anna Host", "role": "host", "group": "cast"},
                                               {"display": "Erik Öberg", "role": "guest", "group": "cast"}]
@@ -239,7 +244,8 @@ def test_tasks_declare_inputs_targets_and_only_shown_params(published):
     tasks = {t.name: t for t in feeds.tasks(published)}
     assert set(tasks) == {"feeds:ontology", "feeds:ontology-video", "feeds:governance", "feeds:course",
                           "feeds:m1-intro:json-transcript", "feeds:m1-video:json-transcript",
-                          "feeds:m2-people:json-transcript"}
+                          "feeds:m2-people:json-transcript", "feeds:m1-intro:html-transcript",
+                          "feeds:m1-video:html-transcript", "feeds:m2-people:html-transcript"}
     ontology, episode = tasks["feeds:ontology"], published.episode("m1-intro")
     expected = [layout.episode_audio(published, episode, "mp3"), layout.chapters_json(published, episode),
                 layout.episode_pdf(published, episode), layout.podcast_transcript(published, episode),
@@ -250,7 +256,7 @@ def test_tasks_declare_inputs_targets_and_only_shown_params(published):
     assert json.loads(json.dumps(ontology.params)) == ontology.params  # JSON-able as declared
     retitled = {t.name: t for t in feeds.tasks(write_course(published.root, ep_title="New title"))}
     changed = {name for name in tasks if tasks[name].params != retitled[name].params}
-    assert changed == {"feeds:ontology", "feeds:course"}
+    assert changed == {"feeds:ontology", "feeds:course", "feeds:m1-intro:html-transcript"}
 
 
 def test_runner_rebuilds_only_the_feeds_a_title_change_shows_in(published):
@@ -264,9 +270,10 @@ def test_runner_rebuilds_only_the_feeds_a_title_change_shows_in(published):
         assert report.ok, report.failed
         return set(report.built)
 
-    assert len(run(published)) == 7
+    assert len(run(published)) == 10
     assert run(published) == set()
-    assert run(write_course(published.root, ep_title="Retitled")) == {"feeds:ontology", "feeds:course"}
+    assert run(write_course(published.root, ep_title="Retitled")) == {
+        "feeds:ontology", "feeds:course", "feeds:m1-intro:html-transcript"}
 
 
 def test_feed_guid_follows_the_podcast_index_rule():
@@ -347,3 +354,44 @@ def test_check_reports_course_file_problems_before_a_build(tmp_path):
     with pytest.raises(course_file.CourseFileError, match="feeds/course.xml would be both the course feed and "
                                                          "module 'course''s feed; choose another slug"):
         course_file.load(course.path)
+
+
+def _transcriptator(path) -> list[dict]:
+    """The HTML transcript as transcriptator (the Podcast Index's transcript converter) reads it."""
+    from feeds_helpers import JS_DIR
+
+    if shutil.which("node") is None or not (JS_DIR / "node_modules" / "transcriptator").is_dir():
+        pytest.skip("transcriptator not installed: run 'npm ci --prefix tests/js' (needs node)")
+    script = ("import { readFileSync } from 'node:fs'; import * as t from 'transcriptator';"
+              "const data = readFileSync(process.argv[1], 'utf8');"
+              "console.log(JSON.stringify(t.convertFile(data, t.TranscriptFormat.HTML)));")
+    proc = subprocess.run(["node", "--input-type=module", "-e", script, str(path)], capture_output=True, text=True,
+                          cwd=JS_DIR)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_the_html_transcript_reads_in_an_apps_parser_as_the_transcript_says(published):
+    build_all(published)
+    episode = published.episode("m1-intro")
+    segments = _transcriptator(layout.html_transcript(published, episode))
+    assert [(s["speaker"], s["startTime"], s["body"]) for s in segments] == [("Anna Host", 0, "Hello officials.")]
+    root = etree.HTML(layout.html_transcript(published, episode).read_bytes())
+    assert root.get("lang") == "en" and root.findtext("head/title") == "What is a smart city?"
+    assert [child.tag for child in root.find("body")] == ["h1", "cite", "time", "p"]
+    assert root.find("body/time").get("datetime") == "PT0S" and root.findtext("body/time") == "00:00:00"
+
+
+def test_the_html_transcript_escapes_every_text(published):
+    from pipeline.core.transcript import load
+
+    course = write_course(published.root, ep_title=HOSTILE, host_name="Anna <b>Host</b> & co")
+    episode = course.episode("m1-intro")
+    model = load(layout.transcript(course, episode, "json"))
+    named = dataclasses.replace(model, speakers={"anna": "Anna <b>Host</b> & co"})
+    named.save(layout.transcript(course, episode, "json"))
+    build_all(course)
+    root = etree.HTML(layout.html_transcript(course, episode).read_bytes())
+    assert root.findtext("head/title") == HOSTILE and root.findtext("body/h1") == HOSTILE
+    assert root.findtext("body/cite") == "Anna <b>Host</b> & co:" and root.find("body/cite/b") is None
+    assert root.findall(".//script") == []

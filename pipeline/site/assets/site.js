@@ -1,0 +1,111 @@
+/* coursecast episode page: transcript and chapters that seek the player, highlight what is spoken,
+   and (optionally) keep it in view. Without this script every sentence is still a link to its moment
+   in the recording (a media fragment, #t=seconds), and the player has its own controls. */
+(function () {
+  "use strict";
+
+  var FOLLOW_PAUSE_MS = 4000; // after the reader scrolls the transcript, following waits this long
+  var FOLLOW_MARGIN = 0.25; // keep the spoken sentence this far (share of the box) from the box's edges
+
+  var player = document.getElementById("player");
+  var box = document.getElementById("transcript");
+  var follow = document.getElementById("follow");
+  if (!player) return;
+
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+  var pausedUntil = 0;
+
+  function cues(selector) {
+    return Array.prototype.map.call(document.querySelectorAll(selector), function (element) {
+      return { element: element, start: parseFloat(element.dataset.start), end: parseFloat(element.dataset.end) };
+    }).sort(function (a, b) { return a.start - b.start; }); // the search below needs them in time order
+  }
+
+  var lines = cues(".transcript-text a[data-start]");
+  var chapters = cues(".chapters a[data-start]");
+  var current = { lines: null, chapters: null };
+
+  function seek(seconds) {
+    if (!isFinite(seconds)) return;
+    player.currentTime = seconds;
+    var playing = player.play();
+    if (playing && playing.catch) playing.catch(function () { /* the reader presses play */ });
+  }
+
+  function target(event) {
+    var element = event.target;
+    return element && element.closest ? element.closest("a[data-start]") : null;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = target(event);
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    seek(parseFloat(link.dataset.start));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var link = target(event);
+    if (!link || (event.key !== " " && event.key !== "Spacebar")) return;
+    event.preventDefault(); // a link has no Space action of its own; here it plays like Enter does
+    seek(parseFloat(link.dataset.start));
+  });
+
+  function find(list, time) {
+    var low = 0, high = list.length - 1, found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (list[middle].start <= time) { found = middle; low = middle + 1; } else { high = middle - 1; }
+    }
+    return found >= 0 && time < list[found].end ? list[found] : null;
+  }
+
+  function mark(kind, cue) {
+    var previous = current[kind];
+    if (previous === cue) return false;
+    if (previous) {
+      previous.element.classList.remove("current");
+      previous.element.removeAttribute("aria-current");
+    }
+    if (cue) {
+      cue.element.classList.add("current");
+      cue.element.setAttribute("aria-current", "true");
+    }
+    current[kind] = cue;
+    return Boolean(cue);
+  }
+
+  function keepInView(element) {
+    if (!box || !follow || !follow.checked || Date.now() < pausedUntil) return;
+    var top = element.offsetTop, bottom = top + element.offsetHeight;
+    var margin = box.clientHeight * FOLLOW_MARGIN;
+    if (top >= box.scrollTop + margin && bottom <= box.scrollTop + box.clientHeight - margin) return;
+    var smooth = !(reduceMotion && reduceMotion.matches);
+    box.scrollTo({ top: Math.max(0, top - margin), behavior: smooth ? "smooth" : "auto" });
+  }
+
+  function update() {
+    var time = player.currentTime;
+    mark("chapters", find(chapters, time));
+    if (mark("lines", find(lines, time))) keepInView(current.lines.element);
+  }
+
+  player.addEventListener("timeupdate", update);
+  player.addEventListener("seeked", update);
+
+  if (box) {
+    ["wheel", "touchmove"].forEach(function (name) {
+      box.addEventListener(name, function () { pausedUntil = Date.now() + FOLLOW_PAUSE_MS; }, { passive: true });
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.target === box) pausedUntil = Date.now() + FOLLOW_PAUSE_MS;
+    });
+  }
+  if (follow) {
+    follow.checked = !(reduceMotion && reduceMotion.matches);
+    follow.parentNode.parentNode.hidden = false;
+  }
+
+  var fragment = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
+  if (fragment) player.currentTime = parseFloat(fragment[1]);
+})();
