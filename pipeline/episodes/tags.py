@@ -36,7 +36,10 @@ from mutagen.id3 import (
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
+import ffmpeg
+
 from ..core.errors import StageError
+from ..core.ffgraph import command, head
 from ..core.fsutil import atomic_path, write_json
 from ..core.languages import alpha3
 from ..core.media import run
@@ -138,10 +141,10 @@ def _remux_with_chapters(source: Path, tmp: Path, marks: tuple[ChapterMark, ...]
     with tempfile.TemporaryDirectory(prefix="coursecast-chapters-") as folder:
         meta = Path(folder) / "chapters.txt"
         meta.write_text(_ffmetadata(marks), encoding="utf-8")
-        cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
-               "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-c", "copy", "-map_metadata", "1",
-               "-map_chapters", "1", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
-        run(cmd, what=f"{source}: adding chapters")
+        media, chapters = ffmpeg.input(str(source)), ffmpeg.input(str(meta), f="ffmetadata")
+        out = ffmpeg.output(media["a"], str(tmp), format="ipod", c="copy", map_metadata=1, map_chapters=1,
+                            movflags="+faststart")
+        run(command(head("error"), [out], [media, chapters]), what=f"{source}: adding chapters")
 
 
 def mp4_tags(mp4: MP4, info: TagInfo) -> None:
