@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shlex
 
 import pytest
 import video_helpers as vh
@@ -63,6 +65,18 @@ def test_video_and_audio_are_stream_copied_bit_for_bit(clip, captioned):
         source = vh.packet_md5s(clip, stream)
         assert source and vh.packet_md5s(captioned.path, stream) == source
     assert captioned.duration == pytest.approx(3.0, abs=0.05)
+
+
+def test_the_mux_command_is_logged_as_run_with_one_tagged_mov_text_track_per_language(clip, tracks, work, caplog):
+    caplog.set_level(logging.DEBUG, logger="coursecast.media")
+    mux.caption_video(clip, tracks, work / "logged.mp4")
+    [cmd] = [shlex.split(r.getMessage()) for r in caplog.records if r.getMessage().startswith("ffmpeg ")]
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-map"] == ["0:V", "0:a?", "1:s", "2:s"]
+    assert (cmd[cmd.index("-c:v") + 1], cmd[cmd.index("-c:a") + 1], cmd[cmd.index("-c:s") + 1]) == (
+        "copy", "copy", "mov_text")
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-metadata:s:s:1"] == [
+        "language=swe", "handler_name=Svenska", "title=Svenska"]
+    assert cmd[-1].endswith(".mp4") and ".part" in cmd[-1]  # written to a temp name, then moved
 
 
 # -- what the viewer reads ------------------------------------------------------------------
