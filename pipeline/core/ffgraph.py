@@ -1,6 +1,6 @@
 """ffmpeg commands built with ffmpeg-python: filters as data, sources inside a graph, the compile.
 
-Every ffmpeg command of the stages is a graph of ffmpeg-python nodes
+Every ffmpeg command of the episodes and video stages is a graph of ffmpeg-python nodes
 (`ffmpeg.input(...)`, `.filter(...)`, `ffmpeg.output(...)`, `ffmpeg.merge_outputs`)
 turned into an argv by `command`; `media.run` logs that argv (shlex.join) and runs it.
 ffmpeg-python does the labelling and the escaping of filter options, so no
