@@ -45,8 +45,9 @@ def episode_audio(course: Course, episode: Episode, ext: str) -> Path:
 
 
 def episode_video(course: Course, episode: Episode) -> Path:
-    """The cut video episode with normalised audio, no captions."""
-    return folder(course, EPISODES) / f"{episode.slug}.mp4"
+    """The cut video episode with normalised audio, no captions, no tags: an intermediate, never published
+    (the video stage publishes `captioned_video`)."""
+    return work_dir(course, episode) / "video.mp4"
 
 
 def loudness_report(course: Course, episode: Episode) -> Path:
@@ -138,8 +139,13 @@ def course_pdf(course: Course) -> Path:
 
 
 # -- video stage ----------------------------------------------------------------------
+def untagged_captioned_video(course: Course, episode: Episode) -> Path:
+    """`episode_video` with its caption tracks, before tags and chapters (not published)."""
+    return work_dir(course, episode) / "captioned.mp4"
+
+
 def captioned_video(course: Course, episode: Episode) -> Path:
-    """MP4 with a switchable mov_text caption track per language (video copied)."""
+    """The published video: a switchable mov_text caption track per language (video copied), tags, cover, chapters."""
     return folder(course, EPISODES) / f"{episode.slug}.captioned.mp4"
 
 
@@ -217,7 +223,7 @@ def public_url(course: Course, path: Path) -> str:
 def _episode_names(course: Course, episode: Episode) -> dict[Path, str]:
     return {
         **{episode_audio(course, episode, ext): f"{ext.upper()} audio" for ext in ("mp3", "m4a")},
-        episode_video(course, episode): "video", captioned_video(course, episode): "captioned video",
+        captioned_video(course, episode): "captioned video",
         open_captioned_video(course, episode): "open-captioned video", loudness_report(course, episode): "loudness report",
         chapters_json(course, episode): "chapters", episode_artwork(course, episode): "artwork",
         video_captions(course, episode, episode.language): "captions beside the video",

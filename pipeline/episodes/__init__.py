@@ -3,11 +3,13 @@
 `published_times` is the one place course-file times (chapters, turn hints) become
 times on the published episode: every later stage maps them through it.
 """
+from .artwork import cover_path
 from .audio import AudioTargets, build_audio
 from .settings import Mastering, VideoEncoding
 from .stage import (
     AudioJob,
     Recording,
+    TagFields,
     TagJob,
     VideoJob,
     check,
@@ -16,13 +18,14 @@ from .stage import (
     make_video,
     preflight,
     tag_episode,
+    tag_fields,
     tasks,
 )
-from .tags import read_chapters
+from .tags import TagInfo, chapter_marks, read_chapters, tag_video
 from .timeline import published_times
 from .video import build_video
 
-__all__ = ["AudioJob", "AudioTargets", "Mastering", "Recording", "TagJob", "VideoEncoding", "VideoJob", "build_audio",
-           "build_video", "check", "loudness_summary", "make_audio", "make_video", "preflight", "published_times",
-           "read_chapters",
-           "tag_episode", "tasks"]
+__all__ = ["AudioJob", "AudioTargets", "Mastering", "Recording", "TagFields", "TagInfo", "TagJob", "VideoEncoding",
+           "VideoJob", "build_audio", "build_video", "chapter_marks", "check", "cover_path", "loudness_summary",
+           "make_audio", "make_video", "preflight", "published_times", "read_chapters", "tag_episode", "tag_fields",
+           "tag_video", "tasks"]

@@ -5,6 +5,9 @@ crossfades the joins and writes, from one filtergraph: the float master, the
 16 kHz ASR audio (stings muted), the per-side ASR audio of one-speaker-per-
 channel recordings, a level check of every input and the master's loudness.
 Pass 2 reads the master, never the recordings.
+
+Both are ffmpeg-python graphs (pipeline.core.ffgraph compiles them): streams
+are passed around, never labels or filtergraph text.
 """
 from __future__ import annotations
 
@@ -12,6 +15,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
+from ffmpeg.nodes import FilterableStream, OutputStream
+
+from ..core.ffgraph import Filter, apply, command, filt, head, source
 from .loudness import MEASURE_FILTER, GainPlan
 from .settings import Mastering
 from .timeline import Piece, Timeline, master_spans
@@ -47,25 +54,17 @@ def _inputs(pieces: tuple[Piece, ...]) -> dict[Path, int]:
     return order
 
 
-def _input_args(pieces: tuple[Piece, ...], order: dict[Path, int], extra: list[str]) -> list[str]:
-    args: list[str] = []
-    for path in order:
-        end = max(p.end for p in pieces if p.path == path)
-        args += [*extra, "-t", f"{end + INPUT_SLACK_S:.3f}", "-i", str(path)]
-    return args
+def _pan(layout: str, expr: str) -> Filter:
+    return filt("pan", args=f"{layout}|" + "|".join(f"c{i}={expr}" for i in range(2 if layout == "stereo" else 1)))
 
 
-def _pan(layout: str, expr: str) -> str:
-    return f"pan={layout}|" + "|".join(f"c{i}={expr}" for i in range(2 if layout == "stereo" else 1))
-
-
-def _mix(piece: Piece, layout: str) -> str:
-    """Filters turning a trimmed piece (mono or stereo float) into the episode's layout."""
+def _mix(piece: Piece, layout: str) -> Filter:
+    """The filter turning a trimmed piece (mono or stereo float) into the episode's layout."""
     if piece.split or (piece.channels > 1 and layout == "mono"):
         return _pan(layout, HALF)
     if piece.channels == 1 and layout == "stereo":
         return _pan("stereo", "c0")
-    return "anull"
+    return filt("anull")
 
 
 def _positions(lengths: list[int], xfades: list[int]) -> list[int]:
@@ -76,9 +75,22 @@ def _positions(lengths: list[int], xfades: list[int]) -> list[int]:
     return starts
 
 
-def _chain(labels: list[str], lengths: list[int], xfades: list[int], out: str, layout: str,
-           rate: int) -> list[str]:
-    """Join labelled parts in order, part k overlapping part k-1 by xfades[k] samples (equal-power).
+def _fades(length: int, xfade_in: int, xfade_out: int) -> list[Filter]:
+    steps = [filt("anull")]
+    if xfade_in:
+        steps.append(filt("afade", t="in", ss=0, ns=xfade_in, curve=FADE_CURVE))
+    if xfade_out:
+        steps.append(filt("afade", t="out", ss=length - xfade_out, ns=xfade_out, curve=FADE_CURVE))
+    return steps
+
+
+def _concat(streams: list[FilterableStream]) -> FilterableStream:
+    return ffmpeg.concat(*streams, v=0, a=1)
+
+
+def _chain(parts: list[FilterableStream], lengths: list[int], xfades: list[int], layout: str,
+           rate: int) -> FilterableStream:
+    """Join parts in order, part k overlapping part k-1 by xfades[k] samples (equal-power).
 
     Parts alternate between two buses padded with exact silence, and the buses
     are summed sample by sample (amerge + pan). ffmpeg 5.1's acrossfade is not
@@ -86,107 +98,118 @@ def _chain(labels: list[str], lengths: list[int], xfades: list[int], out: str, l
     the rest) when its second input already has audio queued; amix in such a
     graph dropped audio too.
     """
-    count = len(labels)
-    fades = []
-    for k in range(count):
-        steps = ["anull"]
-        if xfades[k]:
-            steps.append(f"afade=t=in:ss=0:ns={xfades[k]}:curve={FADE_CURVE}")
-        if k + 1 < count and xfades[k + 1]:
-            steps.append(f"afade=t=out:ss={lengths[k] - xfades[k + 1]}:ns={xfades[k + 1]}:curve={FADE_CURVE}")
-        fades.append(f"[{labels[k]}]{','.join(steps)}[{out}_f{k}]")
+    count = len(parts)
+    faded = [apply(part, _fades(lengths[k], xfades[k], xfades[k + 1] if k + 1 < count else 0))
+             for k, part in enumerate(parts)]
     if count == 1 or not any(xfades):
-        return fades + ["".join(f"[{out}_f{k}]" for k in range(count)) + f"concat=n={count}:v=0:a=1[{out}]"]
+        return _concat(faded)
     starts = _positions(lengths, xfades)
     total = starts[-1] + lengths[-1]
-    parts = list(fades)
+    buses = []
     for bus in (0, 1):
         items, position = [], 0
         for k in range(bus, count, 2):
-            items += _silence(starts[k] - position, f"{out}_z{k}", layout, rate, parts)
-            items.append(f"{out}_f{k}")
+            items += _silence(starts[k] - position, layout, rate)
+            items.append(faded[k])
             position = starts[k] + lengths[k]
-        items += _silence(total - position, f"{out}_e{bus}", layout, rate, parts)
-        parts.append("".join(f"[{i}]" for i in items) + f"concat=n={len(items)}:v=0:a=1[{out}_b{bus}]")
+        items += _silence(total - position, layout, rate)
+        buses.append(_concat(items))
     total_expr = "c0+c2|c1=c1+c3" if layout == "stereo" else "c0+c1"
-    parts.append(f"[{out}_b0][{out}_b1]amerge=inputs=2,pan={layout}|c0={total_expr}[{out}]")
-    return parts
+    return apply(ffmpeg.filter(buses, "amerge", inputs=2), [filt("pan", args=f"{layout}|c0={total_expr}")])
 
 
-def _silence(samples: int, label: str, layout: str, rate: int, parts: list[str]) -> list[str]:
-    """A label of exactly `samples` of silence (none when 0)."""
+def _silence(samples: int, layout: str, rate: int) -> list[FilterableStream]:
+    """Exactly `samples` of silence (none when 0)."""
     if samples <= 0:
         return []
-    parts.append(f"anullsrc=r={rate}:cl={layout},atrim=end_sample={samples},aformat=sample_fmts=flt[{label}]")
-    return [label]
+    return [apply(source("anullsrc", r=rate, cl=layout), [filt("atrim", end_sample=samples),
+                                                          filt("aformat", sample_fmts="flt")])]
 
 
-def _mute(spans: list[tuple[float, float]]) -> str:
+def _mute(spans: list[tuple[float, float]]) -> list[Filter]:
     if not spans:
-        return ""
+        return []
     expr = "+".join(f"between(t,{a:.3f},{b:.3f})" for a, b in spans)
-    return f",asetnsamples=n={ASR_FRAME},volume=0:enable='{expr}'"
+    return [filt("asetnsamples", n=ASR_FRAME), filt("volume", 0, enable=expr)]
+
+
+def _asr(extra: list[Filter] = ()) -> list[Filter]:
+    """To the ASR audio's rate and sample format, then `extra`."""
+    return [filt("aresample", ASR_RATE), filt("aformat", sample_fmts="s16"), *extra]
+
+
+def _wav(stream: FilterableStream, path: Path, codec: str, **options: object) -> OutputStream:
+    return ffmpeg.output(stream, str(path), **{"c:a": codec}, **options)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    inputs: list[FilterableStream]  # one per recording, in first-use order
+    pieces: dict[int, FilterableStream]  # piece index -> its copy of the decoded recording
+    levels: list[FilterableStream]  # one volumedetect per recording
+    channels: list[int]  # channels each volumedetect sees
+    names: list[str]  # the recording each volumedetect checks
+
+
+def _decode(pieces: tuple[Piece, ...], rate: int) -> _Decoded:
+    """Each recording decoded once (up to INPUT_SLACK_S past its last use), split into its pieces and a level check."""
+    decoded = _Decoded([], {}, [], [], [])
+    for path in _inputs(pieces):
+        uses = [i for i, p in enumerate(pieces) if p.path == path]
+        channels = 1 if pieces[uses[0]].channels == 1 else 2
+        end = max(pieces[i].end for i in uses)
+        recording = ffmpeg.input(str(path), t=f"{end + INPUT_SLACK_S:.3f}")
+        fmt = "mono" if channels == 1 else "stereo"
+        split = apply(recording["a:0"], [filt("aresample", rate, first_pts=0),
+                                         filt("aformat", sample_fmts="flt", channel_layouts=fmt)]).asplit()
+        decoded.inputs.append(recording)
+        decoded.pieces.update({i: split[k] for k, i in enumerate(uses)})
+        decoded.levels.append(split[len(uses)].filter("volumedetect"))  # takes s16 only: a side branch
+        decoded.channels.append(channels)
+        decoded.names.append(pieces[uses[0]].name)
+    return decoded
 
 
 def pass1(pieces: tuple[Piece, ...], timeline: Timeline, layout: str, outputs: Pass1Outputs,
           mute: list[tuple[float, float]]) -> Graph:
     """The cut: one ffmpeg command decoding each recording once."""
-    rate, order = timeline.rate, _inputs(pieces)
-    sides = outputs.left is not None
-    uses = {path: [i for i, p in enumerate(pieces) if p.path == path] for path in order}
-    parts: list[str] = []
-    for path, index in order.items():
-        channels = 1 if pieces[uses[path][0]].channels == 1 else 2
-        fmt = "mono" if channels == 1 else "stereo"
-        labels = "".join(f"[p{i}]" for i in uses[path])
-        parts.append(f"[{index}:a:0]aresample={rate}:first_pts=0,aformat=sample_fmts=flt:channel_layouts={fmt},"
-                     f"asplit={len(uses[path]) + 1}{labels}[lv{index}]")
-        parts.append(f"[lv{index}]volumedetect,anullsink")  # a side branch: volumedetect takes s16 only
-    for n, clip in enumerate(timeline.clips):
+    rate, sides = timeline.rate, outputs.left is not None
+    decoded = _decode(pieces, rate)
+    mixed, side_parts = [], {"l": [], "r": []}
+    for clip in timeline.clips:
         piece = pieces[clip.piece]
-        trim = f"[p{clip.piece}]atrim=start_sample={clip.start}:end_sample={clip.end},asetpts=PTS-STARTPTS"
+        trimmed = apply(decoded.pieces[clip.piece], [filt("atrim", start_sample=clip.start, end_sample=clip.end),
+                                                     filt("asetpts", "PTS-STARTPTS")])
         if not sides:
-            parts.append(f"{trim},{_mix(piece, layout)}[m{n}]")
+            mixed.append(apply(trimmed, [_mix(piece, layout)]))
             continue
-        parts.append(f"{trim},asplit=3[t{n}][tl{n}][tr{n}]")
-        parts.append(f"[t{n}]{_mix(piece, layout)}[m{n}]")
-        for side, channel in (("l", "c0"), ("r", "c1")):
-            expr = channel if piece.split else "0*c0"
-            parts.append(f"[t{side}{n}]pan=mono|c0={expr}[{side}{n}]")
+        split = trimmed.asplit()
+        mixed.append(apply(split[0], [_mix(piece, layout)]))
+        for k, (side, channel) in enumerate((("l", "c0"), ("r", "c1")), start=1):
+            side_parts[side].append(apply(split[k], [_pan("mono", channel if piece.split else "0*c0")]))
     xfades, lengths = [c.xfade for c in timeline.clips], [c.length for c in timeline.clips]
-    count = len(timeline.clips)
-    parts += _chain([f"m{n}" for n in range(count)], lengths, xfades, "mix", layout, rate)
-    parts.append(f"[mix]{MEASURE_FILTER},asplit=2[master][asrin]")
-    mono = _pan("mono", HALF) + "," if layout == "stereo" else ""
-    parts.append(f"[asrin]{mono}aresample={ASR_RATE},aformat=sample_fmts=s16{_mute(mute)}[asr]")
-    maps = ["-map", "[master]", "-c:a", "pcm_f32le", "-rf64", "auto", str(outputs.master),
-            "-map", "[asr]", "-c:a", "pcm_s16le", str(outputs.asr)]
+    measured = apply(_chain(mixed, lengths, xfades, layout, rate), [MEASURE_FILTER]).asplit()
+    mono = [_pan("mono", HALF)] if layout == "stereo" else []
+    asr = apply(measured[1], [*mono, *_asr(_mute(mute))])
+    outs = [_wav(measured[0], outputs.master, "pcm_f32le", rf64="auto"), _wav(asr, outputs.asr, "pcm_s16le")]
     if sides:
         for side, path in (("l", outputs.left), ("r", outputs.right)):
-            parts += _chain([f"{side}{n}" for n in range(count)], lengths, xfades, f"{side}cut", "mono", rate)
-            parts.append(f"[{side}cut]aresample={ASR_RATE},aformat=sample_fmts=s16[{side}asr]")
-            maps += ["-map", f"[{side}asr]", "-c:a", "pcm_s16le", str(path)]
-    cmd = [*_head(), *_input_args(pieces, order, []), "-filter_complex", ";".join(parts), *maps]
-    names = [pieces[uses[path][0]].name for path in order]
-    channels = [1 if pieces[uses[path][0]].channels == 1 else 2 for path in order]
-    return Graph(cmd, channels, names)
+            cut = _chain(side_parts[side], lengths, xfades, "mono", rate)
+            outs.append(_wav(apply(cut, _asr()), path, "pcm_s16le"))
+    outs += [ffmpeg.output(level, "-", f="null") for level in decoded.levels]
+    cmd = command(head("info"), outs, decoded.inputs)
+    return Graph(cmd, decoded.channels, decoded.names)
 
 
-def _head() -> list[str]:
-    return ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y"]
-
-
-def _cut(source: str, spans: list[tuple[int, int]], xfades: list[int], out: str, layout: str,
-         rate: int) -> list[str]:
+def _cut(stream: FilterableStream, spans: list[tuple[int, int]], xfades: list[int], layout: str,
+         rate: int) -> FilterableStream:
     """Keep `spans` (samples) of a stream, span k overlapping span k-1 by xfades[k] samples."""
     if len(spans) == 1:
-        return [f"[{source}]anull[{out}]"]
-    labels = "".join(f"[{out}_s{i}]" for i in range(len(spans)))
-    parts = [f"[{source}]asplit={len(spans)}{labels}"]
-    for i, (a, b) in enumerate(spans):
-        parts.append(f"[{out}_s{i}]atrim=start_sample={a}:end_sample={b},asetpts=PTS-STARTPTS[{out}_k{i}]")
-    return parts + _chain([f"{out}_k{i}" for i in range(len(spans))], [b - a for a, b in spans], xfades,
-                          out, layout, rate)
+        return apply(stream, [filt("anull")])
+    split = stream.asplit()
+    kept = [apply(split[i], [filt("atrim", start_sample=a, end_sample=b), filt("asetpts", "PTS-STARTPTS")])
+            for i, (a, b) in enumerate(spans)]
+    return _chain(kept, [b - a for a, b in spans], xfades, layout, rate)
 
 
 @dataclass(frozen=True)
@@ -197,36 +220,35 @@ class Pass2Inputs:
     right: Path | None
 
 
-def _lame_compensation(settings: Mastering, channels: int) -> str:
+def _lame_compensation(settings: Mastering, channels: int) -> Filter:
     """LAME scales CBR encodes under 320 kbps by 0.95 (-0.45 dB, against clipping); undo it before encoding."""
     kbps = settings.mp3_bitrate_mono_kbps if channels == 1 else settings.mp3_bitrate_stereo_kbps
-    return f"volume={-20 * math.log10(LAME_CBR_SCALE):.4f}dB" if kbps < LAME_UNSCALED_KBPS else "anull"
+    return filt("volume", f"{-20 * math.log10(LAME_CBR_SCALE):.4f}dB") if kbps < LAME_UNSCALED_KBPS else filt("anull")
 
 
-def _encode_args(ext: str, settings: Mastering, channels: int, path: Path) -> list[str]:
+def _encode_options(ext: str, settings: Mastering, channels: int) -> dict[str, object]:
     mono = channels == 1
-    rate, count = str(settings.sample_rate_hz), str(channels)
+    common = {"ar": settings.sample_rate_hz, "ac": channels}
     if ext == "mp3":
         kbps = settings.mp3_bitrate_mono_kbps if mono else settings.mp3_bitrate_stereo_kbps
-        return ["-map", "[mp3]", "-c:a", "libmp3lame", "-b:a", f"{kbps}k", "-ar", rate, "-ac", count,
-                "-id3v2_version", "0", "-write_xing", "1", str(path)]
+        return {"c:a": "libmp3lame", "b:a": f"{kbps}k", **common, "id3v2_version": 0, "write_xing": 1}
     kbps = settings.aac_bitrate_mono_kbps if mono else settings.aac_bitrate_stereo_kbps
-    return ["-map", "[m4a]", "-c:a", "aac", "-b:a", f"{kbps}k", "-ar", rate, "-ac", count,
-            "-movflags", "+faststart", str(path)]
+    return {"c:a": "aac", "b:a": f"{kbps}k", **common, "movflags": "+faststart"}
 
 
-def _gain_branches(plans: dict[str, GainPlan], rate: int, settings: Mastering, channels: int) -> list[str]:
-    """[cut] -> one labelled stream per format; one shared gain and limiter when the plans agree."""
+def _gain_branches(cut: FilterableStream, plans: dict[str, GainPlan], rate: int, settings: Mastering,
+                   channels: int) -> dict[str, FilterableStream]:
+    """The cut -> one stream per format; one shared gain and limiter when the plans agree."""
     exts = list(plans)
     shared = len(set(plans.values())) == 1
-    head = f"[cut]{plans[exts[0]].filters(rate)}," if shared else "[cut]"
-    parts = [head + f"asplit={len(exts)}" + "".join(f"[{e}in]" for e in exts)]
-    for ext in exts:
-        steps = [] if shared else [plans[ext].filters(rate)]
+    split = apply(cut, plans[exts[0]].filters(rate) if shared else ()).asplit()
+    branches = {}
+    for k, ext in enumerate(exts):
+        steps = [] if shared else list(plans[ext].filters(rate))
         if ext == "mp3":
             steps.append(_lame_compensation(settings, channels))
-        parts.append(f"[{ext}in]{','.join(steps) or 'anull'}[{ext}]")
-    return parts
+        branches[ext] = apply(split[k], steps or [filt("anull")])
+    return branches
 
 
 def pass2(inputs: Pass2Inputs, before: Timeline, after: Timeline, plans: dict[str, GainPlan],
@@ -235,21 +257,21 @@ def pass2(inputs: Pass2Inputs, before: Timeline, after: Timeline, plans: dict[st
     re-cut the ASR audio."""
     spans, xfades = master_spans(before, after), [0, *after.cut_xfades()]
     layout = "mono" if channels == 1 else "stereo"
-    parts = _cut("0:a:0", spans, xfades, "cut", layout, before.rate)
-    parts += _gain_branches(plans, before.rate, settings, channels)
-    cmd = [*_head(), "-i", str(inputs.master)]
-    maps = [arg for ext in plans for arg in _encode_args(ext, settings, channels, encodes[ext])]
+    master = ffmpeg.input(str(inputs.master))
+    cut = _cut(master["a:0"], spans, xfades, layout, before.rate)
+    branches = _gain_branches(cut, plans, before.rate, settings, channels)
+    outs = [ffmpeg.output(branches[ext], str(encodes[ext]), **_encode_options(ext, settings, channels))
+            for ext in plans]
     scale = ASR_RATE / before.rate
     small = [(round(a * scale), round(b * scale)) for a, b in spans]
     small_xfades = [round(x * scale) for x in xfades]
-    extra = [(inputs.asr, asr_out and asr_out.asr, "asr"), (inputs.left, asr_out and asr_out.left, "lft"),
-             (inputs.right, asr_out and asr_out.right, "rgt")]
-    for src, dst, name in extra:
+    extra = [(inputs.asr, asr_out and asr_out.asr), (inputs.left, asr_out and asr_out.left),
+             (inputs.right, asr_out and asr_out.right)]
+    sources = [master]
+    for src, dst in extra:
         if src is None or dst is None:
             continue
-        index = cmd.count("-i")
-        cmd += ["-i", str(src)]
-        parts += _cut(f"{index}:a:0", small, small_xfades, f"{name}c", "mono", ASR_RATE)
-        parts.append(f"[{name}c]aformat=sample_fmts=s16[{name}]")
-        maps += ["-map", f"[{name}]", "-c:a", "pcm_s16le", str(dst)]
-    return [*cmd, "-filter_complex", ";".join(parts), *maps]
+        sources.append(ffmpeg.input(str(src)))
+        recut = _cut(sources[-1]["a:0"], small, small_xfades, "mono", ASR_RATE)
+        outs.append(_wav(apply(recut, [filt("aformat", sample_fmts="s16")]), dst, "pcm_s16le"))
+    return command(head("info"), outs, sources)

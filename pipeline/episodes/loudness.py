@@ -14,12 +14,15 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import ffmpeg
+
 from ..core.errors import StageError
+from ..core.ffgraph import Filter, apply, command, filt, head
 from ..core.fsutil import write_json
 from ..core.media import run
 
-MEASURE_FILTER = "ebur128=peak=true:framelog=verbose"  # integrated, LRA, true peak; no per-frame log
-LOUDNESS_FILTER = "ebur128=framelog=verbose"  # integrated and LRA only (a third of the cost)
+MEASURE_FILTER = filt("ebur128", peak="true", framelog="verbose")  # integrated, LRA, true peak; no per-frame log
+LOUDNESS_FILTER = filt("ebur128", framelog="verbose")  # integrated and LRA only (a third of the cost)
 SILENCE_LUFS = -60.0  # LUFS integrated: quieter than this is a silent or near-silent recording
 SILENT_SOURCE_DB = -60.0  # dBFS sample peak: a source that never gets louder is silent
 LIMITER_OVERSAMPLE = 4  # the limiter runs at 4x the rate, so inter-sample peaks are seen
@@ -89,14 +92,9 @@ def parse_levels(stderr: str, channels: list[int], rate: int) -> list[Level]:
 
 def measure_files(paths: list[Path], *, what: str) -> list[Loudness]:
     """Measure finished files (one ffmpeg run, each file decoded once), in order."""
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats"]
-    for path in paths:
-        cmd += ["-i", str(path)]
-    graph = ";".join(f"[{i}:a:0]{MEASURE_FILTER}[m{i}]" for i in range(len(paths)))
-    cmd += ["-filter_complex", graph]
-    for i in range(len(paths)):
-        cmd += ["-map", f"[m{i}]", "-f", "null", "-"]
-    found = parse_ebur128(run(cmd, what=what).stderr)
+    files = [ffmpeg.input(str(path)) for path in paths]
+    outs = [ffmpeg.output(apply(file["a:0"], [MEASURE_FILTER]), "-", f="null") for file in files]
+    found = parse_ebur128(run(command(head(), outs, files), what=what).stderr)
     if len(found) != len(paths):
         raise StageError(f"{what}: ffmpeg printed no loudness summary; is the ebur128 filter available?")
     return found
@@ -114,16 +112,16 @@ class GainPlan:
     def mode(self) -> str:
         return "linear+limiter" if self.limiter else "linear"
 
-    def filters(self, rate: int, *, oversample: bool = True) -> str:
+    def filters(self, rate: int, *, oversample: bool = True) -> tuple[Filter, ...]:
         """ffmpeg filters applying the plan to audio at `rate` Hz (oversample=False: a cheap estimate)."""
-        chain = [f"volume={self.gain_db:.3f}dB"]
+        chain = [filt("volume", f"{self.gain_db:.3f}dB")]
         if self.limiter:
             limit = 10 ** ((self.ceiling_db - LIMITER_MARGIN_DB) / 20)
-            limiter = (f"alimiter=limit={limit:.5f}:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
-                       ":level=disabled:latency=enabled")
+            limiter = filt("alimiter", limit=f"{limit:.5f}", attack=LIMITER_ATTACK_MS, release=LIMITER_RELEASE_MS,
+                           level="disabled", latency="enabled")
             up = rate * LIMITER_OVERSAMPLE
-            chain += [f"aresample={up}", limiter, f"aresample={rate}"] if oversample else [limiter]
-        return ",".join(chain)
+            chain += [filt("aresample", up), limiter, filt("aresample", rate)] if oversample else [limiter]
+        return tuple(chain)
 
 
 def plan_gain(measured: Loudness, target: float, ceiling_db: float, *, what: str) -> GainPlan:
@@ -136,11 +134,11 @@ def plan_gain(measured: Loudness, target: float, ceiling_db: float, *, what: str
     return GainPlan(target, gain, ceiling_db, measured.true_peak, measured.true_peak + gain > ceiling_db)
 
 
-def measure_filtered(path: Path, filters: str, *, what: str) -> Loudness:
+def measure_filtered(path: Path, filters: tuple[Filter, ...], *, what: str) -> Loudness:
     """Integrated loudness and LRA of `path` after `filters` (no true peak), without writing anything."""
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-i", str(path),
-           "-af", f"{filters},{LOUDNESS_FILTER}", "-f", "null", "-"]
-    found = parse_ebur128(run(cmd, what=what).stderr)
+    file = ffmpeg.input(str(path))
+    out = ffmpeg.output(apply(file["a:0"], [*filters, LOUDNESS_FILTER]), "-", f="null")
+    found = parse_ebur128(run(command(head(), [out], [file]), what=what).stderr)
     if not found:
         raise StageError(f"{what}: ffmpeg printed no loudness summary; is the ebur128 filter available?")
     return found[-1]

@@ -3,7 +3,8 @@
 Each episode is two or three tasks, so a change rebuilds only what it touches:
   episodes:<slug>      recordings -> cut, ASR audio, normalised untagged MP3/M4A, loudness report
   tags:<slug>          untagged encodes + artwork -> published, tagged MP3/M4A and chapters JSON
-  video-encode:<slug>  (video episodes) video recordings + normalised audio -> MP4
+  video-encode:<slug>  (video episodes) video recordings + normalised audio -> MP4 (a work file: the video
+                       stage adds the captions and the tags and publishes it)
 plus the artwork tasks (artwork.py). Each action reads one frozen job and nothing
 else: a title change re-runs only the tag task; a changed keep range re-runs the
 audio task, and then whatever it changed. The work itself is in audio.py,
@@ -169,7 +170,8 @@ def _has_sides(episode: Episode) -> bool:
     return any(s.channels for s in episode.sources)
 
 
-def _tag_fields(course: Course, episode: Episode) -> TagFields:
+def tag_fields(course: Course, episode: Episode) -> TagFields:
+    """What the tags of the episode's published files show (the audio's and the captioned video's)."""
     module = course.module(episode.module)
     names = [course.speaker(s).name for s in episode.speakers]
     return TagFields(
@@ -250,7 +252,7 @@ def _episode_tasks(course: Course, episode: Episode, tools: tuple[str, ...]) -> 
                                   targets.timeline, targets.report) if p is not None)
     result = [Task(stage="episodes", name=f"episodes:{slug}", action=make_audio, job=audio, inputs=files,
                    targets=audio_out, tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight)]
-    tags = TagJob(slug, _tag_fields(course, episode), tuple((c.at, c.title) for c in episode.chapters),
+    tags = TagJob(slug, tag_fields(course, episode), tuple((c.at, c.title) for c in episode.chapters),
                   artwork.cover_path(course, episode), (targets.mp3, targets.m4a), targets.timeline,
                   tuple(layout.episode_audio(course, episode, ext) for ext in ("mp3", "m4a")),
                   layout.chapters_json(course, episode))

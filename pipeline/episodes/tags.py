@@ -36,7 +36,10 @@ from mutagen.id3 import (
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
+import ffmpeg
+
 from ..core.errors import StageError
+from ..core.ffgraph import command, head
 from ..core.fsutil import atomic_path, write_json
 from ..core.languages import alpha3
 from ..core.media import run
@@ -133,15 +136,17 @@ def _ffmetadata(marks: tuple[ChapterMark, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _remux_with_chapters(source: Path, tmp: Path, marks: tuple[ChapterMark, ...]) -> None:
-    """Stream-copy the M4A, adding chapters (Nero 'chpl' and a QuickTime chapter track)."""
+def _remux_with_chapters(source: Path, tmp: Path, marks: tuple[ChapterMark, ...], *, video: bool) -> None:
+    """Stream-copy the M4A's sound, or every stream of a video (picture, sound, caption tracks), adding
+    chapters (Nero 'chpl' and a QuickTime chapter track)."""
     with tempfile.TemporaryDirectory(prefix="coursecast-chapters-") as folder:
         meta = Path(folder) / "chapters.txt"
         meta.write_text(_ffmetadata(marks), encoding="utf-8")
-        cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(source),
-               "-f", "ffmetadata", "-i", str(meta), "-map", "0:a", "-c", "copy", "-map_metadata", "1",
-               "-map_chapters", "1", "-movflags", "+faststart", "-f", "ipod", str(tmp)]
-        run(cmd, what=f"{source}: adding chapters")
+        media, chapters = ffmpeg.input(str(source)), ffmpeg.input(str(meta), f="ffmetadata")
+        streams = [media["V"], media["a"], media["s?"]] if video else [media["a"]]
+        out = ffmpeg.output(*streams, str(tmp), format="mp4" if video else "ipod", c="copy", map_metadata=1,
+                            map_chapters=1, movflags="+faststart")
+        run(command(head("error"), [out], [media, chapters]), what=f"{source}: adding chapters")
 
 
 def mp4_tags(mp4: MP4, info: TagInfo) -> None:
@@ -157,16 +162,26 @@ def mp4_tags(mp4: MP4, info: TagInfo) -> None:
     tags["covr"] = [MP4Cover(info.cover, imageformat=MP4Cover.FORMAT_JPEG)]
 
 
-def tag_m4a(source: Path, target: Path, info: TagInfo) -> None:
-    """Remux the untagged M4A with its chapters beside `target`, write iTunes tags, move it into place."""
+def _tag_mp4(source: Path, target: Path, info: TagInfo, *, video: bool) -> None:
     with atomic_path(target) as tmp:
         if info.chapters:
-            _remux_with_chapters(source, tmp, info.chapters)
+            _remux_with_chapters(source, tmp, info.chapters, video=video)
         else:
             shutil.copyfile(source, tmp)
         mp4 = MP4(tmp)
         mp4_tags(mp4, info)
         mp4.save()
+
+
+def tag_m4a(source: Path, target: Path, info: TagInfo) -> None:
+    """Remux the untagged M4A with its chapters beside `target`, write iTunes tags, move it into place."""
+    _tag_mp4(source, target, info, video=False)
+
+
+def tag_video(source: Path, target: Path, info: TagInfo) -> None:
+    """The same for a video MP4: picture, sound and caption tracks copied, chapters added, iTunes tags and
+    the cover written; then moved into place."""
+    _tag_mp4(source, target, info, video=True)
 
 
 def write_chapters_json(target: Path, info: TagInfo) -> None:

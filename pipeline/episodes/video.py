@@ -6,6 +6,7 @@ clip's crossfade begins, so sound and picture stay within half a frame of each
 other across every cut. Stings get black frames. The picture is re-encoded
 (H.264, scaled to the configured height); the audio is the normalised AAC of
 the audio task, copied, so the video carries exactly the podcast's sound.
+The command is an ffmpeg-python graph (pipeline.core.ffgraph).
 """
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import ffmpeg
+from ffmpeg.nodes import FilterableStream
+
 from ..core.errors import StageError
+from ..core.ffgraph import Filter, apply, command, filt, head, source
 from ..core.fsutil import atomic_path
 from ..core.media import probe, run
 from .audio import disk_errors
@@ -61,36 +66,39 @@ def frame_plan(timeline: Timeline, fps: Fraction) -> list[tuple[int, int]]:
             for c, start, end in zip(timeline.clips, starts, ends)]
 
 
-def _normalise(frame: _Frame) -> str:
+def _normalise(frame: _Frame) -> list[Filter]:
     w, h = frame.width, frame.height
-    return (f"fps={frame.fps},scale={w}:{h}:force_original_aspect_ratio=decrease,"
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p")
+    return [filt("fps", frame.fps), filt("scale", w, h, force_original_aspect_ratio="decrease"),
+            filt("pad", w, h, "(ow-iw)/2", "(oh-ih)/2"), filt("setsar", 1), filt("format", "yuv420p")]
 
 
-def _graph(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame) -> tuple[list[str], str]:
-    """(input arguments, filtergraph) cutting the video of every clip and concatenating them."""
+def _black(frame: _Frame, count: int) -> FilterableStream:
+    """`count` black frames (a sting's picture)."""
+    return apply(source("color", c="black", s=f"{frame.width}x{frame.height}", r=frame.fps),
+                 [filt("trim", end_frame=count), filt("setsar", 1), filt("format", "yuv420p")])
+
+
+def _graph(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame) -> tuple[list, FilterableStream]:
+    """(the video inputs, the picture): the video of every clip cut and concatenated."""
     files: dict[Path, list[int]] = {}
     for n, clip in enumerate(timeline.clips):
         if not pieces[clip.piece].sting:
             files.setdefault(pieces[clip.piece].path, []).append(n)
-    args, parts, label = [], [], {}
-    for index, (path, clips) in enumerate(files.items()):
+    inputs, streams = [], {}
+    for path, clips in files.items():
         end = max(pieces[timeline.clips[n].piece].end for n in clips)
-        args += ["-an", "-sn", "-dn", "-t", f"{end + INPUT_SLACK_S:.3f}", "-i", str(path)]
-        parts.append(f"[{index}:v:0]split={len(clips)}" + "".join(f"[s{n}]" for n in clips))
-        label.update({n: f"s{n}" for n in clips})
-    fps = frame.fps
+        inputs.append(ffmpeg.input(str(path), an=None, sn=None, dn=None, t=f"{end + INPUT_SLACK_S:.3f}"))
+        split = inputs[-1]["v:0"].split()
+        streams.update({n: split[k] for k, n in enumerate(clips)})
+    fps, parts = frame.fps, []
     for n, (first, count) in enumerate(frame_plan(timeline, fps)):
-        if n not in label:
-            parts.append(f"color=c=black:s={frame.width}x{frame.height}:r={fps},trim=end_frame={count},"
-                         f"setsar=1,format=yuv420p[c{n}]")
+        if n not in streams:
+            parts.append(_black(frame, count))
             continue
         start, stop = (first - 0.5) / fps, (first + count - 0.5) / fps
-        parts.append(f"[{label[n]}]trim=start={max(0.0, float(start)):.6f}:end={float(stop):.6f},"
-                     f"setpts=PTS-STARTPTS,{_normalise(frame)}[c{n}]")
-    count = len(timeline.clips)
-    parts.append("".join(f"[c{n}]" for n in range(count)) + f"concat=n={count}:v=1:a=0[v]")
-    return args, ";".join(parts)
+        parts.append(apply(streams[n], [filt("trim", start=f"{max(0.0, float(start)):.6f}", end=f"{float(stop):.6f}"),
+                                        filt("setpts", "PTS-STARTPTS"), *_normalise(frame)]))
+    return inputs, ffmpeg.concat(*parts, v=1, a=0)
 
 
 def build_video(pieces: tuple[Piece, ...], timeline: Timeline, audio: Path, target: Path,
@@ -98,13 +106,11 @@ def build_video(pieces: tuple[Piece, ...], timeline: Timeline, audio: Path, targ
     """Cut the video recordings along the episode timeline and mux the normalised audio (MP4, +faststart)."""
     what = f"episode '{episode}'"
     frame = _frame(pieces, settings.height, what)
-    args, graph = _graph(pieces, timeline, frame)
-    audio_index = args.count("-i")
+    inputs, picture = _graph(pieces, timeline, frame)
+    sound = ffmpeg.input(str(audio))
     with disk_errors(what, target.parent), atomic_path(target) as tmp:
-        cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", *args,
-               "-i", str(audio), "-filter_complex", graph, "-map", "[v]", "-map", f"{audio_index}:a:0",
-               "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
-               "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", str(tmp)]
-        run(cmd, what=f"{what}: cutting and encoding the video")
+        out = ffmpeg.output(picture, sound["a:0"], str(tmp), **{"c:v": "libx264", "c:a": "copy"},
+                            preset=settings.preset, crf=settings.crf, pix_fmt="yuv420p", movflags="+faststart")
+        run(command(head("error"), [out], [*inputs, sound]), what=f"{what}: cutting and encoding the video")
     frames = round(timeline.samples * frame.fps / timeline.rate)
     return VideoResult(target, frame.width, frame.height, frame.fps, frames)

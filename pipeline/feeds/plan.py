@@ -61,7 +61,7 @@ class ItemPlan:
     published: dt.datetime  # UTC
     language: str
     persons: tuple[Person, ...]
-    media: Asset  # the enclosure
+    media: Asset  # the enclosure: the MP3, or the captioned and tagged MP4 of the video stage
     page: Asset  # the episode's web page (site stage): the item's <link>
     media_type: str  # enclosure MIME type
     transcripts: tuple[TranscriptLink, ...]
@@ -136,7 +136,7 @@ def _person(course: Course, speaker_id: str) -> Person:
 
 
 def _plan_item(course: Course, ep: Episode, video: bool, times, image: Path | None) -> ItemPlan:
-    media = layout.episode_video(course, ep) if video else layout.episode_audio(course, ep, "mp3")
+    media = layout.captioned_video(course, ep) if video else layout.episode_audio(course, ep, "mp3")
     links = [TranscriptLink(_asset(course, layout.transcript(course, ep, ext)), mime, ep.language, rel)
              for ext, mime, rel in CAPTIONS]
     links.append(TranscriptLink(_asset(course, layout.podcast_transcript(course, ep)), "application/json",

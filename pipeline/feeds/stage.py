@@ -57,6 +57,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BUILT_BY = (  # (folder, file-name ending, the command that builds it)
     (layout.TRANSCRIPTS, ".podcast.json", "coursecast feeds"), (layout.TRANSCRIPTS, ".pdf", "coursecast print"),
     (layout.TRANSCRIPTS, ".html", "coursecast feeds"), (layout.TRANSCRIPTS, "", "coursecast transcribe"),
+    (layout.EPISODES, ".captioned.mp4", "coursecast video"),
     (layout.EPISODES, "", "coursecast episodes"))
 
 
@@ -144,12 +145,13 @@ def media_facts(path: Path) -> tuple[int, int]:
     """(size in bytes, duration in whole seconds, rounded) read from the published file."""
     import mutagen
 
+    builder = _builder(path, path.parent.parent)  # episodes/<file> in the course folder
     try:
         info = getattr(mutagen.File(path), "info", None)
     except mutagen.MutagenError as e:
-        raise StageError(f"{path}: not readable media ({e}); rebuild it with 'coursecast episodes'") from e
+        raise StageError(f"{path}: not readable media ({e}); rebuild it with '{builder}'") from e
     if info is None or not getattr(info, "length", 0):
-        raise StageError(f"{path}: no duration could be read; rebuild it with 'coursecast episodes'")
+        raise StageError(f"{path}: no duration could be read; rebuild it with '{builder}'")
     return path.stat().st_size, int(info.length + 0.5)
 
 

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import ffmpeg
+
 from ..captions import Cue, read_caption_file
 from ..core.errors import StageError
+from ..core.ffgraph import command, filt, apply, head, with_output_options
 from ..core.fonts import find_font
 from ..core.fsutil import atomic_path
 from ..core.languages import iso_639_2
@@ -175,27 +178,19 @@ def caption_video(video: Path, tracks: Sequence[CaptionTrack], target: Path) -> 
     info = _video_info(video)
     prepared = _prepared(tracks, info)
     with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
-        cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-y", "-i", str(video)]
+        picture = ffmpeg.input(str(video))
+        subs = []
         for index, (track, captions) in enumerate(prepared):
             sub = Path(work) / f"track{index}.vtt"
             sub.write_text(mux_vtt(captions), encoding="utf-8")
-            cmd += ["-f", "webvtt", "-i", str(sub)]
-        cmd += ["-map", "0:V", "-map", "0:a?", *[a for i in range(len(prepared)) for a in ("-map", f"{i + 1}:s")]]
-        cmd += ["-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-map_metadata", "0", "-map_chapters", "0"]
-        for index, (track, _) in enumerate(prepared):
-            cmd += _track_args(index, track.language)
-        run([*cmd, "-movflags", "+faststart", "-f", "mp4", str(tmp)], what=f"{target}: adding caption tracks")
+            subs.append(ffmpeg.input(str(sub), f="webvtt"))
+        out = ffmpeg.output(picture["V"], picture["a?"], *(sub["s"] for sub in subs), str(tmp), format="mp4",
+                            **{"c:v": "copy", "c:a": "copy", "c:s": "mov_text"}, map_metadata=0, map_chapters=0,
+                            movflags="+faststart")
+        tags = [arg for index, (track, _) in enumerate(prepared) for arg in _track_args(index, track.language)]
+        cmd = with_output_options(command(head(), [out], [picture, *subs]), tags)
+        run(cmd, what=f"{target}: adding caption tracks")
     return CaptionedVideo(Path(target), codes, tuple(len(c) for _, c in prepared), info.duration, False)
-
-
-def _filter_value(path: Path) -> str:
-    """A path escaped for a filter option, then for the filtergraph (ffmpeg-filters 'Notes on quoting')."""
-    value = str(path)
-    for char in "\\':":
-        value = value.replace(char, "\\" + char)
-    for char in "\\'[],;":
-        value = value.replace(char, "\\" + char)
-    return value
 
 
 def burn_captions(video: Path, track: CaptionTrack, target: Path, *, font: str = "DejaVu Sans",
@@ -210,10 +205,11 @@ def burn_captions(video: Path, track: CaptionTrack, target: Path, *, font: str =
     with tempfile.TemporaryDirectory(prefix="coursecast-video-") as work, atomic_path(target) as tmp:
         ass = Path(work) / "captions.ass"
         ass.write_text(script, encoding="utf-8")
-        run(["ffmpeg", "-nostdin", "-hide_banner", "-y", "-i", str(video), "-map", "0:V:0", "-map", "0:a?",
-             "-vf", f"ass=filename={_filter_value(ass)}", "-c:v", "libx264", "-preset", preset,
-             "-crf", str(crf), "-pix_fmt", "yuv420p", "-c:a", "copy", "-map_metadata", "0",
-             "-movflags", "+faststart", "-f", "mp4", str(tmp)], what=f"{target}: burning in captions")
+        episode = ffmpeg.input(str(video))
+        burned = apply(episode["V:0"], [filt("ass", filename=str(ass))])  # ffmpeg-python escapes the path
+        out = ffmpeg.output(burned, episode["a?"], str(tmp), format="mp4", **{"c:v": "libx264", "c:a": "copy"},
+                            preset=preset, crf=crf, pix_fmt="yuv420p", map_metadata=0, movflags="+faststart")
+        run(command(head(), [out], [episode]), what=f"{target}: burning in captions")
     return CaptionedVideo(Path(target), (language_tag(track.language)[0],), (len(captions),), info.duration, True)
 
 

@@ -1,9 +1,16 @@
-"""The video stage: video episodes + captions -> captioned MP4s beside the episode video.
+"""The video stage: video episodes + captions -> the published, captioned and tagged MP4.
 
-Closed captions (`caption_video`, in mux.py): the episode MP4 with one switchable
-mov_text track per caption language (ISO 639-2 language tag, the language's own
-name as track title), video and audio stream-copied, so the mux is fast and
-lossless. The WebVTT is copied beside it (`<slug>.<lang>.vtt`) for web players.
+Closed captions (`caption_video`, in mux.py): the episode MP4 (a work file of the
+episodes stage) with one switchable mov_text track per caption language (ISO
+639-2 language tag, the language's own name as track title), video and audio
+stream-copied, so the mux is fast and lossless. The WebVTT is copied beside it
+(`<slug>.<lang>.vtt`) for web players.
+
+Tags (`video-tags:<slug>`, a cheap task after the mux): the captioned MP4 gets
+what the audio's tags show (title, artist, album, date, description, the cover,
+the chapters), through the episodes stage's own tagging, and is published as
+`episodes/<slug>.captioned.mp4`: the file the video feeds enclose. A title
+change re-runs only this task.
 
 Open captions (`burn_captions`, optional): the captions rendered into the
 picture by libass. This one re-encodes (x264).
@@ -17,17 +24,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import mutagen
+
 from ..core import layout
 from ..core.course import Course, Episode
 from ..core.dependency import Task
-from ..core.errors import CoursecastError
+from ..core.errors import CoursecastError, StageError
 from ..core.fonts import find_font
 from ..core.fsutil import write_bytes
-from ..core.media import ffmpeg_version
+from ..core.media import ffmpeg_version, probe
+from ..episodes import TagFields, TagInfo, chapter_marks, cover_path, read_chapters, tag_fields, tag_video
 from .mux import CaptionedVideo, CaptionTrack, burn_captions, caption_video, language_tag
 
-STAGE_VERSION = 2  # bump when the mux or the caption rendering changes its output
+STAGE_VERSION = 3  # bump when the mux, the tags or the caption rendering changes its output
 MUX_WEIGHT = 0.01  # relative cost per second of video of the stream-copy mux
+TAG_WEIGHT = 0.01  # relative cost per second of video of the tags (a stream-copy remux for the chapters)
 BURN_WEIGHT = 0.5  # relative cost per second of video of the open-caption encode (measured 2x realtime)
 UNKNOWN_DURATION_S = 600.0  # seconds assumed for the ETA when the course file gives no ranges
 
@@ -44,7 +55,19 @@ class ClosedCaptionJob:
 
     video: Path  # the episode MP4 (no captions)
     tracks: tuple[PublishedTrack, ...]  # one per caption language, the first shown by default
-    target: Path  # the captioned MP4
+    target: Path  # the captioned MP4, before tags (a work file)
+
+
+@dataclass(frozen=True)
+class VideoTagJob:
+    """What the `video-tags:<slug>` task reads: what the tags show, the cover, the chapters, the captioned MP4."""
+
+    episode: str  # slug, for messages
+    fields: TagFields  # the same text as the audio's tags
+    cover: Path  # the published artwork the tags embed
+    chapters: Path  # the episodes stage's chapters JSON: times on the published episode
+    captioned: Path  # the mux's captioned MP4 (untagged)
+    target: Path  # the published MP4 the video feeds enclose
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,17 @@ def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     for published in job.tracks:
         write_bytes(published.beside, published.track.vtt.read_bytes())
     return result
+
+
+def tag_captioned(job: VideoTagJob) -> TagInfo:
+    """The video-tags task's action: the captioned MP4 tagged like the audio (cover and chapters too), published."""
+    if not job.cover.is_file():
+        raise StageError(f"episode '{job.episode}': artwork {job.cover} is missing; run 'coursecast episodes' "
+                         "to make it")
+    marks = chapter_marks(list(read_chapters(job.chapters)), probe(job.captioned).duration)
+    info = TagInfo(**vars(job.fields), cover=job.cover.read_bytes(), chapters=marks)
+    tag_video(job.captioned, job.target, info)
+    return info
 
 
 def build_open(job: OpenCaptionJob) -> CaptionedVideo:
@@ -94,11 +128,22 @@ def _tools() -> tuple[str, ...]:
 def _closed_task(course: Course, episode: Episode) -> Task:
     tracks = tuple(PublishedTrack(t, layout.video_captions(course, episode, t.language))
                    for t in caption_tracks(course, episode))
-    job = ClosedCaptionJob(layout.episode_video(course, episode), tracks, layout.captioned_video(course, episode))
+    job = ClosedCaptionJob(layout.episode_video(course, episode), tracks,
+                           layout.untagged_captioned_video(course, episode))
     return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
                 inputs=(job.video, *(t.track.vtt for t in tracks)),
                 targets=(job.target, *(t.beside for t in tracks)), tools=_tools(), episode=episode.slug,
                 weight=_seconds(episode) * MUX_WEIGHT)
+
+
+def _tag_task(course: Course, episode: Episode) -> Task:
+    job = VideoTagJob(episode.slug, tag_fields(course, episode), cover_path(course, episode),
+                      layout.chapters_json(course, episode), layout.untagged_captioned_video(course, episode),
+                      layout.captioned_video(course, episode))
+    return Task(stage="video", name=f"video-tags:{episode.slug}", action=tag_captioned, job=job,
+                inputs=(job.captioned, job.cover, job.chapters), targets=(job.target,),
+                tools=(*_tools(), f"mutagen {mutagen.version_string}"), episode=episode.slug,
+                weight=_seconds(episode) * TAG_WEIGHT)
 
 
 def _font_file(family: str) -> Path:
@@ -119,11 +164,12 @@ def _open_task(course: Course, episode: Episode) -> Task:
 
 
 def tasks(course: Course) -> list[Task]:
-    """'video:<slug>' per video episode; 'video-open:<slug>' too when [video] open_captions is on."""
+    """'video:<slug>' and 'video-tags:<slug>' per video episode; 'video-open:<slug>' too when [video]
+    open_captions is on."""
     result = []
     for episode in course.episodes:
         if episode.kind == "video":
-            result.append(_closed_task(course, episode))
+            result += [_closed_task(course, episode), _tag_task(course, episode)]
             if course.video.open_captions:
                 result.append(_open_task(course, episode))
     return result

@@ -169,6 +169,7 @@ def write_transcripts(course: Course, episode) -> None:
 
 
 def write_chapters(course: Course, episode) -> None:
+    """The episodes stage's chapters JSON (written for every episode, with or without chapters)."""
     chapters = [{"startTime": c.at, "title": c.title} for c in episode.chapters]
     layout.chapters_json(course, episode).write_text(
         json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False), encoding="utf-8")
@@ -181,11 +182,27 @@ def publish(course: Course, media: dict[str, Path]) -> None:
         make_artwork(layout.artwork(course, module))
     for episode in course.episodes:
         shutil.copy(media["mp3"], layout.episode_audio(course, episode, "mp3"))
-        if episode.kind == "video":
-            shutil.copy(media["mp4"], layout.episode_video(course, episode))
         write_transcripts(course, episode)
-        if episode.chapters:
-            write_chapters(course, episode)
+        write_chapters(course, episode)
+        if episode.kind == "video":
+            layout.episode_video(course, episode).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(media["mp4"], layout.episode_video(course, episode))
+    publish_video(course)
+
+
+def publish_video(course: Course) -> None:
+    """Run the video stage (captions muxed in, then tags): the captioned MP4s the video feeds enclose."""
+    from pipeline.video import stage as video
+
+    for task in video.tasks(course):
+        task.run()
+
+
+def ffprobe(path: Path) -> dict:
+    """ffprobe's JSON of a file: format (with tags), streams, chapters."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                          "-show_chapters", str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 def build_all(course: Course) -> dict:

@@ -16,7 +16,7 @@ from lxml import etree
 from mutagen.mp3 import MP3
 
 from feeds_helpers import (
-    build_all, make_artwork, make_media, make_mp3, publish, read_with_feedsmith, write_course,
+    build_all, ffprobe, make_artwork, make_media, make_mp3, publish, read_with_feedsmith, write_course,
 )
 from pipeline.feeds import validate as feed_check
 from pipeline.feeds import stage as feeds
@@ -133,13 +133,29 @@ def test_feeds_pass_apple_podcast_index_and_json_format_checks(published):
 def test_video_feed_has_exact_mp4_enclosures(published):
     build_all(published)
     feed = read_with_feedsmith(module_feed(published, 1, video=True))
-    mp4 = layout.episode_video(published, published.episode("m1-video"))
+    mp4 = layout.captioned_video(published, published.episode("m1-video"))
     assert [i["title"] for i in feed["items"]] == ["On camera"]
-    assert feed["items"][0]["enclosures"] == [{"url": "https://example.org/course/episodes/m1-video.mp4",
+    assert feed["items"][0]["enclosures"] == [{"url": "https://example.org/course/episodes/m1-video.captioned.mp4",
                                                "length": mp4.stat().st_size, "type": "video/mp4"}]
     assert feed["items"][0]["itunes"]["duration"] == round(probe(mp4).duration)
     assert feed["podcast"]["medium"] == "video"
     assert not module_feed(published, 2, video=True).exists()
+
+
+def test_every_mp4_a_feed_encloses_has_a_captions_track(published):
+    """Officials watching in a podcast app get captions (WCAG 1.2.2): every video enclosure of every feed, ffprobed."""
+    build_all(published)
+    base, videos = published.info.base_url, []
+    for feed in sorted(published.root.joinpath("feeds").glob("*.xml")):
+        for enclosure in xml(feed).iter("enclosure"):
+            if enclosure.get("type", "").startswith("video/") or enclosure.get("url", "").endswith(".mp4"):
+                videos.append((feed.name, enclosure.get("url")))
+    assert videos, "no feed encloses a video: there was nothing to check"
+    for feed, url in videos:
+        probed = ffprobe(published.root / url[len(base):])
+        captions = [s for s in probed["streams"] if s["codec_type"] == "subtitle" and s["codec_name"] == "mov_text"]
+        assert [c["tags"]["language"] for c in captions] == ["eng"], f"{feed}: {url} has no captions track"
+        assert probed["format"]["tags"]["title"] == "On camera"  # tagged like the audio
 
 
 def test_rebuild_is_byte_identical_and_dated_by_content(published):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shlex
 
 import pytest
 import video_helpers as vh
@@ -63,6 +65,18 @@ def test_video_and_audio_are_stream_copied_bit_for_bit(clip, captioned):
         source = vh.packet_md5s(clip, stream)
         assert source and vh.packet_md5s(captioned.path, stream) == source
     assert captioned.duration == pytest.approx(3.0, abs=0.05)
+
+
+def test_the_mux_command_is_logged_as_run_with_one_tagged_mov_text_track_per_language(clip, tracks, work, caplog):
+    caplog.set_level(logging.DEBUG, logger="coursecast.media")
+    mux.caption_video(clip, tracks, work / "logged.mp4")
+    [cmd] = [shlex.split(r.getMessage()) for r in caplog.records if r.getMessage().startswith("ffmpeg ")]
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-map"] == ["0:V", "0:a?", "1:s", "2:s"]
+    assert (cmd[cmd.index("-c:v") + 1], cmd[cmd.index("-c:a") + 1], cmd[cmd.index("-c:s") + 1]) == (
+        "copy", "copy", "mov_text")
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-metadata:s:s:1"] == [
+        "language=swe", "handler_name=Svenska", "title=Svenska"]
+    assert cmd[-1].endswith(".mp4") and ".part" in cmd[-1]  # written to a temp name, then moved
 
 
 # -- what the viewer reads ------------------------------------------------------------------
@@ -135,44 +149,86 @@ def test_ass_script_sizes_the_font_from_the_picture_height():
 
 
 # -- the stage in the course --------------------------------------------------------------------
+def _tasks(course) -> dict:
+    return {task.name: task for task in video.tasks(course)}
+
+
 def test_tasks_for_video_episodes_only_with_their_inputs_targets_and_params(tmp_path):
     course = vh.make_course(tmp_path)
-    [task] = video.tasks(course)
+    tasks = _tasks(course)
+    assert set(tasks) == {"video:talk", "video-tags:talk"}
+    talk, mux_task, tag_task = course.episode("talk"), tasks["video:talk"], tasks["video-tags:talk"]
+    assert mux_task.stage == tag_task.stage == "video" and mux_task.episode == tag_task.episode == "talk"
+    assert mux_task.inputs == (layout.episode_video(course, talk), layout.transcript(course, talk, "vtt"))
+    assert mux_task.targets == (layout.untagged_captioned_video(course, talk), layout.video_captions(course, talk, "en"))
+    assert [t.track.language for t in mux_task.job.tracks] == ["en"]  # the mux takes the captions' text as written
+    assert tag_task.inputs == (layout.untagged_captioned_video(course, talk), layout.artwork(course, course.module(1)),
+                               layout.chapters_json(course, talk))
+    assert tag_task.targets == (layout.captioned_video(course, talk),)  # the one video published
+    assert layout.episode_video(course, talk).is_relative_to(course.root / layout.STATE)  # never published
+
+
+def test_a_title_change_re_tags_the_video_and_re_muxes_nothing(tmp_path):
+    course = vh.make_course(tmp_path)
     talk = course.episode("talk")
-    assert task.name == "video:talk" and task.stage == "video" and task.episode == "talk"
-    assert task.inputs == (layout.episode_video(course, talk), layout.transcript(course, talk, "vtt"))
-    assert task.targets == (layout.captioned_video(course, talk), layout.video_captions(course, talk, "en"))
-    assert [t.track.language for t in task.job.tracks] == ["en"]  # the mux takes the captions' text as written
+    retitled = dataclasses.replace(course, episodes=tuple(
+        dataclasses.replace(e, title="A new title") if e is talk else e for e in course.episodes))
+    before, after = _tasks(course), _tasks(retitled)
+    assert after["video:talk"].params == before["video:talk"].params
+    assert after["video-tags:talk"].params != before["video-tags:talk"].params
+    assert after["video-tags:talk"].job.fields.title == "A new title"
 
 
 def test_open_captions_add_a_task_whose_settings_do_not_touch_the_mux(tmp_path):
-    closed, opened = video.tasks(vh.make_course(tmp_path, "open_captions = true\nopen_caption_crf = 30\n"))
-    assert opened.name == "video-open:talk" and opened.job.crf == 30 and opened.job.preset == "veryfast"
+    tasks = _tasks(vh.make_course(tmp_path, "open_captions = true\nopen_caption_crf = 30\n"))
+    opened = tasks["video-open:talk"]
+    assert opened.job.crf == 30 and opened.job.preset == "veryfast"
     assert opened.job.max_chars == 42  # the burned-in font is sized for a full line
     assert opened.job.font_file in opened.inputs  # a changed font file redraws the captions
-    [plain] = video.tasks(vh.make_course(tmp_path))
-    assert closed.job == plain.job  # a change of crf never re-runs the mux
+    plain = _tasks(vh.make_course(tmp_path))
+    assert tasks["video:talk"].job == plain["video:talk"].job  # a change of crf never re-runs the mux
 
 
 def test_missing_captions_name_the_command_that_builds_them(tmp_path):
     course = vh.make_course(tmp_path)
     vh.make_clip(layout.episode_video(course, course.episode("talk")), seconds=1.0)
-    [task] = video.tasks(course)
     with pytest.raises(StageError, match=r"talk\.vtt: captions not found.*'coursecast transcribe'"):
-        task.run()
+        _tasks(course)["video:talk"].run()
 
 
-def test_task_writes_the_captioned_video_and_the_vtt_beside_it(tmp_path):
+def test_mux_task_writes_the_captioned_video_and_the_vtt_beside_it(tmp_path):
     course = vh.make_course(tmp_path)
     talk = course.episode("talk")
     vh.make_clip(layout.episode_video(course, talk))
     vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
-    [task] = video.tasks(course)
-    result = task.run()
-    assert result.path == layout.captioned_video(course, talk)
+    result = _tasks(course)["video:talk"].run()
+    assert result.path == layout.untagged_captioned_video(course, talk)
     assert layout.video_captions(course, talk, "en").read_text(encoding="utf-8") == vh.CAPTIONS_EN
     assert [s["tags"]["language"] for s in vh.subtitle_streams(result.path)] == ["eng"]
     assert not list(result.path.parent.glob(".*.part*"))  # no temp files left
+
+
+def test_the_published_video_is_captioned_and_tagged_like_the_audio(tmp_path):
+    course = vh.make_course(tmp_path)
+    talk = course.episode("talk")
+    vh.make_clip(layout.episode_video(course, talk))
+    vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
+    vh.make_cover(layout.artwork(course, course.module(1)))
+    vh.write(layout.chapters_json(course, talk), '{"version": "1.2.0", "chapters": ['
+             '{"startTime": 0.0, "title": "Welcome"}, {"startTime": 1.5, "title": "Data and trust"}]}')
+    tasks = _tasks(course)
+    tasks["video:talk"].run()
+    tasks["video-tags:talk"].run()
+    probed = vh.ffprobe(layout.captioned_video(course, talk), "-show_format", "-show_chapters")
+    tags = probed["format"]["tags"]
+    assert (tags["title"], tags["artist"], tags["date"]) == ("A video talk", "Anna Lindqvist", "2026-09-01")
+    assert tags["album"] == "Video test course — Module 1: Module one" and tags["description"] == "On camera."
+    kinds = [(s["codec_type"], s["codec_name"], s["disposition"]["attached_pic"]) for s in probed["streams"]]
+    assert ("video", "h264", 0) in kinds and ("audio", "aac", 0) in kinds
+    assert ("subtitle", "mov_text", 0) in kinds and ("video", "mjpeg", 1) in kinds  # captions and the cover
+    assert [(float(c["start_time"]), c["tags"]["title"]) for c in probed["chapters"]] == [
+        (0.0, "Welcome"), (1.5, "Data and trust")]
+    assert float(probed["chapters"][-1]["end_time"]) == pytest.approx(3.0, abs=0.05)  # to the end of the video
 
 
 def test_preflight_names_a_missing_font_and_the_loader_a_bad_preset(tmp_path):

@@ -33,8 +33,10 @@ def player(tmp_path_factory):
     talk = course.episode("talk")
     vh.make_clip(layout.episode_video(course, talk))
     vh.write(layout.transcript(course, talk, "vtt"), vh.CAPTIONS_EN)
-    [task] = video.tasks(course)
-    task.run()
+    vh.make_cover(layout.artwork(course, course.module(1)))
+    vh.write(layout.chapters_json(course, talk), '{"version": "1.2.0", "chapters": []}')
+    for task in video.tasks(course):  # the mux, then the tags: the published file, as the feeds enclose it
+        task.run()
     site = layout.captioned_video(course, talk).parent
     shutil.copy(PAGE, site / PAGE.name)
     query = f"video={layout.captioned_video(course, talk).name}&vtt={layout.video_captions(course, talk, 'en').name}"

@@ -65,14 +65,24 @@ def make_clip(path: Path, *, seconds: float = 3.0, width: int = 1280, height: in
     return path
 
 
+def make_cover(path: Path, size: int = 1400) -> Path:
+    """Square JPEG artwork, as the episodes stage publishes it."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (size, size), "navy").save(path, "JPEG", quality=80)
+    return path
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def ffprobe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
+def ffprobe(path: Path, *show: str) -> dict:
+    """ffprobe's JSON of the streams (and whatever else `show` asks for, e.g. "-show_chapters")."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", *show, str(path)],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
