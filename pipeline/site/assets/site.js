@@ -6,6 +6,7 @@
 
   var FOLLOW_PAUSE_MS = 4000; // after the reader scrolls the transcript, following waits this long
   var FOLLOW_MARGIN = 0.25; // keep the spoken sentence this far (share of the box) from the box's edges
+  var SEEK_SLACK_S = 0.3; // seconds a media seek may land before where it was sent (MP3 frames, browsers)
 
   var player = document.getElementById("player");
   var box = document.getElementById("transcript");
@@ -24,9 +25,11 @@
   var lines = cues(".transcript-text a[data-start]");
   var chapters = cues(".chapters a[data-start]");
   var current = { lines: null, chapters: null };
+  var requested = null; // where the reader last asked to go: the sentence chosen stays the one shown
 
   function seek(seconds) {
     if (!isFinite(seconds)) return;
+    requested = seconds;
     player.currentTime = seconds;
     var playing = player.play();
     if (playing && playing.catch) playing.catch(function () { /* the reader presses play */ });
@@ -86,6 +89,11 @@
 
   function update() {
     var time = player.currentTime;
+    if (requested !== null && Math.abs(time - requested) <= SEEK_SLACK_S) {
+      time = Math.max(time, requested);
+    } else {
+      requested = null;
+    }
     mark("chapters", find(chapters, time));
     if (mark("lines", find(lines, time))) keepInView(current.lines.element);
   }
