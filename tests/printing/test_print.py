@@ -239,6 +239,22 @@ def test_course_booklet_has_every_module_and_episode(course):
     assert report.words == sum(_word_count(slug) for slug in WORDS)
 
 
+def test_every_pdf_embeds_every_font(course):
+    built = []
+    for task in printing.tasks(course):
+        task.run()
+        built += [p for p in task.targets if p.suffix == ".pdf"]
+    kinds = {"episode": [p for p in built if not p.name.endswith(".proof.pdf")
+                         and not p.name.startswith(("module-", "course"))],
+             "proof": [p for p in built if p.name.endswith(".proof.pdf")],
+             "module": [p for p in built if p.name.startswith("module-")], "course": [layout.course_pdf(course)]}
+    assert all(kinds.values()) and layout.course_pdf(course) in built, kinds
+    for pdf in built:
+        fonts = tool("pdffonts", str(pdf)).splitlines()[2:]  # name, type, encoding, emb, sub, uni, object id
+        assert fonts, pdf
+        assert [line for line in fonts if line.split()[-5] != "yes"] == [], f"{pdf.name} does not embed these"
+
+
 # -- content rules --------------------------------------------------------------------
 def test_typographic_quotes_and_dashes():
     assert smarten('"Hello') == "“Hello" and smarten('world."') == "world.”"
