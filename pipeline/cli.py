@@ -12,7 +12,7 @@ import click
 from .core import course_file, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
-from .core.errors import CoursecastError, PreflightError
+from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
 from .core.fsutil import remove_stale_temps, write_json
 from .core.progress import Progress
 
@@ -130,9 +130,9 @@ def status(ctx: Context) -> None:
     try:
         course = ctx.load()
         tasks = stages.all_tasks(course)
+        store = StateStore(course.folder(layout.STATE))
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
-    store = StateStore(course.folder(layout.STATE))
     stale = 0
     for task in tasks:
         verdict = store.verdict(task)
@@ -265,6 +265,6 @@ def main() -> None:
         cli(prog_name="coursecast", standalone_mode=True)
     except Exception as e:  # a bug: one line for people, the traceback only with -v
         logging.getLogger("coursecast").debug("internal error", exc_info=True)
-        click.echo(f"Error: internal error in coursecast: {type(e).__name__}: {e}. "
-                   "Run again with -v for the details, and please report it.", err=True)
+        click.echo(f"Error: internal error in coursecast (a bug, not a mistake of yours): {type(e).__name__}: {e}. "
+                   f"Please {REPORT_BUGS}.", err=True)
         sys.exit(EXIT_INTERNAL)
