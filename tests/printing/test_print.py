@@ -255,6 +255,18 @@ def test_every_pdf_embeds_every_font(course):
         assert [line for line in fonts if line.split()[-5] != "yes"] == [], f"{pdf.name} does not embed these"
 
 
+def test_a_thousand_character_title_still_lays_out(course):
+    # the course file refuses titles over 300 characters; the print stage copes with longer ones anyway
+    long = " ".join(f"Title{i}" for i in range(200))[:1000]
+    last = long.split()[-2]  # the last whole word
+    course = dataclasses.replace(course, episodes=tuple(dataclasses.replace(e, title=long) for e in course.episodes),
+                                 modules=tuple(dataclasses.replace(m, title=long) for m in course.modules))
+    for task in printing.tasks(course):
+        task.run()
+        for pdf in (p for p in task.targets if p.suffix == ".pdf"):
+            assert last in pdftotext(pdf).split(), pdf.name
+
+
 # -- content rules --------------------------------------------------------------------
 def test_typographic_quotes_and_dashes():
     assert smarten('"Hello') == "“Hello" and smarten('world."') == "world.”"
