@@ -174,6 +174,8 @@ def test_a_megabyte_paste_into_the_editing_file_is_refused_at_once(edited):
     refused(coursecast(edited, "check"), 1, EDIT, "words for an episode of 1.5 s", "a paste?")
     refused(coursecast(edited, "diff", "ep1"), 2, EDIT, "remove what does not belong to this episode")
     assert time.monotonic() - start < 60
+    (edited / EDIT).write_text(f"[00:00:00] Anna Host:\nWelcome\n{'x' * 300_000}\n")  # a paste without spaces
+    refused(coursecast(edited, "diff", "ep1"), 2, f"{EDIT}:3: a 'word' of 300,000 characters", "put spaces")
     with open(edited / EDIT, "a", encoding="utf-8") as handle:
         handle.write("lorem ipsum " * 400_000)  # 4.8 MB: refused before it is read
     refused(coursecast(edited, "diff", "ep1"), 2, EDIT, "bytes, more than the", "put back the editor's version")

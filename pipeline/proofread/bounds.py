@@ -28,6 +28,7 @@ log = logging.getLogger("coursecast.proofread")
 MAX_EDIT_BYTES = 4 * 1024 * 1024  # bytes: about 100 hours of speech as text; more is not one episode's
 MAX_WORDS_PER_SECOND = 6.0  # words a second nobody speaks faster than (2.5 is an interview's pace)
 SPARE_WORDS = 100  # words allowed beyond that, for a short episode with a long correction
+MAX_WORD_CHARS = 200  # characters in one word (a long URL fits); a longer one is a paste without spaces
 MAX_LISTED = 10  # control characters named in one message; the rest are counted
 MIN_WORD_S = 0.1  # seconds of the recording a written word needs at least to be read as spoken there
 TIME_SLACK_S = 1.0  # seconds: turn times are whole seconds, rounded down
@@ -83,7 +84,13 @@ def _length(seconds: float) -> str:
 
 
 def check_length(doc: EditDoc, duration: float) -> None:
-    """StageError when the file has more words than anyone could say in the episode."""
+    """StageError when the file has more words than anyone could say in the episode, or a word no line can hold."""
+    for turn in doc.turns:
+        for word, line in zip(turn.words, turn.lines):
+            if len(word) > MAX_WORD_CHARS:
+                raise StageError(f"{doc.file}:{line}: a 'word' of {len(word):,} characters, more than the "
+                                 f"{MAX_WORD_CHARS} a caption line can show; put spaces between its words, or "
+                                 "remove it (a paste gone wrong?)")
     words = sum(len(turn.words) for turn in doc.turns)
     limit = int(duration * MAX_WORDS_PER_SECOND) + SPARE_WORDS
     if words > limit:
