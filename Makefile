@@ -54,6 +54,6 @@ test: setup  ## Run the whole test suite
 bench: setup  ## Benchmark the pipeline against the standalone tools
 	$(VENV)/bin/python -m benchmarks
 
-clean:  ## Delete COURSE's built outputs (keeps raw_interviews/ and edits/)
+clean:  ## Delete what the build of COURSE made, and only that (never raw_interviews/, edits/, your files)
 	@if [ -x $(VENV)/bin/coursecast ]; then $(VENV)/bin/coursecast --course $(COURSE) clean --yes; \
 	else echo "nothing to clean: not set up"; fi

@@ -3,22 +3,23 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import click
 
+from .core import clean as cleaning
 from .core import course_file, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
-from .core.errors import CoursecastError, PreflightError
+from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
 from .core.fsutil import remove_stale_temps, write_json
 from .core.progress import Progress
 
 DEFAULT_COURSE = "course.toml"
 EXIT_FAILED = 1  # a stage failed or check found problems
 EXIT_BAD_INPUT = 2  # the course file or a recording is wrong
+MAX_LISTED = 40  # lines of "left alone" that clean prints
 
 
 class Context:
@@ -130,9 +131,9 @@ def status(ctx: Context) -> None:
     try:
         course = ctx.load()
         tasks = stages.all_tasks(course)
+        store = StateStore(course.folder(layout.STATE))
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
-    store = StateStore(course.folder(layout.STATE))
     stale = 0
     for task in tasks:
         verdict = store.verdict(task)
@@ -153,6 +154,10 @@ def check(ctx: Context) -> None:
     try:
         course = ctx.load()
         problems = stages.checks(course)
+        tasks = stages.all_tasks(course)
+        store = StateStore(course.folder(layout.STATE))
+        unbuilt = runner.outstanding(tasks, store)
+        store.hashes.save()
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
     if course.episodes:
@@ -161,10 +166,13 @@ def check(ctx: Context) -> None:
         click.echo("Loudness (measured on the encoded files):")
         for line in loudness_summary(course):
             click.echo(f"  {line}")
+    click.echo("Outputs:" if unbuilt else f"Outputs: all {len(tasks)} tasks' outputs are built and up to date.")
+    for line in unbuilt:
+        click.echo(f"  {line}")
     for problem in problems:
         click.echo(problem)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+    if problems or unbuilt:
+        click.echo(f"{len(problems) + len(unbuilt)} problem(s) found.", err=True)
         sys.exit(EXIT_FAILED)
     click.echo(f"{course.path.name}: course file, recordings and outputs are fine.")
 
@@ -196,19 +204,36 @@ def diff(ctx: Context, episode: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def clean(ctx: Context, yes: bool) -> None:
-    """Delete built outputs; never raw_interviews/ or edits/ (editors' files).
+    """Delete what the build made, and only that; list what was left alone.
+
+    Reads the course file first. Deletes the files the course's tasks write and the
+    files the build recorded writing (outputs of removed episodes too); never edits/,
+    raw_interviews/, files the course file points at, people's own files, or anything
+    through a symbolic link.
 
     Example: coursecast --course demo/course.toml clean --yes
     """
-    root = Path(ctx.course_path).resolve().parent
-    targets = [root / name for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.STATE)]
-    if not yes and not click.confirm(f"Delete {', '.join(t.name + '/' for t in targets)} under {root}?"):
-        return
-    with runner.build_lock(root / layout.STATE, wait_for_it=ctx.wait):
-        for folder in targets[:-1]:
-            _empty(folder)
-    shutil.rmtree(targets[-1], ignore_errors=True)
-    click.echo(f"Cleaned {root}; raw_interviews/ and edits/ untouched.")
+    try:
+        course = ctx.load(probe=False)
+        tasks = stages.all_tasks(course)
+        if not yes:
+            count = len(cleaning.plan(course, tasks).delete)
+            if not click.confirm(f"Delete {count} file(s) the build made under {course.root}?"):
+                return
+        with runner.build_lock(course.folder(layout.STATE), wait_for_it=ctx.wait,
+                               notify=lambda m: click.echo(m, err=True)):
+            report = cleaning.run(cleaning.plan(course, tasks))
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    plan = cleaning.CleanPlan(course.root, report.deleted, report.kept)
+    click.echo(f"Deleted {len(report.deleted)} file(s) the build made under {course.root}; "
+               f"{layout.EDITS}/ and {layout.RAW}/ untouched.")
+    if report.kept:
+        click.echo(f"Left alone ({len(report.kept)}):")
+        for kept in report.kept[:MAX_LISTED]:
+            click.echo(f"  {plan.rel(kept.path)}: {kept.why}")
+        if len(report.kept) > MAX_LISTED:
+            click.echo(f"  ... and {len(report.kept) - MAX_LISTED} more")
 
 
 @cli.command()
@@ -287,15 +312,6 @@ def serve(ctx: Context, port: int, bind: str) -> None:
             click.echo("\nStopped.")
 
 
-def _empty(folder: Path) -> None:
-    """Remove a folder's contents but keep the folder and its .gitkeep."""
-    for child in folder.glob("*") if folder.is_dir() else ():
-        if child.is_dir():
-            shutil.rmtree(child)
-        elif child.name != ".gitkeep":
-            child.unlink()
-
-
 EXIT_INTERNAL = 3  # a bug in coursecast, not in the user's input
 
 
@@ -304,6 +320,6 @@ def main() -> None:
         cli(prog_name="coursecast", standalone_mode=True)
     except Exception as e:  # a bug: one line for people, the traceback only with -v
         logging.getLogger("coursecast").debug("internal error", exc_info=True)
-        click.echo(f"Error: internal error in coursecast: {type(e).__name__}: {e}. "
-                   "Run again with -v for the details, and please report it.", err=True)
+        click.echo(f"Error: internal error in coursecast (a bug, not a mistake of yours): {type(e).__name__}: {e}. "
+                   f"Please {REPORT_BUGS}.", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -103,10 +103,18 @@ python_env() {
     say "done: $VENV"
 }
 
+# Every tool and font file checked, one per line (node and npm last): what a test pretends is missing.
+checked_tools() {
+    local entry
+    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}"; do echo "${entry%%:*}"; done
+    printf '%s\n' node npm
+}
+
 case ${1:-} in
     --missing-packages) missing_packages; exit 0;;   # what apt would be asked for here, one per line
+    --tools) checked_tools; exit 0;;
     "") ;;
-    *) echo "usage: $0 [--missing-packages]" >&2; exit 2;;
+    *) echo "usage: $0 [--missing-packages | --tools]" >&2; exit 2;;
 esac
 system_packages
 python_env

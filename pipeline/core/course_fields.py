@@ -6,7 +6,12 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from .text import first_control, shown
 from .timecode import parse_timecode
+
+MAX_LINE_CHARS = 300  # characters in a title, name or path: longer is a paste gone wrong (apps show ~60)
+MAX_TEXT_CHARS = 4000  # characters in a summary, subtitle or bio (Apple Podcasts' description limit)
+LONG_KEYS = frozenset({"summary", "subtitle", "bio"})  # keys held to MAX_TEXT_CHARS, not MAX_LINE_CHARS
 
 
 class _Problems:
@@ -17,7 +22,7 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(f"{self.path.name}, {where}: {message}")
+        self.items.append(shown(f"{self.path.name}, {where}: {message}"))  # a hostile key must not reach a terminal
 
 
 def _check_keys(raw: Any, fields: dict[str, bool], where: str, problems: _Problems) -> dict:
@@ -44,10 +49,19 @@ def _str(raw: dict, key: str, where: str, problems: _Problems, default: str = ""
     if not isinstance(value, str):
         problems.add(f"{where}.{key}", f"must be a string, got {type(value).__name__}")
         return default
-    if "\x00" in value or any(ord(c) < 32 and c not in "\n\t" for c in value):
-        problems.add(f"{where}.{key}", "contains control characters; remove them")
+    if why := text_problem(value, MAX_TEXT_CHARS if key in LONG_KEYS else MAX_LINE_CHARS):
+        problems.add(f"{where}.{key}", why)
         return default
     return value.strip()
+
+
+def text_problem(value: str, limit: int = MAX_LINE_CHARS) -> str:
+    """What is wrong with a text bound for published files ('' when nothing): control characters, length."""
+    if char := first_control(value):
+        return f"contains the control character {char}; remove it (it may be invisible: retype the value)"
+    if len(value) > limit:
+        return f"is {len(value)} characters long, more than the {limit} allowed; shorten it"
+    return ""
 
 
 def _int(raw: dict, key: str, where: str, problems: _Problems) -> int:
@@ -108,10 +122,16 @@ def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, A
                     problems.add(f"[{table}].{key}", "must be a list of strings")
                     continue
                 value = tuple(value)
+                if why := next((text_problem(v) for v in value if text_problem(v)), ""):
+                    problems.add(f"[{table}].{key}", why)
+                    continue
             elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             elif type(value) is not type(default):
                 problems.add(f"[{table}].{key}", f"must be a {type(default).__name__}, got {value!r}")
+                continue
+            elif isinstance(value, str) and (why := text_problem(value)):
+                problems.add(f"[{table}].{key}", why)
                 continue
             kwargs[key] = value
         result[table] = cls(**kwargs)

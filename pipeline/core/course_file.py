@@ -9,6 +9,7 @@ readability, ranges past the end) live in `course_media`, because they need ffpr
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from .course_fields import (
     _Problems,
     _str,
     _timecode,
+    text_problem,
 )
 from .errors import CourseFileError  # noqa: F401  (re-exported)
 from .settings import STAGE_SETTINGS
@@ -73,6 +75,9 @@ def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
     categories = raw.get("categories", [])
     if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
         problems.add("[course].categories", 'must be a list of strings, e.g. ["Education > Courses", "Government"]')
+        categories = []
+    elif why := next((text_problem(c) for c in categories if text_problem(c)), ""):
+        problems.add("[course].categories", why)
         categories = []
     if base_url and not base_url.endswith("/"):
         base_url += "/"
@@ -250,13 +255,29 @@ def parse(raw: dict, path: Path) -> Course:
     return course
 
 
+def _nearby(path: Path) -> str:
+    """The fix for a course file that is not there: a close name in its folder, or how to give one."""
+    try:
+        names = sorted(p.name for p in path.parent.glob("*.toml"))
+    except OSError:
+        names = []
+    close = difflib.get_close_matches(path.name, names, n=1)
+    if close:
+        return f"did you mean {path.parent / close[0]}? Pass it with --course"
+    return "pass the course file with --course PATH, or create course.toml"
+
+
 def load(path: Path) -> Course:
     """Read and validate a course file (without looking at the recordings)."""
     path = Path(path).resolve()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise CourseFileError([f"{path}: course file not found; pass --course PATH or create course.toml"]) from e
+        raise CourseFileError([f"{path}: course file not found; {_nearby(path)}"]) from e
+    except IsADirectoryError as e:
+        raise CourseFileError([f"{path}: a folder, not a course file; pass --course PATH/course.toml"]) from e
+    except OSError as e:
+        raise CourseFileError([f"{path}: cannot be read ({e.strerror or e}); check its permissions"]) from e
     except UnicodeDecodeError as e:
         raise CourseFileError([f"{path}: not UTF-8 text ({e.reason}); save it as UTF-8"]) from e
     except tomllib.TOMLDecodeError as e:

@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import functools
 import hashlib
 import inspect
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .errors import StateError
 from .fsutil import sha256_file, write_json
 
 MISSING = "missing"  # the hash recorded for an input that does not exist
+STATE_FIX = ("delete it and build again (every task is redone, transcriptions included), "
+             "or put back a copy from a backup")  # what to do about a damaged state file
 
 
 @dataclass(frozen=True)
@@ -103,10 +108,13 @@ class HashCache:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
-        try:
-            self._entries: dict[str, list] = json.loads(path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            self._entries = {}
+        try:  # only a cache: a damaged one is dropped, and files are hashed again
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self._entries: dict[str, list] = {
+            key: entry for key, entry in (data.items() if isinstance(data, dict) else ())
+            if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[3], str)}
         self._dirty = False
 
     def digest(self, file: Path) -> str:
@@ -129,27 +137,75 @@ class HashCache:
     def save(self) -> None:
         with self._lock:
             if self._dirty:
-                write_json(self.path, self._entries)
+                try:
+                    write_json(self.path, self._entries)
+                except OSError as e:  # only a cache: the next run hashes again
+                    logging.getLogger("coursecast.state").warning("%s: not saved (%s)", self.path, e.strerror or e)
+                    return
                 self._dirty = False
 
 
+def read_state_json(path: Path, what: str) -> Any:
+    """A state file's JSON, None when there is none; StateError names the file when it is unreadable or damaged."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as e:
+        raise StateError(f"{path}: {what} is damaged (not UTF-8 text); {STATE_FIX}") from e
+    except OSError as e:
+        raise StateError(f"{path}: {what} cannot be read ({e.strerror or e}); {STATE_FIX}") from e
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise StateError(f"{path}: {what} is damaged (cut short or not JSON: {e}); {STATE_FIX}") from e
+
+
+def _is_record(record: Any) -> bool:
+    return (isinstance(record, dict) and isinstance(record.get("inputs"), dict)
+            and isinstance(record.get("tools"), list) and isinstance(record.get("targets", {}), dict))
+
+
+def read_records(path: Path) -> dict[str, dict]:
+    """state.json: task name -> what it was last built from."""
+    data = read_state_json(path, "the build's record")
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(_is_record(r) for r in data.values()):
+        raise StateError(f"{path}: the build's record is damaged (not the layout coursecast writes); {STATE_FIX}")
+    return data
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """outputs.json: every file a task of the course ever wrote (relative to the course folder) -> its sha256 then."""
+    data = read_state_json(path, "the list of files the build wrote")
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise StateError(f"{path}: the list of files the build wrote is damaged (not the layout coursecast "
+                         f"writes); {STATE_FIX}")
+    return data
+
+
 class StateStore:
-    """What each task was last built from: its input hashes, params, tools and targets' hashes."""
+    """What each task was last built from: its input hashes, params, tools and targets' hashes.
+
+    Beside it, `outputs.json` keeps every target any task ever wrote, with its hash then: what
+    `clean` may delete, outputs of episodes since removed from the course file included.
+    """
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.hashes = HashCache(folder / "hashes.json")
         self._path = folder / "state.json"
+        self._outputs_path = folder / "outputs.json"
         self._lock = threading.Lock()
-        try:
-            self._records: dict[str, dict] = json.loads(self._path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            self._records = {}
+        self._records = read_records(self._path)
+        self._outputs = read_outputs(self._outputs_path)
 
     def _snapshot(self, task: Task) -> dict[str, Any]:
-        rel = lambda p: os.path.relpath(p, self.folder.parent)  # noqa: E731
-        return {
-            "inputs": {rel(p): self.hashes.digest(p) for p in task.inputs},
+        return {  # inputs outside the course (fonts, models) by their own path: moving the course changes nothing
+            "inputs": {job_params(Path(p), self.folder.parent): self.hashes.digest(p) for p in task.inputs},
             "params": job_params(task.job, self.folder.parent),
             "tools": list(task.tools),
         }
@@ -187,16 +243,30 @@ class StateStore:
         snapshot["targets"] = {self._rel(p): self.hashes.digest(p) for p in task.targets}
         with self._lock:
             self._records[task.name] = snapshot
-            write_json(self._path, self._records)
+            _write_state(self._path, self._records)
+            written = {path: digest for path, digest in snapshot["targets"].items() if digest != MISSING}
+            if any(self._outputs.get(path) != digest for path, digest in written.items()):
+                self._outputs.update(written)
+                _write_state(self._outputs_path, dict(sorted(self._outputs.items())))
         self.hashes.save()
 
     def forget(self, task: Task) -> None:
         with self._lock:
             if self._records.pop(task.name, None) is not None:
-                write_json(self._path, self._records)
+                _write_state(self._path, self._records)
 
     def _rel(self, path: Path) -> str:
         return os.path.relpath(path, self.folder.parent)
+
+
+def _write_state(path: Path, data: Any) -> None:
+    """Write a state file atomically; StateError says why it could not be (a full disk, permissions)."""
+    try:
+        write_json(path, data)
+    except OSError as e:
+        why = "the disk is full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
+        raise StateError(f"{path}: the build's record could not be written ({why}); free some disk space or fix "
+                         "the folder's permissions, and build again") from e
 
 
 def params_digest(params: dict[str, Any]) -> str:

@@ -1,6 +1,9 @@
 """The project's exception types. Only the CLI turns them into exit codes."""
 from __future__ import annotations
 
+REPORT_BUGS = ("run the same command again with -v to see the details, and report it with that output and the "
+               "course file to the coursecast maintainers (the project's issue tracker)")  # said with every bug
+
 
 class CoursecastError(Exception):
     """A problem a person can fix: the message names the file, what is wrong and the fix."""
@@ -36,3 +39,7 @@ class StageError(CoursecastError):
 
 class BuildLockedError(CoursecastError):
     """Another build holds the course's lock."""
+
+
+class StateError(CoursecastError):
+    """The build's own record (.coursecast/) is damaged or unreadable; the message names the file and the fix."""

@@ -8,6 +8,7 @@ every task that produces one of its inputs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .dependency import StateStore, Task
-from .errors import BuildLockedError, CoursecastError
+from .errors import REPORT_BUGS, BuildLockedError, CoursecastError, StateError
 from .progress import Progress
 
 log = logging.getLogger("coursecast.runner")
@@ -73,9 +74,14 @@ def select(tasks: list[Task], stages: Iterable[str] | None, episodes: Iterable[s
 @contextlib.contextmanager
 def build_lock(state_dir: Path, *, wait_for_it: bool = True, notify=print) -> Iterator[None]:
     """One build per course at a time. The OS drops the lock if the holder dies (even kill -9)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "lock"
-    with open(path, "a+") as handle:
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
+    except OSError as e:
+        raise StateError(f"{path}: the build's lock cannot be made ({e.strerror or e}); check that "
+                         f"{state_dir.name}/ is a folder you may write to, on a disk with free space") from e
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -147,11 +153,17 @@ class _Run:
         error, seconds = future.result()
         self.timings[task.name] = round(seconds, 3)
         if error is None:
-            self.store.record(task)
-            self.done[task.name] = "built"
-            self.progress.finished(task, "built", seconds)
-            return
-        self.store.forget(task)
+            try:  # a task whose record cannot be written counts as failed: it runs again next time
+                self.store.record(task)
+                self.done[task.name] = "built"
+                self.progress.finished(task, "built", seconds)
+                return
+            except StateError as e:
+                error = str(e)
+        try:
+            self.store.forget(task)
+        except StateError as e:
+            error += f"\n{e}"
         self.done[task.name] = "failed"
         self.failures.append(Failure(task.name, error))
         self.progress.finished(task, "failed", seconds, error)
@@ -164,13 +176,32 @@ def _timed(task: Task) -> tuple[str | None, float]:
         return None, time.monotonic() - start
     except CoursecastError as e:
         return str(e), time.monotonic() - start
-    except OSError as e:
-        return f"{task.name}: {e.strerror or e} ({e.filename or 'no file'}); check disk space and permissions", \
-            time.monotonic() - start
-    except Exception as e:  # an internal bug: say so plainly, keep the traceback for -v
+    except Exception as e:
         log.debug("%s", traceback.format_exc())
-        return f"{task.name}: internal error {type(e).__name__}: {e} (run with -v for details)", \
-            time.monotonic() - start
+        return _failure(task, e), time.monotonic() - start
+
+
+def _failure(task: Task, error: Exception) -> str:
+    """What went wrong, for people: the file system's refusal (a library may wrap it: mutagen), or a bug."""
+    os_error = _os_error(error)
+    where = os_error.filename if os_error is not None and os_error.filename else (
+        f"writing in {task.targets[0].parent}" if task.targets else "writing")  # a library may not say which file
+    if os_error is not None and os_error.errno == errno.ENOSPC:
+        return f"{task.name}: the disk is full ({where}); free some space and build again"
+    if os_error is not None:
+        return f"{task.name}: {os_error.strerror or os_error} ({where}); check disk space and permissions"
+    return f"{task.name}: internal error {type(error).__name__}: {error}; {REPORT_BUGS}"
+
+
+def _os_error(error: BaseException | None) -> OSError | None:
+    """The OSError behind an exception: itself, or what it was raised from or while handling."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress) -> BuildReport:
@@ -185,3 +216,36 @@ def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress) 
                          time.monotonic() - start, build.timings)
     progress.end(report)
     return report
+
+
+MAX_NAMED = 4  # outputs named per line of `outstanding`; the rest are counted
+
+
+def outstanding(tasks: list[Task], store: StateStore) -> list[str]:
+    """Per episode (then the course-wide outputs), what a build still has to make: missing and stale outputs.
+
+    The same verdicts `status` and the build use; nothing is run.
+    """
+    missing: dict[str | None, list[str]] = {}
+    stale: dict[str | None, list[str]] = {}
+    for task in tasks:
+        verdict = store.verdict(task)
+        gone = [r.removeprefix("missing: ") for r in verdict.reasons if r.startswith("missing: ")]
+        if gone:
+            missing.setdefault(task.episode, []).extend(gone)
+        elif verdict.stale:
+            stale.setdefault(task.episode, []).append(f"{task.name} ({verdict.reasons[0]})")
+    lines = []
+    for episode in sorted(dict.fromkeys(t.episode for t in tasks), key=lambda e: e is None):  # the course's last
+        where = f"episode '{episode}'" if episode else "course-wide outputs"
+        if episode in missing:  # published files first, the build's own work files after them
+            gone = sorted(missing[episode], key=lambda path: path.startswith("."))
+            lines.append(f"{where}: missing {_named(gone)}; run 'coursecast build'")
+        if episode in stale:
+            lines.append(f"{where}: out of date: {_named(stale[episode])}; run 'coursecast build'")
+    return lines
+
+
+def _named(items: list[str]) -> str:
+    more = len(items) - MAX_NAMED
+    return ", ".join(items[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")

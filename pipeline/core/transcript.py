@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from .errors import CoursecastError
 from .fsutil import write_json
+from .text import without_controls
 
 FORMAT_VERSION = 1  # bump when the JSON layout changes
 
@@ -117,11 +118,12 @@ def turns(transcript: Transcript) -> list[Turn]:
 
 
 def _word(raw: dict) -> Word:
-    return Word(**raw)
+    return Word(**{**raw, "text": without_controls(raw["text"])})  # an engine's stray control bytes never pass
 
 
 def _segment(raw: dict) -> Segment:
     raw = dict(raw)
+    raw["text"] = without_controls(raw["text"])
     raw["words"] = tuple(_word(w) for w in raw.get("words", ()))
     raw["flags"] = tuple(raw.get("flags", ()))
     return Segment(**raw)
@@ -142,7 +144,9 @@ def load(path: Path) -> Transcript:
         return from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as e:
         raise CoursecastError(f"{path}: transcript not found; run 'coursecast transcribe'") from e
-    except (json.JSONDecodeError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise CoursecastError(
             f"{path}: not a coursecast transcript ({e}); delete it and run 'coursecast transcribe'"
         ) from e
+    except OSError as e:
+        raise CoursecastError(f"{path}: cannot be read ({e.strerror or e}); check the file and its permissions") from e

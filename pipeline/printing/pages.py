@@ -57,15 +57,24 @@ class Mark(Flowable):
 class Heading(Paragraph):
     """A paragraph that is also a bookmark, an outline entry and (optionally) a TOC entry."""
 
-    def __init__(self, text: str, style, *, key: str, label: str, outline_level: int,
-                 toc_level: int | None = None):
-        super().__init__(text, style)
-        self.key, self.label = key, label  # label: plain text for the outline and the TOC
+    def __init__(self, text: str | None, style, *, key: str | None = None, label: str = "", outline_level: int = 0,
+                 toc_level: int | None = None, **paragraph):
+        super().__init__(text, style, **paragraph)  # reportlab's split makes the pieces with its own arguments
+        self.key, self.label = key, label  # label: plain text for the outline and the TOC; key None: no entry
         self.outline_level, self.toc_level = outline_level, toc_level
 
+    def split(self, avail_width, avail_height):
+        """A heading too long for the page goes on over the next: the first piece carries the entries."""
+        parts = super().split(avail_width, avail_height)
+        for index, part in enumerate(parts):
+            part.key, part.label = (self.key, self.label) if index == 0 else (None, "")
+            part.outline_level, part.toc_level = self.outline_level, self.toc_level if index == 0 else None
+        return parts
+
     def draw(self):
-        self.canv.bookmarkHorizontal(self.key, 0, self.height + self.style.fontSize)
-        self.canv.addOutlineEntry(self.label, self.key, self.outline_level, closed=self.outline_level > 0)
+        if self.key is not None:
+            self.canv.bookmarkHorizontal(self.key, 0, self.height + self.style.fontSize)
+            self.canv.addOutlineEntry(self.label, self.key, self.outline_level, closed=self.outline_level > 0)
         super().draw()
 
 

@@ -37,8 +37,8 @@ PARAGRAPH_WORDS = 110  # words: a long turn breaks at the next sentence end past
 CHAPTER_SNAP_S = 1.0  # seconds: a segment starting this much before a chapter mark opens the chapter
 TITLE_PAGE_DROP_PT = 150  # points of white above a booklet's title
 COVER_BAR_PT = 48  # points, width of the accent bar above a title page's kicker
-TOC_TABLE = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")] + [  # no cell padding: styles space entries
-    (side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")])
+TOC_CELLS = [("VALIGN", (0, 0), (-1, -1), "TOP")] + [  # no cell padding: styles space entries
+    (side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
 SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*$")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -282,7 +282,9 @@ def title_page(ctx: StoryContext, kicker: str, title: str, summary: str, note: s
 
 
 def contents(ctx: StoryContext) -> list:
-    toc = TableOfContents(levelStyles=list(ctx.styles.toc), dotsMinLevel=-1, tableStyle=TOC_TABLE)
+    # the table sets its cells' font before drawing them: reportlab's default would be Helvetica, never embedded
+    table = TableStyle([*TOC_CELLS, ("FONTNAME", (0, 0), (-1, -1), ctx.styles.toc[0].fontName)])
+    toc = TableOfContents(levelStyles=list(ctx.styles.toc), dotsMinLevel=-1, tableStyle=table)
     return [Mark((ctx.course.title, "Contents"), first=True),
             Heading("Contents", ctx.styles.title, key="contents", label="Contents", outline_level=0),
             Spacer(1, 8), toc, PageBreak()]

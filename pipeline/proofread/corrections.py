@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,11 +20,13 @@ from ..core.course import Course, Episode
 from ..core.fsutil import sha256_file
 from ..core.transcript import EditInfo, Segment, Transcript, Word, load
 from .align import align, time_words
-from .editing import EditDoc, Shown, edited_at, read, relative, respell, shown_words, speaker_names
+from .bounds import check_length, checked_times, read, squeezed
+from .editing import EditDoc, Shown, edited_at, relative, respell, shown_words, speaker_names
 from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
 from .replacements import Change, Rules, load_rules
 
-MERGE_VERSION = 1  # bump when the same inputs would give a different corrected transcript
+MERGE_VERSION = 2  # bump when the same inputs would give a different corrected transcript
+log = logging.getLogger("coursecast.proofread")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class EpisodeEdits:
     edit_replaced: tuple[tuple[int, Change], ...]  # replacements made in the editor's words, with their line
     edit: tuple[EditWord, ...]  # the editing file's words
     plan: MergePlan
+    warnings: tuple[str, ...] = ()  # 'file:line: ...' for turn times that were not used
 
 
 def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
@@ -85,10 +89,12 @@ def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
     if not path.exists():
         return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
     doc = read(path, file=relative(sources.root, path), names=speaker_names(sources.roster, machine))
+    check_length(doc, machine.duration)
+    doc, warnings = checked_times(doc, machine.duration)
     base = respell(shown_words(load(sources.edit_base)), rules)[0] if sources.edit_base.exists() else shown
     words, edit_replaced = edit_words(doc, rules)
     merged = plan(base, shown, words, doc, speakers, machine.duration)
-    return EpisodeEdits(*start, doc, tuple(edit_replaced), tuple(words), merged)
+    return EpisodeEdits(*start, doc, tuple(edit_replaced), tuple(words), merged, warnings)
 
 
 def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Transcript) -> Transcript:
@@ -100,6 +106,8 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     edits = episode_plan(sources, machine)
     timer = functools.partial(align, timing.audio, model=timing.model, root=sources.root, language=machine.language)
     words = time_words(edits.plan, machine.duration, timer)
+    for warning in (*edits.warnings, *squeezed(edits.plan, words, edits.doc.file if edits.doc else "")):
+        log.warning("%s", warning)
     segments = assemble(edits.plan, words, machine.segments)
     names = speaker_names(sources.roster, machine)
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}

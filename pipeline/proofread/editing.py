@@ -191,7 +191,7 @@ def _header_like(line: str) -> bool:
 @dataclass(frozen=True)
 class EditTurn:
     line: int  # line number of the turn line (1-based)
-    at: float  # seconds, from its timecode: an anchor for people, may be approximate
+    at: float | None  # seconds, from its timecode: an anchor for people, may be approximate; None: unusable
     speaker: str | None  # roster id; None for an unknown speaker
     words: tuple[str, ...]  # the turn's words, as the editor wrote them
     lines: tuple[int, ...]  # the line number of each word
@@ -294,18 +294,6 @@ def _seconds(text: str) -> float | None:
         return None
     hours, minutes, seconds, millis = match.groups()
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int((millis or "0").ljust(3, "0")) / 1000
-
-
-def read(path: Path, *, file: str, names: dict[str, str]) -> EditDoc:
-    """Parse an editing file on disk (UTF-8; a BOM is allowed)."""
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise StageError(f"{file}:{line}: not UTF-8 text; save the file as UTF-8 (in most editors: "
-                         "Save As, encoding UTF-8)") from e
-    return parse(text, file=file, names=names)
 
 
 # -- the edits:<slug> task -------------------------------------------------------------

@@ -48,6 +48,7 @@ class Planned:
     written: bool  # the text is the editor's, not the machine's
     span: tuple[float, float] = (0.0, 0.0)  # seconds between its machine neighbours (words to be timed)
     at: float | None = None  # the turn line's time, on a turn's first word when it is to be timed
+    line: int = 0  # the editing file's line of a word the editor wrote (0: a machine word)
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class _Planner:
         first = e == 0 or self.edit[e - 1].turn != word.turn
         return Planned(word.text, None, word.turn, self.doc.turns[word.turn].speaker,
                        self.machine[lo].segment if hi > lo else -1, True, (before, max(before, after)),
-                       self.doc.turns[word.turn].at if first else None)
+                       self.doc.turns[word.turn].at if first else None, word.line)
 
     # -- what became of each correction, for the editor --
     def corrections(self) -> list[Correction]:

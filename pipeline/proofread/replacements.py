@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
 from ..core.errors import StageError
+from ..core.text import first_control, shown
 
 TABLES = {"replace": False, "replace_exact_case": True}  # table -> whether case must match
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")  # a word ending a sentence
@@ -113,10 +114,13 @@ def _pairs(raw: dict, name: str) -> list[tuple[str, str, bool]]:
                 problems.append(f'[{table}] "{find}": the replacement must be text, e.g. "{find}" = "..."')
             elif not re.search(r"\w", find):
                 problems.append(f'[{table}] "{find}": a rule must contain a word')
+            elif char := first_control(find + replace):
+                problems.append(f'[{table}] "{shown(find)}": contains the control character {char}, which no '
+                                "caption may carry; remove it")
             else:
                 pairs.append((find, replace, TABLES[table]))
     if problems:
-        raise StageError(f"{name}: " + "; ".join(problems))
+        raise StageError(shown(f"{name}: " + "; ".join(problems)))
     return pairs
 
 

@@ -157,6 +157,12 @@ def test_the_model_must_know_the_episode_language(tmp_path):
 
 def test_hostile_characters_and_bad_toml(tmp_path):
     problems = problems_of(tmp_path, MINIMAL_COURSE.replace('title = "Test course"', 'title = "bad\\u0007bell"'))
-    assert any("[course].title: contains control characters" in p for p in problems)
+    assert any("[course].title: contains the control character U+0007 (BEL)" in p for p in problems)
+    for char in ("\\u001b", "\\u007f", "\\u0085", "\\u009b"):  # ESC, DEL, and C1 (NEL, CSI)
+        text = MINIMAL_COURSE.replace('title = "Episode one"', f'title = "Episode{char}one"')
+        assert any("'ep1'.title: contains the control character U+00" in p for p in problems_of(tmp_path, text))
+    text = MINIMAL_COURSE.replace('categories = ["Education > Courses"]', 'categories = ["Education\\u0000"]')
+    assert any("[course].categories: contains the control character U+0000 (NUL)" in p
+               for p in problems_of(tmp_path, text))
     problems = problems_of(tmp_path, "[course\ntitle = 1")
     assert "not valid TOML" in problems[0]

@@ -14,7 +14,7 @@ import pytest
 from pipeline.core import fsutil
 from pipeline.core import runner
 from pipeline.core.dependency import StateStore, Task
-from pipeline.core.errors import BuildLockedError, StageError
+from pipeline.core.errors import BuildLockedError, StageError, StateError
 from pipeline.core.progress import Progress
 
 
@@ -202,3 +202,47 @@ def test_build_lock_excludes_a_second_build(tmp_path):
         holder.wait()
     with runner.build_lock(tmp_path, wait_for_it=False):  # the OS released the dead holder's lock
         pass
+
+
+# -- the state store: damaged files, every output remembered, errors wrapped by libraries ------------
+@pytest.mark.parametrize("damage", [b'{"upper": {"inputs": {', b"\xff\xfe garbage", b"[]",
+                                    b'{"upper": {"inputs": [], "tools": []}}'])
+def test_a_damaged_state_file_names_itself_and_the_fix(toy, damage):
+    toy.build()
+    state = toy.root / ".coursecast" / "state.json"
+    state.write_bytes(damage)
+    with pytest.raises(StateError, match="state.json: the build's record .*delete it and build again"):
+        toy.build()
+
+
+def test_a_damaged_hash_cache_is_only_hashed_again(toy):
+    toy.build()
+    (toy.root / ".coursecast" / "hashes.json").write_text('{"x": [1, 2, 3], "y": "z"')
+    assert toy.build().built == ()
+
+
+def test_every_output_ever_written_is_remembered(toy):
+    toy.build()
+    outputs = json.loads((toy.root / ".coursecast" / "outputs.json").read_text())
+    assert set(outputs) == {"out/upper.txt", "out/count.json"}
+    assert outputs["out/count.json"] == fsutil.sha256_file(toy.end)
+    toy.title = "two"
+    toy.build()
+    assert json.loads((toy.root / ".coursecast" / "outputs.json").read_text())["out/count.json"] == \
+        fsutil.sha256_file(toy.end)
+
+
+def tag_on_a_full_device(job: UpperJob) -> None:
+    from mutagen.id3 import ID3, TIT2
+
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=["title"]))
+    tags.save(job.dst)  # mutagen raises its own error type, chained to the OSError
+
+
+def test_a_full_disk_behind_a_librarys_own_error_is_said_plainly(tmp_path):
+    task = Task("a", "tags:x", tag_on_a_full_device, UpperJob(tmp_path / "in.txt", Path("/dev/full")),
+                targets=(tmp_path / "out" / "x.mp3",))
+    report = runner.run([task], StateStore(tmp_path / ".coursecast"), jobs=1, progress=Progress(quiet=True))
+    assert report.failed[0].message == (f"tags:x: the disk is full (writing in {tmp_path / 'out'}); "
+                                        "free some space and build again")

@@ -183,3 +183,19 @@ def run_tasks(course, names: tuple[str, ...] | None = None) -> dict[str, object]
 def published(root: Path) -> list[str]:
     folder = root / "episodes"
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def mp4_boxes(path: Path) -> list[str]:
+    """The types of an MP4's top-level boxes, in file order ('ftyp', 'moov', 'mdat', ...)."""
+    data, boxes, at = path.read_bytes(), [], 0
+    while at + 8 <= len(data):
+        size, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8].decode("latin-1")
+        if size == 1:  # a 64-bit size follows the type
+            size = int.from_bytes(data[at + 8:at + 16], "big")
+        elif size == 0:  # the box runs to the end of the file
+            size = len(data) - at
+        if size < 8:
+            raise AssertionError(f"{path}: broken box {kind!r} of {size} bytes at offset {at}")
+        boxes.append(kind)
+        at += size
+    return boxes

@@ -104,7 +104,9 @@ def test_feedsmith_reads_transcripts_chapters_persons_and_seasons(published):
 def test_every_url_resolves_once_the_folders_are_uploaded(published):
     build_all(published)
     base = published.info.base_url
-    for feed in published.root.joinpath("feeds").glob("*.xml"):
+    built = sorted(published.root.joinpath("feeds").glob("*.xml"))
+    assert built, "no feed was built"
+    for feed in built:
         root = xml(feed)
         urls = root.xpath("//enclosure/@url | //itunes:image/@href | //podcast:transcript/@url | "
                           "//podcast:chapters/@url | //atom:link/@href | //image/url/text()", namespaces=NS)
@@ -161,6 +163,7 @@ def test_every_mp4_a_feed_encloses_has_a_captions_track(published):
 def test_rebuild_is_byte_identical_and_dated_by_content(published):
     first = build_all(published)
     before = {p: p.read_bytes() for p in published.root.joinpath("feeds").glob("*.xml")}
+    assert before, "no feed was built"
     second = build_all(published)
     assert {p: p.read_bytes() for p in before} == before
     assert all(r.changed for n, r in first.items() if n.count(":") == 1)

@@ -239,6 +239,34 @@ def test_course_booklet_has_every_module_and_episode(course):
     assert report.words == sum(_word_count(slug) for slug in WORDS)
 
 
+def test_every_pdf_embeds_every_font(course):
+    built = []
+    for task in printing.tasks(course):
+        task.run()
+        built += [p for p in task.targets if p.suffix == ".pdf"]
+    kinds = {"episode": [p for p in built if not p.name.endswith(".proof.pdf")
+                         and not p.name.startswith(("module-", "course"))],
+             "proof": [p for p in built if p.name.endswith(".proof.pdf")],
+             "module": [p for p in built if p.name.startswith("module-")], "course": [layout.course_pdf(course)]}
+    assert all(kinds.values()) and layout.course_pdf(course) in built, kinds
+    for pdf in built:
+        fonts = tool("pdffonts", str(pdf)).splitlines()[2:]  # name, type, encoding, emb, sub, uni, object id
+        assert fonts, pdf
+        assert [line for line in fonts if line.split()[-5] != "yes"] == [], f"{pdf.name} does not embed these"
+
+
+def test_a_thousand_character_title_still_lays_out(course):
+    # the course file refuses titles over 300 characters; the print stage copes with longer ones anyway
+    long = " ".join(f"Title{i}" for i in range(200))[:1000]
+    last = long.split()[-2]  # the last whole word
+    course = dataclasses.replace(course, episodes=tuple(dataclasses.replace(e, title=long) for e in course.episodes),
+                                 modules=tuple(dataclasses.replace(m, title=long) for m in course.modules))
+    for task in printing.tasks(course):
+        task.run()
+        for pdf in (p for p in task.targets if p.suffix == ".pdf"):
+            assert last in pdftotext(pdf).split(), pdf.name
+
+
 # -- content rules --------------------------------------------------------------------
 def test_typographic_quotes_and_dashes():
     assert smarten('"Hello') == "“Hello" and smarten('world."') == "world.”"

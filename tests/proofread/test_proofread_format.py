@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core import layout
+from pipeline.proofread import bounds
 from pipeline.proofread import editing as proofread
 from pipeline.core.errors import StageError
 from pipeline.proofread.replacements import apply_to_words, load_rules, make_rules
@@ -117,7 +118,7 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path):
     path = tmp_path / "ep1.txt"
     path.write_bytes("[00:00:00] Anna Lindqvist:\nok\nMalm\xf6\n".encode("latin-1"))
     with pytest.raises(StageError, match=r"edits/ep1.txt:3: not UTF-8 text"):
-        proofread.read(path, file="edits/ep1.txt", names=NAMES)
+        bounds.read(path, file="edits/ep1.txt", names=NAMES)
 
 
 def test_bracketed_words_that_are_not_timecodes_are_text():
