@@ -19,6 +19,25 @@ STATE = ".coursecast"  # build state, work files, lock (safe to delete: forces a
 SITE = "site"  # published course website (static HTML pages linking the files above)
 
 
+# (folder, file-name ending, the command that builds it): the first match wins. Messages about a
+# missing or unreadable published file name the command that makes it.
+BUILT_BY = (
+    (SITE, "", "coursecast site"), (FEEDS, "", "coursecast feeds"),
+    (TRANSCRIPTS, ".pdf", "coursecast print"), (TRANSCRIPTS, ".html", "coursecast feeds"),
+    (TRANSCRIPTS, ".podcast.json", "coursecast feeds"), (TRANSCRIPTS, "", "coursecast transcribe"),
+    (EPISODES, ".captioned.mp4", "coursecast video"), (EPISODES, ".vtt", "coursecast video"),
+    (EPISODES, ".open-captions.mp4", "coursecast video"), (EPISODES, "", "coursecast episodes"),
+)
+
+
+def builder(path: Path, root: Path) -> str:
+    """The command that writes `path`, a published file in the course folder `root` (for messages)."""
+    path = Path(path)
+    top = path.relative_to(root).parts[0] if path.is_relative_to(root) else ""
+    return next((command for where, ending, command in BUILT_BY if where == top and path.name.endswith(ending)),
+                "coursecast build")
+
+
 def folder(course: Course, name: str) -> Path:
     return course.root / name
 

@@ -118,6 +118,20 @@ def probe(path: Path) -> MediaInfo:
 
 
 @functools.lru_cache(maxsize=None)
+def published_length(path: Path, rebuild: str) -> float:
+    """Seconds of a published MP3/M4A/MP4 as podcast apps read them (mutagen, from the headers);
+    MediaError naming the file and `rebuild`, the command that makes it again."""
+    import mutagen
+
+    try:
+        info = getattr(mutagen.File(path), "info", None)
+    except mutagen.MutagenError as e:
+        raise MediaError(f"{path}: not readable media ({e}); rebuild it with '{rebuild}'") from e
+    if info is None or not getattr(info, "length", 0):
+        raise MediaError(f"{path}: no duration could be read; rebuild it with '{rebuild}'")
+    return float(info.length)
+
+
 def ffmpeg_version() -> str:
     """'5.1.9-0+deb12u1': part of every media stage's staleness key."""
     out = run(["ffmpeg", "-hide_banner", "-version"], what="ffmpeg -version").stdout

@@ -7,21 +7,10 @@ from .artwork import cover_path
 from .audio import AudioTargets, build_audio
 from .settings import Mastering, VideoEncoding
 from .stage import (
-    AudioJob,
-    Recording,
-    TagFields,
-    TagJob,
-    VideoJob,
-    check,
-    loudness_summary,
-    make_audio,
-    make_video,
-    preflight,
-    tag_episode,
-    tag_fields,
-    tasks,
+    AudioJob, Recording, TagJob, VideoJob, check, loudness_summary, make_audio, make_video, preflight, tag_episode,
+    tag_fields, tasks,
 )
-from .tags import TagInfo, chapter_marks, read_chapters, tag_video
+from .tags import TagFields, TagInfo, chapter_marks, read_chapters, tag_video
 from .timeline import published_times
 from .video import build_video
 

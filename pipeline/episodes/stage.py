@@ -28,7 +28,7 @@ from . import artwork
 from .audio import AudioTargets, build_audio, disk_errors
 from .loudness import LoudnessReport, load_report
 from .settings import Mastering, VideoEncoding
-from .tags import TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
+from .tags import TagFields, TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
 from .timeline import Piece, load_timeline, published_times
 from .video import VideoResult, build_video
 
@@ -75,23 +75,6 @@ class TagJob:
     timeline: Path  # the cut, which maps course-file times onto the episode
     published: tuple[Path, Path]  # tagged MP3, M4A
     chapters_json: Path
-
-
-@dataclass(frozen=True)
-class TagFields:
-    """The text of the tags (TagInfo without the cover and the chapters)."""
-
-    title: str
-    artist: str  # the speakers, "Name, Name"
-    album: str  # "Course — Module N: Title"
-    album_artist: str  # the course's author
-    track: int  # episode number in its module
-    track_total: int  # episodes in the module
-    date: str  # YYYY-MM-DD
-    language: str
-    summary: str
-    copyright: str
-    podcast: str  # course title
 
 
 @dataclass(frozen=True)

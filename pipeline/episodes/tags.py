@@ -61,7 +61,9 @@ class ChapterMark:
 
 
 @dataclass(frozen=True)
-class TagInfo:
+class TagFields:
+    """The text of the tags: what an episode's audio and video files say about it."""
+
     title: str  # episode title
     artist: str  # the speakers, "Name, Name"
     album: str  # "Course — Module N: Title"
@@ -73,7 +75,13 @@ class TagInfo:
     summary: str
     copyright: str
     podcast: str  # course title, for the chapters JSON
-    cover: bytes  # JPEG, 1400-3000 px square RGB
+
+
+@dataclass(frozen=True)
+class TagInfo(TagFields):
+    """The text, the cover and the chapters: everything a tagged file carries."""
+
+    cover: bytes = b""  # JPEG, 1400-3000 px square RGB
     chapters: tuple[ChapterMark, ...] = ()
 
 
@@ -196,10 +204,14 @@ def write_chapters_json(target: Path, info: TagInfo) -> None:
 
 
 def read_chapters(path: Path) -> tuple[tuple[float, str], ...]:
-    """(start seconds, title) of each chapter in a chapters JSON this stage wrote: times on the published episode."""
+    """(start seconds, title) of each visible chapter in a chapters JSON: times on the published episode.
+
+    The one reader of the chapters file; PDFs, feeds and pages take their chapters from it.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"])
+        return tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"]
+                     if c.get("toc", True) and c.get("title"))
     except FileNotFoundError as e:
         raise StageError(f"{path}: the episode's chapters are missing; run 'coursecast episodes' first") from e
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:

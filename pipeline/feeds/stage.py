@@ -32,6 +32,8 @@ from ..core.course import Course
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_if_changed, write_json
+from ..core.media import published_length
+from ..episodes import read_chapters as episode_chapters
 from .html_transcript import HTML_TRANSCRIPT_VERSION, HtmlTranscriptJob, make_html_transcript
 from .plan import FeedPlan, ItemPlan, feed_plans, plan_feed
 from .podcast_ext import MAX_NAME_CHARS
@@ -54,12 +56,6 @@ FEEDS_STAGE_VERSION = 1  # bump when the feeds' shape changes: part of every fee
 FEED_WEIGHT = 0.1  # relative cost of a feed task (no media is decoded)
 JSON_TRANSCRIPT_VERSION = "1.0.0"  # Podcast Index JSON transcript format
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_BUILT_BY = (  # (folder, file-name ending, the command that builds it)
-    (layout.TRANSCRIPTS, ".podcast.json", "coursecast feeds"), (layout.TRANSCRIPTS, ".pdf", "coursecast print"),
-    (layout.TRANSCRIPTS, ".html", "coursecast feeds"), (layout.TRANSCRIPTS, "", "coursecast transcribe"),
-    (layout.EPISODES, ".captioned.mp4", "coursecast video"),
-    (layout.EPISODES, "", "coursecast episodes"))
-
 
 @dataclass(frozen=True)
 class FeedReport:
@@ -132,31 +128,18 @@ def _require(plan: FeedPlan) -> None:
     missing = [p for p in plan.inputs if not p.is_file()]
     if missing:
         root = plan.target.parent.parent  # the course folder (feeds/<name>.xml)
-        lines = [f"{p} (run '{_builder(p, root)}')" for p in missing]
+        lines = [f"{p} (run '{layout.builder(p, root)}')" for p in missing]
         raise StageError(f"feed {plan.target.name} cannot be built; missing: " + "; ".join(lines))
-
-
-def _builder(path: Path, root: Path) -> str:
-    rel = path.relative_to(root).as_posix()
-    return next(cmd for folder, end, cmd in _BUILT_BY if rel.startswith(folder + "/") and rel.endswith(end))
 
 
 def media_facts(path: Path) -> tuple[int, int]:
     """(size in bytes, duration in whole seconds, rounded) read from the published file."""
-    import mutagen
-
-    builder = _builder(path, path.parent.parent)  # episodes/<file> in the course folder
-    try:
-        info = getattr(mutagen.File(path), "info", None)
-    except mutagen.MutagenError as e:
-        raise StageError(f"{path}: not readable media ({e}); rebuild it with '{builder}'") from e
-    if info is None or not getattr(info, "length", 0):
-        raise StageError(f"{path}: no duration could be read; rebuild it with '{builder}'")
-    return path.stat().st_size, int(info.length + 0.5)
+    seconds = published_length(path, layout.builder(path, path.parent.parent))  # episodes/<file>
+    return path.stat().st_size, int(seconds + 0.5)
 
 
 def read_chapters(path: Path) -> tuple[tuple[float, str], ...]:
-    """The visible (toc) chapters of a chapters 1.2 JSON file; StageError if it breaks the format."""
+    """The visible chapters of a chapters JSON the episodes stage wrote; StageError if it breaks the format."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -164,8 +147,7 @@ def read_chapters(path: Path) -> tuple[tuple[float, str], ...]:
     problems = chapters_problems(data, str(path))
     if problems:
         raise StageError("; ".join(problems) + "; rebuild it with 'coursecast episodes'")
-    return tuple((c["startTime"], c.get("title", "")) for c in data["chapters"]
-                 if c.get("toc", True) and c.get("title"))
+    return episode_chapters(path)
 
 
 def build_feed(plan: FeedPlan) -> FeedReport:

@@ -5,24 +5,16 @@ or unreadable, so a page is never written with a dead link or a guessed value.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._deps import CoursecastError, Segment, StageError, Transcript, layout, load_transcript, turns
+from ._deps import (
+    CoursecastError, Segment, StageError, Transcript, layout, load_transcript, published_length, read_chapters, turns,
+)
 
 SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a word that ends a sentence
 ABBREVIATIONS = frozenset({"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "e.g.", "i.e.", "vs.", "no.", "approx."})
-
-# (folder, file-name ending, the command that builds it); the first match wins.
-_BUILT_BY = (
-    (layout.SITE, "", "coursecast site"), (layout.FEEDS, "", "coursecast feeds"),
-    (layout.TRANSCRIPTS, ".pdf", "coursecast print"), (layout.TRANSCRIPTS, ".html", "coursecast feeds"),
-    (layout.TRANSCRIPTS, ".podcast.json", "coursecast feeds"), (layout.TRANSCRIPTS, "", "coursecast transcribe"),
-    (layout.EPISODES, ".captioned.mp4", "coursecast video"), (layout.EPISODES, ".vtt", "coursecast video"),
-    (layout.EPISODES, ".open-captions.mp4", "coursecast video"), (layout.EPISODES, "", "coursecast episodes"))
-
 
 @dataclass(frozen=True)
 class Chapter:
@@ -49,19 +41,12 @@ class Paragraph:
     lines: tuple[Line, ...]
 
 
-def builder(path: Path, root: Path) -> str:
-    """The command that writes `path`, a file in the course folder `root` (for messages)."""
-    top = Path(path).relative_to(root).parts[0]
-    return next((command for folder, ending, command in _BUILT_BY
-                 if folder == top and Path(path).name.endswith(ending)), "coursecast build")
-
-
 def require(paths, root: Path) -> None:
     """StageError listing every missing file with the command that builds it."""
     missing = [p for p in dict.fromkeys(paths) if not Path(p).is_file()]
     if missing:
         raise StageError("the site cannot be built; missing: "
-                         + "; ".join(f"{p} (run '{builder(p, root)}')" for p in missing))
+                         + "; ".join(f"{p} (run '{layout.builder(p, root)}')" for p in missing))
 
 
 def size(path: Path) -> int:
@@ -70,26 +55,15 @@ def size(path: Path) -> int:
 
 def duration(path: Path) -> float:
     """Seconds of a published MP3/M4A/MP4, read from its headers."""
-    import mutagen
-
     try:
-        info = getattr(mutagen.File(path), "info", None)
-    except mutagen.MutagenError as e:
-        raise StageError(f"{path}: not readable media ({e}); rebuild it with 'coursecast episodes'") from e
-    if info is None or not getattr(info, "length", 0):
-        raise StageError(f"{path}: no duration could be read; rebuild it with 'coursecast episodes'")
-    return float(info.length)
+        return published_length(path, layout.builder(path, path.parent.parent))
+    except CoursecastError as e:
+        raise StageError(str(e)) from e
 
 
 def chapters(path: Path, episode_end: float) -> tuple[Chapter, ...]:
-    """The visible chapters of a chapters 1.2 JSON file, each ending where the next starts."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        marks = [(float(c["startTime"]), str(c.get("title", ""))) for c in data["chapters"]
-                 if c.get("toc", True) and c.get("title")]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise StageError(f"{path}: not a chapters file ({e}); rebuild it with 'coursecast episodes'") from e
-    marks.sort()
+    """The visible chapters of the episode's chapters file, each ending where the next starts."""
+    marks = sorted(read_chapters(path))
     ends = [start for start, _ in marks[1:]] + [max(episode_end, marks[-1][0]) if marks else episode_end]
     return tuple(Chapter(start, end, title) for (start, title), end in zip(marks, ends))
 
