@@ -154,6 +154,10 @@ role = "guest"
 def episode_toml(ep: BenchEpisode, number: int) -> str:
     keep_end = ep.seconds - TAIL_S
     channels = '\nchannels = { left = "host", right = "guest" }' if ep.stereo_split else ""
+    chapters = '{ at = "00:00:00.000", title = "Start" }'
+    if keep_end - TONE_S > CHAPTER_S:
+        chapters += f', {{ at = "{_tc(CHAPTER_S)}", title = "One minute in" }}'
+
     return f"""
 [[episodes]]
 slug = "{ep.slug}"
@@ -163,13 +167,16 @@ title = "Benchmark episode {number}"
 summary = "Real speech assembled into an interview."
 date = 2026-09-{number:02d}
 speakers = ["host", "guest"]
-chapters = [{{ at = "00:00:00.000", title = "Start" }}, {{ at = "00:01:00.000", title = "One minute in" }}]
+chapters = [{chapters}]
 
 [[episodes.sources]]
 file = "{ep.file}"
 kind = "{ep.kind}"
 keep = [["00:00:{TONE_S:06.3f}", "{_tc(keep_end)}"]]{channels}
 """
+
+
+CHAPTER_S = 60.0  # seconds: the second chapter, where the kept episode is longer than that
 
 
 def _tc(seconds: float) -> str:
