@@ -17,7 +17,7 @@ from ..core.course import Course, Episode, TurnHint
 from ..core.dependency import Task
 from ..episodes import published_times
 from ..transcribe import heard_parts
-from . import found as by_voice
+from . import found
 from .attribute import AttributionResult, ChannelSpeaker, SpeakerHints, attribute
 from .naming import RosterEntry, describe, display_names, name_speakers
 
@@ -65,16 +65,16 @@ def attribute_speakers(job: AttributeJob) -> AttributionResult:
 
 def named_voices(job: AttributeJob, hints: SpeakerHints) -> SpeakerHints:
     """The voices found in the mix, named from the roster: their turns and how each was named."""
-    result = by_voice.load_found(job.found)
-    loaded = {speaker: by_voice.load_voice(path) for speaker, path in job.voices}
+    result = found.load_found(job.found)
+    loaded = {speaker: found.load_voice(path) for speaker, path in job.voices}
     samples = {speaker: voice for speaker, (voice, _) in loaded.items()}
     named = name_speakers(result.labels, dict(zip(result.labels, result.voices)), job.roster, samples)
     ids = {n.label: n.speaker or n.label for n in named}
     names = {**dict(job.names), **display_names(named)}
     files = {speaker: f"{layout.RAW}/{layout.VOICES}/{name}" for speaker, (_, name) in loaded.items()}
     notes = describe(named, job.roster, names, files)
-    found = tuple(replace(t, speaker=ids.get(t.speaker, t.speaker)) for t in result.turns)
-    return replace(hints, names=tuple(names.items()), found=found, notes=notes)
+    turns = tuple(replace(t, speaker=ids.get(t.speaker, t.speaker)) for t in result.turns)
+    return replace(hints, names=tuple(names.items()), found=turns, notes=notes)
 
 
 def channel_speakers(course: Course, episode: Episode) -> tuple[ChannelSpeaker, ...]:
@@ -96,15 +96,15 @@ def _task(course: Course, episode: Episode) -> Task:
     heard = heard_parts(course, episode)
     mix = next((h.heard for h in heard if h.part == "mix"), None)
     channels = channel_speakers(course, episode)
-    voiced = by_voice.by_voice(course, episode)
+    voiced = found.by_voice(course, episode)
     job = AttributeJob(mix, layout.machine_transcript(course, episode), speaker_names(course, episode), channels,
                        episode.turns, layout.timeline(course, episode),
                        found=layout.speaker_turns(course, episode) if voiced else None,
-                       roster=by_voice.roster(course, episode) if voiced else (),
-                       voices=by_voice.sampled(course, episode), sole=by_voice.sole_speaker(course, episode))
-    found = (job.found, *(path for _, path in job.voices)) if job.found else ()
+                       roster=found.roster(course, episode) if voiced else (),
+                       voices=found.sampled(course, episode), sole=found.sole_speaker(course, episode))
+    voice_files = (job.found, *(path for _, path in job.voices)) if job.found else ()
     return Task(stage="transcribe", name=f"speakers:{episode.slug}", action=attribute_speakers, job=job,
-                inputs=(*(h.heard for h in heard), *(c.audio for c in channels), job.timeline, *found),
+                inputs=(*(h.heard for h in heard), *(c.audio for c in channels), job.timeline, *voice_files),
                 targets=(job.target,), tools=(f"speakers-stage {STAGE_VERSION}",), episode=episode.slug,
                 weight=TASK_WEIGHT)
 
@@ -112,8 +112,8 @@ def _task(course: Course, episode: Episode) -> Task:
 def tasks(course: Course) -> list[Task]:
     """Per episode: the voices found in a one-channel recording (when they are needed) and the speakers task;
     one task per voice sample those use."""
-    found = [by_voice.diarize_task(course, e) for e in course.episodes if by_voice.by_voice(course, e)]
-    return [*found, *by_voice.voice_tasks(course), *(_task(course, episode) for episode in course.episodes)]
+    diarized = [found.diarize_task(course, e) for e in course.episodes if found.by_voice(course, e)]
+    return [*diarized, *found.voice_tasks(course), *(_task(course, episode) for episode in course.episodes)]
 
 
 def preflight(course: Course) -> list[str]:
@@ -128,7 +128,7 @@ def preflight(course: Course) -> list[str]:
         if len(maps) > 1:
             problems.append(f"{where}: sources map channels to speakers differently; the episode's left "
                             "and right tracks must hold the same person throughout")
-    return problems + by_voice.sample_problems(course) + by_voice.model_problems(course)
+    return problems + found.sample_problems(course) + found.model_problems(course)
 
 
 check = preflight
