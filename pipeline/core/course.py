@@ -9,7 +9,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .settings import AudioSettings, CaptionSettings, FeedSettings, PrintSettings, TranscriptionSettings, VideoSettings
+from .settings import (
+    AudioSettings,
+    CaptionSettings,
+    DiarizationSettings,
+    FeedSettings,
+    PrintSettings,
+    TranscriptionSettings,
+    VideoSettings,
+)
 
 SPEAKER_ROLES = ("host", "guest", "lecturer", "interviewer", "narrator")
 SOURCE_KINDS = ("audio", "video")
@@ -115,6 +123,7 @@ class Course:
     video: VideoSettings
     feeds: FeedSettings
     print: PrintSettings
+    diarization: DiarizationSettings = DiarizationSettings()
 
     @property
     def root(self) -> Path:

@@ -17,6 +17,7 @@ FEEDS = "feeds"  # published RSS feeds
 EDITS = "edits"  # editors' files: never overwritten by a build, never deleted by clean
 STATE = ".coursecast"  # build state, work files, lock (safe to delete: forces a rebuild)
 SITE = "site"  # published course website (static HTML pages linking the files above)
+VOICES = "voices"  # under raw_interviews/: a voice sample per speaker, named by the speaker's id
 
 
 # (folder, file-name ending, the command that builds it): the first match wins. Messages about a
@@ -116,6 +117,31 @@ def heard_transcript(course: Course, episode: Episode, part: str = "mix") -> Pat
     Kept apart from the machine transcript so new turn hints never re-transcribe.
     """
     return work_dir(course, episode) / ("heard.json" if part == "mix" else f"heard.{part}.json")
+
+
+def speaker_turns(course: Course, episode: Episode) -> Path:
+    """Who speaks when in asr.wav, found by voice (turns and a voice per label, not yet named)."""
+    return work_dir(course, episode) / "speakers.json"
+
+
+def voices_folder(course: Course) -> Path:
+    """raw_interviews/voices/: a short recording of each speaker alone, named <speaker-id>.<any audio extension>."""
+    return folder(course, RAW) / VOICES
+
+
+def voice_samples(course: Course) -> dict[str, tuple[Path, ...]]:
+    """Speaker id (the file's stem) -> the voice samples found for it, hidden files ignored."""
+    found: dict[str, list[Path]] = {}
+    base = voices_folder(course)
+    for path in sorted(base.iterdir()) if base.is_dir() else ():
+        if path.is_file() and not path.name.startswith("."):
+            found.setdefault(path.stem, []).append(path)
+    return {stem: tuple(paths) for stem, paths in found.items()}
+
+
+def voice_print(course: Course, speaker_id: str) -> Path:
+    """The voice heard in a speaker's voice sample (an embedding), kept so the sample is heard once."""
+    return course.root / STATE / "voices" / f"{speaker_id}.json"
 
 
 # -- editing (proofreading round trip) ------------------------------------------------

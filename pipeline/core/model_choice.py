@@ -1,16 +1,25 @@
-"""The [transcription] model setting: a Whisper model name, an openai-whisper checkpoint or a CTranslate2 folder.
+"""The [transcription] model setting: a Whisper model name, an openai-whisper checkpoint or a CTranslate2 folder;
+and the cache folder of the models the stages fetch or convert.
 
 Classified here once, for the course loader (which refuses a setting that is none
 of the three) and for the transcribe stage (which loads it).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StageError
 
 CT2_FILES = ("model.bin", "config.json", "vocabulary.txt")  # a CTranslate2 Whisper folder
+
+
+def cache_dir() -> Path:
+    """~/.cache/coursecast/models (XDG_CACHE_HOME respected): converted Whisper checkpoints and the speaker
+    models, outside every repository."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "coursecast" / "models"
 
 
 def require_ct2_folder(folder: Path) -> None:

@@ -31,6 +31,7 @@ FASTER_WHISPER_ONLY = ("distil-large-v2", "distil-medium.en", "distil-small.en",
 MAX_BEAM_SIZE = 20  # beams: more only costs time
 PAPER_SIZES = ("A4", "Letter")  # [print] paper
 FEED_TYPES = ("serial", "episodic")  # [feeds] feed_type: itunes:type
+MAX_VOICES = 8  # [diarization] speakers: the most voices told apart in one recording
 
 
 def _failing(rules: Iterable[tuple[str, bool, str]]) -> list[tuple[str, str]]:
@@ -122,6 +123,18 @@ class TranscriptionSettings:
 
 
 @dataclass(frozen=True)
+class DiarizationSettings:
+    """[diarization]: who speaks when in one-channel episodes without turn hints (the speakers tasks)."""
+
+    enabled: bool = True  # find the speakers of such episodes by voice (off: their words have no speaker)
+    speakers: int = 0  # voices in each such episode; 0: as many as its `speakers` list names
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _failing([("speakers", 0 <= self.speakers <= MAX_VOICES,
+                          f"use 0 (the episode's speakers list) or 1 to {MAX_VOICES}")])
+
+
+@dataclass(frozen=True)
 class CaptionSettings:
     """[captions]: the broadcast rules captions are split and linted by."""
 
@@ -198,6 +211,7 @@ class PrintSettings:
 STAGE_SETTINGS = {
     "audio": AudioSettings,
     "transcription": TranscriptionSettings,
+    "diarization": DiarizationSettings,
     "captions": CaptionSettings,
     "video": VideoSettings,
     "feeds": FeedSettings,

@@ -62,6 +62,7 @@ class Transcript:
     speakers: dict[str, str] = field(default_factory=dict)  # roster id -> display name
     edited: EditInfo | None = None  # set when an editor's file was merged
     version: int = FORMAT_VERSION
+    attribution: tuple[str, ...] = ()  # how the speakers were found and named, a sentence each (for editors)
 
     @property
     def words(self) -> list[Word]:
@@ -134,6 +135,7 @@ def from_dict(raw: dict[str, Any]) -> Transcript:
     raw["segments"] = tuple(_segment(s) for s in raw.get("segments", ()))
     if raw.get("edited"):
         raw["edited"] = EditInfo(**raw["edited"])
+    raw["attribution"] = tuple(without_controls(line) for line in raw.get("attribution", ()))
     return Transcript(**raw)
 
 

@@ -34,13 +34,15 @@ MIN_WORD_S = 0.1  # seconds of the recording a written word needs at least to be
 TIME_SLACK_S = 1.0  # seconds: turn times are whole seconds, rounded down
 
 
-def read(path: Path, *, file: str, names: dict[str, str]) -> EditDoc:
-    """Parse an editing file on disk (UTF-8; a BOM is allowed); StageError names the file, line and fix."""
+def read(path: Path, *, file: str, names: dict[str, str], former: dict[str, str] | None = None) -> EditDoc:
+    """Parse an editing file on disk (UTF-8; a BOM is allowed); StageError names the file, line and fix.
+
+    `former` (id -> name): names the file was written with, still read after a speaker is renamed."""
     text = _text(Path(path), file)
     if found := _controls(text, file):
         raise StageError(f"{file}: control characters, which no caption may carry (the last good transcript is "
                          "kept until they are removed):\n" + "\n".join(f"  {p}" for p in found))
-    return parse(text, file=file, names=names)
+    return parse(text, file=file, names=names, former=former)
 
 
 def _text(path: Path, file: str) -> str:

@@ -25,7 +25,7 @@ from .editing import EditDoc, Shown, edited_at, relative, respell, shown_words, 
 from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
 from .replacements import Change, Rules, load_rules
 
-MERGE_VERSION = 2  # bump when the same inputs would give a different corrected transcript
+MERGE_VERSION = 3  # bump when the same inputs would give a different corrected transcript
 log = logging.getLogger("coursecast.proofread")
 
 
@@ -88,12 +88,14 @@ def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
     path = sources.edit_file
     if not path.exists():
         return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
-    doc = read(path, file=relative(sources.root, path), names=speaker_names(sources.roster, machine))
+    base_transcript = load(sources.edit_base) if sources.edit_base.exists() else machine
+    doc = read(path, file=relative(sources.root, path), names=speaker_names(sources.roster, machine),
+               former=base_transcript.speakers)
     check_length(doc, machine.duration)
     doc, warnings = checked_times(doc, machine.duration)
-    base = respell(shown_words(load(sources.edit_base)), rules)[0] if sources.edit_base.exists() else shown
+    base = respell(shown_words(base_transcript), rules)[0]
     words, edit_replaced = edit_words(doc, rules)
-    merged = plan(base, shown, words, doc, speakers, machine.duration)
+    merged = plan(base, shown, words, doc, speakers, machine.duration, tuple(s.speaker for s in base_transcript.segments))
     return EpisodeEdits(*start, doc, tuple(edit_replaced), tuple(words), merged, warnings)
 
 

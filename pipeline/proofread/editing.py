@@ -69,6 +69,14 @@ def _help(**values: str) -> list[str]:
     return [f"# {line}" for line in lines]
 
 
+def _who(notes: Sequence[str]) -> list[str]:
+    """How the machine decided who speaks (channels, turn hints, voices and how each was named), as comments."""
+    lines = []
+    for note in notes:
+        lines += textwrap.wrap(note, WRAP_COLUMNS - 2, break_long_words=False, break_on_hyphens=False)
+    return ["#", *(f"# {line}" for line in lines)] if lines else []
+
+
 # -- what editors see: the machine words joined where Whisper split a written word -------
 @dataclass(frozen=True)
 class Shown:
@@ -120,7 +128,7 @@ def render(transcript: Transcript, *, title: str, names: dict[str, str], listed:
     """The editing file's text: help in comments, then one paragraph per speaker turn."""
     shown, _ = respell(shown_words(transcript), rules)
     lines = [f"# {title}", "#", *_help(names=", ".join(listed) or UNKNOWN_SPEAKER, unknown=UNKNOWN_SPEAKER,
-                                      base=base)]
+                                      base=base), *_who(transcript.attribution)]
     for speaker, words in _turns(transcript, shown):
         label = names.get(speaker, speaker) if speaker is not None else UNKNOWN_SPEAKER
         lines += ["", *_paragraph(f"[{_stamp(words[0].start)}] {label}:", [w.text for w in words])]
@@ -203,9 +211,12 @@ class EditDoc:
     turns: tuple[EditTurn, ...]  # turns with at least one word, in order
 
 
-def parse(text: str, *, file: str, names: dict[str, str]) -> EditDoc:
-    """Parse an editing file's text; StageError lists every problem as 'file:line: what, fix'."""
-    parser = _Parser(file, names)
+def parse(text: str, *, file: str, names: dict[str, str], former: dict[str, str] | None = None) -> EditDoc:
+    """Parse an editing file's text; StageError lists every problem as 'file:line: what, fix'.
+
+    `names` (id -> name) are whom a turn may name; `former` (id -> name) are the names the file was written
+    with (the base's), still understood after a speaker is renamed in the course file."""
+    parser = _Parser(file, names, former or {})
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             parser.feed(number, line)
@@ -213,8 +224,10 @@ def parse(text: str, *, file: str, names: dict[str, str]) -> EditDoc:
 
 
 class _Parser:
-    def __init__(self, file: str, names: dict[str, str]):
+    def __init__(self, file: str, names: dict[str, str], former: dict[str, str]):
         self.file, self.names, self.lookup = file, names, _lookup(names)
+        for speaker_id, name in former.items():
+            self.lookup.setdefault(_key(name), speaker_id)
         self.problems: list[str] = []
         self.turns: list[dict] = []
         self.current: dict | None = None

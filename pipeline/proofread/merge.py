@@ -112,9 +112,15 @@ def unedited(machine: Sequence[Shown], speakers: Sequence[str | None]) -> MergeP
 
 
 def plan(base: Sequence[Shown], machine: Sequence[Shown], edit: list[EditWord], doc: EditDoc,
-         speakers: Sequence[str | None], duration: float) -> MergePlan:
-    """Carry the corrections base -> edit onto `machine`. `speakers[i]` is machine segment i's speaker."""
-    planner = _Planner(base, machine, edit, doc, speakers, duration)
+         speakers: Sequence[str | None], duration: float,
+         base_speakers: Sequence[str | None] | None = None) -> MergePlan:
+    """Carry the corrections base -> edit onto `machine`. `speakers[i]` is machine segment i's speaker,
+    `base_speakers[i]` base segment i's (default: the machine's, as when nothing was re-heard).
+
+    Speakers merge like words: a word whose turn the editor gave to someone else keeps the editor's
+    speaker; a word still under the speaker the base had takes the machine's speaker now (a voice
+    sample or a renamed voice re-labels what the editor did not change)."""
+    planner = _Planner(base, machine, edit, doc, speakers, duration, base_speakers)
     raw = planner.run()
     heard_before = set(planner.bn.values())
     new = tuple(w.source for w in raw if w.turn < 0 and w.source not in heard_before)
@@ -144,14 +150,17 @@ class _Planner:
     before (or as edited); elsewhere each correction is placed on the machine words it corrects, if they
     are still there, and the rest of the stretch is the machine's."""
 
-    def __init__(self, base, machine, edit: list[EditWord], doc: EditDoc, speakers, duration: float):
+    def __init__(self, base, machine, edit: list[EditWord], doc: EditDoc, speakers, duration: float,
+                 base_speakers=None):
         self.base, self.machine, self.edit, self.doc = list(base), list(machine), edit, doc
         self.speakers, self.duration = speakers, duration
+        self.base_speakers = speakers if base_speakers is None else base_speakers
         self.bkeys = [key(s.word.text) for s in base]
         self.nkeys = [key(s.word.text) for s in machine]
         self.ekeys = [key(w.text) for w in edit]
         self.bn = _mapping(self.bkeys, self.nkeys)
         self.opcodes = _matcher(self.bkeys, self.ekeys).get_opcodes()
+        self.eb = {j1 + k: i1 + k for tag, i1, i2, j1, _ in self.opcodes if tag == "equal" for k in range(i2 - i1)}
         self.ops = [op for op in self.opcodes if op[0] != "equal"]  # the corrections
         self.outcome: dict[int, str] = {}  # op index -> "" (placed) or why it was not
         self.deleted = 0
@@ -244,8 +253,15 @@ class _Planner:
 
     def _word(self, e: int, n: int) -> Planned:
         word, shown = self.edit[e], self.machine[n]
-        return Planned(word.text, n, word.turn, self.doc.turns[word.turn].speaker, shown.segment,
-                       word.text != shown.word.text)
+        return Planned(word.text, n, word.turn, self._speaker(e, n), shown.segment, word.text != shown.word.text)
+
+    def _speaker(self, e: int, n: int) -> str | None:
+        """The editor's speaker of edit word e, unless it is the base's: then the machine's of machine word n."""
+        said = self.doc.turns[self.edit[e].turn].speaker
+        b = self.eb.get(e)
+        if b is not None and self.base_speakers[self.base[b].segment] == said:
+            return self.speakers[self.machine[n].segment]
+        return said
 
     def _machine_word(self, n: int) -> Planned:
         shown = self.machine[n]

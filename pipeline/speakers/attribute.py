@@ -1,9 +1,12 @@
-"""Who speaks when, from what the recording says: one speaker per channel, or the course file's turn hints.
+"""Who speaks when, from what the recording says: one speaker per channel, the course file's turn hints, or voices.
 
 `attribute` merges what the engine heard (the mix and/or each side of a
 one-speaker-per-channel recording) into the machine transcript, each segment
 with its speaker. Turn hints are course-file times: they reach the episode's
 timeline through `episodes.published_times`, like every course-file time.
+Where neither channels nor turn hints say, the turns found by voice (`diarize`,
+already named) give each word of the mix its speaker, and a segment that spans a
+change of speaker is split at the word where it happens.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import numpy as np
 from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.course import TurnHint
 from ..core.transcript import Segment, Transcript, Word, load
+from .diarize import SpeakerTurn
+from .words import assign_words
 
 SILENT_RMS = 10 ** (-60 / 20)  # -60 dBFS: a side this quiet over a word has nothing to say (unsplit parts are 0)
 BLEED_RATIO = 10 ** (15 / 20)  # 15 dB: a word this much louder on another side is that side's speech leaking in
@@ -38,6 +43,8 @@ class SpeakerHints:
     names: tuple[tuple[str, str], ...] = ()  # (roster id, display name) of the episode's speakers
     channels: tuple[ChannelSpeaker, ...] = ()  # both sides, when recorded one speaker per channel
     turns: tuple[TurnHint, ...] = ()  # turn hints on the episode's timeline, in time order
+    found: tuple[SpeakerTurn, ...] = ()  # turns found by voice, each with a roster id (or a label's id)
+    notes: tuple[str, ...] = ()  # how the speakers were found and named, for the editing file
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class AttributionResult:
     by_channel: int  # words attributed from the stereo channels
     by_turns: int  # words attributed from turn hints
     unknown: int  # words left without a speaker
+    by_voice: int = 0  # words attributed from the turns found by voice
 
 
 def attribute(mix: Path | None, dst: Path, hints: SpeakerHints) -> AttributionResult:
@@ -57,7 +65,7 @@ def attribute(mix: Path | None, dst: Path, hints: SpeakerHints) -> AttributionRe
     sides are silent; they take the latest turn hint at or before them, or stay unknown.
     """
     sides = [(c, read_audio(c.audio)) for c in hints.channels]
-    counts = {"channel": 0, "turns": 0, "unknown": 0}
+    counts = {"channel": 0, "turns": 0, "voice": 0, "unknown": 0}
     segments: list[Segment] = []
     for channel, _ in sides:
         for segment in load(channel.heard).segments:
@@ -66,25 +74,35 @@ def attribute(mix: Path | None, dst: Path, hints: SpeakerHints) -> AttributionRe
             segments.extend(_keep(segment, words, [channel.speaker] * len(words)))
     base = load(mix) if mix else load(hints.channels[0].heard)
     if mix:
-        segments.extend(_from_mix(base, sides, hints.turns, counts))
+        segments.extend(_from_mix(base, sides, hints, counts))
     segments.sort(key=lambda s: (s.start, s.end))
     result = replace(base, segments=tuple(segments), speakers=dict(hints.names),
-                     audio_sha256=_audio_hash(mix, hints), duration=_duration(mix, hints))
+                     audio_sha256=_audio_hash(mix, hints), duration=_duration(mix, hints),
+                     attribution=hints.notes)
     result.save(dst)
-    return AttributionResult(Path(dst), counts["channel"], counts["turns"], counts["unknown"])
+    return AttributionResult(Path(dst), counts["channel"], counts["turns"], counts["unknown"], counts["voice"])
 
 
-def _from_mix(mix: Transcript, sides: list, turns: Sequence[TurnHint], counts: dict) -> list[Segment]:
-    ats, segments = [t.at for t in turns], []
+def _from_mix(mix: Transcript, sides: list, hints: SpeakerHints, counts: dict) -> list[Segment]:
+    """The mix's words where no side talks, each with its turn hint's speaker, else the voice's found there."""
+    segments = []
     for segment in mix.segments:
         words = [w for w in segment.words if not _any_side_active(w.start, w.end, sides)]
-        speakers = []
-        for word in words:
-            index = bisect.bisect_right(ats, (word.start + word.end) / 2) - 1  # middle: robust to early starts
-            speakers.append(turns[index].speaker if index >= 0 else None)
-            counts["turns" if speakers[-1] else "unknown"] += 1
+        if hints.turns or not hints.found:
+            speakers, how = hinted_speakers(words, hints.turns), "turns"
+        else:
+            speakers, how = list(assign_words(words, hints.found)), "voice"
+        for speaker in speakers:
+            counts[how if speaker else "unknown"] += 1
         segments.extend(_keep(segment, words, speakers))
     return segments
+
+
+def hinted_speakers(words: Sequence[Word], turns: Sequence[TurnHint]) -> list[str | None]:
+    """Each word's speaker by turn hints: the latest hint at or before the word's middle (robust to early starts)."""
+    ats = [t.at for t in turns]
+    return [turns[index].speaker if (index := bisect.bisect_right(ats, (w.start + w.end) / 2) - 1) >= 0 else None
+            for w in words]
 
 
 def _rms(samples: np.ndarray) -> float:

@@ -20,7 +20,6 @@ import gzip
 import json
 import logging
 import mmap
-import os
 import re
 import struct
 import threading
@@ -31,7 +30,7 @@ import numpy as np
 
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path, sha256_file
-from ..core.model_choice import CT2_FILES, ModelChoice, choose, require_ct2_folder  # noqa: F401  (re-exported)
+from ..core.model_choice import CT2_FILES, ModelChoice, cache_dir, choose, require_ct2_folder  # noqa: F401  (re-exported)
 
 log = logging.getLogger("coursecast.models")
 
@@ -242,12 +241,6 @@ def check_vocabulary(folder: Path, n_vocab: int) -> None:
 
 
 # -- conversion and its cache ------------------------------------------------------------
-def cache_dir() -> Path:
-    """~/.cache/coursecast/models (XDG_CACHE_HOME respected): outside every repository."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "coursecast" / "models"
-
-
 @functools.lru_cache(maxsize=64)
 def _sha256(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(Path(path))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pipeline.proofread import align
-from pipeline.core import layout
+from pipeline.core import course_file, layout
 from pipeline.proofread import review
 from pipeline.core.errors import StageError
 from pipeline.core.transcript import Transcript, load
@@ -224,3 +225,33 @@ def test_the_build_creates_the_editing_file_once_and_fails_on_a_broken_one(episo
     report = build()
     assert [f.task for f in report.failed] == ["review:ep1"] and "'Nobody' is not a speaker" in report.failed[0].message
     assert layout.review_file(course, episode).read_bytes() == good  # the last good output is kept
+
+
+def _relabelled(machine: Transcript, speakers: list[str]) -> Transcript:
+    """The machine transcript with its segments given to other speakers (a voice sample re-labelled them)."""
+    return machine.with_segments(replace(s, speaker=who) for s, who in zip(machine.segments, speakers))
+
+
+def test_speakers_the_machine_relabels_follow_it_where_the_editor_kept_the_name(episode_dir):
+    course, episode = episode_dir  # machine: host, host, guest; the editing file as it was written
+    result = correct(course, episode, _relabelled(_machine(course, episode), ["guest", "guest", "guest"]))
+    assert [s.speaker for s in result.segments] == ["guest", "guest", "guest"]
+    _edit(course, episode, "[00:00:00] Anna Lindqvist:\nWelcome to the the course about smart cities in Malmo.\n"
+                           "Our guest is Erik Nilson. Erik, welcome.\n\n"
+                           "[00:00:10] Anna Lindqvist:\nThank you Anna, it is good to be here.\n")  # the editor's fix
+    result = correct(course, episode, _relabelled(_machine(course, episode), ["guest", "guest", "guest"]))
+    assert [s.speaker for s in result.segments] == ["guest", "guest", "host"]
+
+
+def test_a_speaker_renamed_in_the_course_file_keeps_the_editing_file_readable(tmp_path: Path):
+    course, episode = make_course(tmp_path)
+    names = {"host": "Anna Lindqvist", "guest": "Erik Nilsson"}
+    replace(synthetic_transcript(MACHINE), speakers=names).save(layout.machine_transcript(course, episode))
+    create_edit_file(course, episode)
+    path = tmp_path / "course.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"Erik Nilsson"', '"Erik Nilsén"'), encoding="utf-8")
+    course = course_file.load(path)
+    episode = course.episodes[0]
+    machine = replace(_machine(course, episode), speakers={**names, "guest": "Erik Nilsén"})
+    edits = plan(course, episode, machine)  # the file still says "Erik Nilsson:" on the guest's turn line
+    assert [t.speaker for t in edits.doc.turns] == ["host", "guest"]

@@ -90,10 +90,21 @@ def wer(ref: str, hyp: str) -> float:
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
-    """A fresh model cache for this test session (XDG_CACHE_HOME), so conversion is really tested."""
+    """A fresh model cache for this test session (XDG_CACHE_HOME), so conversion is really tested.
+
+    The speaker models `make setup` fetched are linked into it: they are not what these tests test,
+    and every later build that finds speakers by voice needs them."""
+    from pipeline.core.model_choice import cache_dir
+    from pipeline.speakers.models import MODELS
+
     cache = tmp_path_factory.mktemp("xdg-cache")
+    installed = cache_dir()
     old = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(cache)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    for model in MODELS:
+        if (installed / model.name).is_file():
+            (cache_dir() / model.name).symlink_to(installed / model.name)
     yield cache
     if old is None:
         os.environ.pop("XDG_CACHE_HOME", None)

@@ -1,0 +1,98 @@
+"""Local speakers in 10 s windows: pyannote segmentation-3.0 (ONNX) on the CPU.
+
+The model reads 10 s of 16 kHz audio and gives, for each of 589 frames (one per 270
+samples, 16.9 ms), log-probabilities of 7 powerset classes over 3 *local* speakers:
+{}, {1}, {2}, {3}, {1,2}, {1,3}, {2,3}. A speaker's probability is the sum of the
+classes that contain it. Windows are stepped by 1 s, so each frame is seen by about
+ten windows; `linking.py` decides which local speakers are the same person.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .models import SEGMENTATION, SpeakerModelError, model_path
+
+SAMPLE_RATE = 16000  # Hz: the model's input rate
+WINDOW = 160_000  # samples: 10 s, the model's training chunk
+STEP = 16_000  # samples: 1 s between window starts
+FRAME_HOP = 270  # samples between output frames (SincNet strides 10*3*3*3)
+FRAME_SPAN = 721  # samples one output frame sees (receptive field)
+FRAMES = 589  # output frames per 10 s window
+LOCAL_SPEAKERS = 3  # speakers the model can tell apart inside one window
+POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))  # class index -> local speakers active
+BATCH = 8  # windows per ONNX call
+
+
+@dataclass(frozen=True)
+class WindowActivity:
+    offsets: np.ndarray  # (windows,) int: first global frame of each window
+    activity: np.ndarray  # (windows, FRAMES, LOCAL_SPEAKERS) float32 probability each local speaker talks
+    frames: int  # global frames covering the recording
+
+    @property
+    def windows(self) -> int:
+        return len(self.offsets)
+
+
+def frame_time(index) -> np.ndarray | float:
+    """Seconds at the middle of global frame `index` (array or int)."""
+    return (np.asarray(index) * FRAME_HOP + FRAME_SPAN / 2) / SAMPLE_RATE
+
+
+def time_frame(seconds: float) -> int:
+    """The global frame whose middle is nearest `seconds`."""
+    return max(0, int(round((seconds * SAMPLE_RATE - FRAME_SPAN / 2) / FRAME_HOP)))
+
+
+def powerset_to_speakers() -> np.ndarray:
+    """(7, 3) 0/1 matrix: class -> which local speakers it contains."""
+    matrix = np.zeros((len(POWERSET), LOCAL_SPEAKERS), dtype=np.float32)
+    for index, members in enumerate(POWERSET):
+        matrix[index, list(members)] = 1.0
+    return matrix
+
+
+@functools.lru_cache(maxsize=4)
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own untyped errors for a bad file
+        raise SpeakerModelError(f"{path}: onnxruntime cannot load it ({e}); delete it and run "
+                                "'make setup' to fetch it again") from e
+
+
+def window_starts(samples: int) -> list[int]:
+    """Sample offsets of the windows: every STEP, plus one flush with the end."""
+    if samples <= WINDOW:
+        return [0]
+    starts = list(range(0, samples - WINDOW + 1, STEP))
+    if starts[-1] + WINDOW < samples:
+        starts.append(samples - WINDOW)
+    return starts
+
+
+def local_activity(wav: np.ndarray, *, threads: int = 1) -> WindowActivity:
+    """Run the model over `wav` (16 kHz mono float32) in 10 s windows stepped by 1 s."""
+    session = _session(model_path(SEGMENTATION), threads)
+    wav = np.asarray(wav, dtype=np.float32)
+    starts = window_starts(len(wav))
+    padded = np.pad(wav, (0, max(0, WINDOW - len(wav))))
+    to_speakers = powerset_to_speakers()
+    outputs = []
+    for first in range(0, len(starts), BATCH):
+        batch = np.stack([padded[s:s + WINDOW] for s in starts[first:first + BATCH]])[:, None, :]
+        log_probs = session.run(None, {"input": batch})[0]
+        outputs.append(np.exp(log_probs) @ to_speakers)
+    offsets = np.array([int(round(s / FRAME_HOP)) for s in starts])
+    frames = max(1, int(np.ceil((len(wav) - FRAME_SPAN) / FRAME_HOP)) + 1)
+    return WindowActivity(offsets, np.concatenate(outputs).astype(np.float32), frames)
