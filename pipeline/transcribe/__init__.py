@@ -3,7 +3,7 @@
 Heavy imports (torch, Whisper, CTranslate2) stay inside the functions that need them,
 so importing this package (e.g. for `coursecast status`) is instant.
 """
-from .engines import DecodeOptions, VadOptions, set_parallelism
+from .engines import DecodeOptions, Listened, VadOptions, set_parallelism
 from .models import choose, load_whisper
 from .stage import (
     Heard,
@@ -11,6 +11,7 @@ from .stage import (
     ListenJob,
     check,
     decode_options,
+    glossary_terms,
     heard_parts,
     listen,
     preflight,
@@ -19,6 +20,6 @@ from .stage import (
     vocabulary_prompt,
 )
 
-__all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "VadOptions", "check", "choose", "decode_options",
-           "heard_parts", "listen", "load_whisper", "preflight", "set_parallelism", "tasks", "transcribe",
-           "vocabulary_prompt"]
+__all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "Listened", "VadOptions", "check", "choose",
+           "decode_options", "glossary_terms", "heard_parts", "listen", "load_whisper", "preflight",
+           "set_parallelism", "tasks", "transcribe", "vocabulary_prompt"]
