@@ -14,6 +14,7 @@ from .stage import (
     glossary_terms,
     heard_parts,
     listen,
+    notes,
     preflight,
     tasks,
     transcribe,
@@ -21,5 +22,5 @@ from .stage import (
 )
 
 __all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "Listened", "VadOptions", "check", "choose",
-           "decode_options", "glossary_terms", "heard_parts", "listen", "load_whisper", "preflight",
+           "decode_options", "glossary_terms", "heard_parts", "listen", "load_whisper", "notes", "preflight",
            "set_parallelism", "tasks", "transcribe", "vocabulary_prompt"]

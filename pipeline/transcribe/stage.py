@@ -31,7 +31,7 @@ from ..core.languages import whisper_code
 from ..core.model_choice import ModelChoice
 from ..core.settings import TranscriptionSettings
 from ..core.transcript import Coverage, Transcript
-from . import engines, glossary
+from . import engines, glossary, speech_check
 from . import models as whisper_models
 from .engines import DecodeOptions
 
@@ -196,4 +196,16 @@ def preflight(course: Course) -> list[str]:
     return problems
 
 
-check = preflight  # what this stage builds is checked by its tasks
+def _gaps(course: Course) -> list[speech_check.SpeechGaps]:
+    return [g for e in course.episodes
+            for g in speech_check.episode_gaps(course, e, tuple((h.part, h.heard) for h in heard_parts(course, e)))]
+
+
+def check(course: Course) -> list[str]:
+    """The preflight's problems, and episodes whose words cover too little of their speech."""
+    return preflight(course) + speech_check.problems(_gaps(course), course)
+
+
+def notes(course: Course) -> list[str]:
+    """Every stretch of speech that still has no words, with its times (`coursecast check` lists them)."""
+    return speech_check.notes(_gaps(course))
