@@ -1,6 +1,6 @@
 """Accuracy side by side (issue 14): the pipeline, standalone faster-whisper and the whisper CLI on the same audio.
 
-    python -m benchmarks.bench_accuracy [--out DIR] [--quick]
+    python -m benchmarks.bench_accuracy [--out DIR] [--quick] [--variants]
 
 The same 16 kHz mono WAVs go to every transcriber:
   - read speech: the 32 LJ Speech clips joined with 1 s gaps, the three sonnets, JFK;
@@ -117,16 +117,20 @@ def _model_name(sample: Sample) -> str:
     return ENGLISH_MODEL if sample.language == "en" else MULTILINGUAL_MODEL
 
 
-def pipeline(engine: str):
+def pipeline(engine: str, *, respell: bool = True, prompt: bool = False):
+    """The transcribe stage; `respell` off: no glossary at all; `prompt`: the glossary as the prompt before
+    every window (what the stage did before issue 14) instead of respelling after decoding."""
     def run(sample: Sample, tmp: Path) -> Heard:
         from pipeline.core.settings import TranscriptionSettings
         from pipeline.core.transcript import load
         from pipeline.transcribe import stage
 
         settings = TranscriptionSettings(engine=engine, model=_model_name(sample))
+        terms = stage.glossary_terms(sample.names, sample.terms)
         start = time.perf_counter()
         stage.transcribe(sample.audio, tmp / "heard.json", episode="bench", language=sample.language,
-                         settings=settings, root=ROOT, terms=stage.glossary_terms(sample.names, sample.terms))
+                         settings=settings, root=ROOT, terms=terms if respell and not prompt else (),
+                         prompt=stage.vocabulary_prompt(terms, ()) if prompt else "")
         seconds = time.perf_counter() - start
         heard = load(tmp / "heard.json")
         return Heard(heard.text, tuple((w.start, w.end) for w in heard.words), seconds)
@@ -173,11 +177,15 @@ def whisper_cli(sample: Sample, tmp: Path) -> Heard:
     return Heard(result["text"].strip(), tuple((s["start"], s["end"]) for s in segments), time.perf_counter() - start)
 
 
-def transcribers(quick: bool) -> dict:
+def transcribers(quick: bool, variants: bool = False) -> dict:
     found = {"pipeline (faster-whisper)": pipeline("faster-whisper"),
              "faster-whisper standalone, defaults": fw_standalone}
     if not quick:
         found |= {"pipeline (openai-whisper)": pipeline("openai-whisper"), "whisper CLI, defaults": whisper_cli}
+    if variants:  # how the glossary is applied, measured (README: the glossary)
+        found |= {"variant: pipeline (faster-whisper), glossary as the prompt of every window":
+                  pipeline("faster-whisper", prompt=True),
+                  "variant: pipeline (faster-whisper), no glossary": pipeline("faster-whisper", respell=False)}
     return found
 
 
@@ -247,10 +255,10 @@ def score(samples: list[Sample], heard: dict[str, Heard]) -> dict:
 
 
 # -- the run ---------------------------------------------------------------------------------
-def measure(out: Path, quick: bool = False) -> dict:
+def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
     todo = samples(out / "audio")
     results, texts = {}, {}
-    for label, transcribe in transcribers(quick).items():
+    for label, transcribe in transcribers(quick, variants).items():
         print(f"bench_accuracy: {label}", file=sys.stderr, flush=True)
         transcribe(next(s for s in todo if s.name == "jfk"), out)  # loads the model before anything is timed
         heard = {s.name: transcribe(s, out) for s in todo}
@@ -271,13 +279,13 @@ def table(result: dict) -> list[list]:
     return head + [[label, *(row.get(key, "–") for key, _ in COLUMNS)] for label, row in result["results"].items()]
 
 
-def run(out: Path, quick: bool = False) -> dict:
+def run(out: Path, quick: bool = False, variants: bool = False) -> dict:
     """`make bench`'s entry: every transcriber on every set, and a table."""
     if not SPEECH.is_dir():
         raise SystemExit(f"bench_accuracy: {SPEECH} is missing; the accuracy benchmark needs the real speech")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result = measure(out, quick)
+    result = measure(out, quick, variants)
     result["table"] = table(result)
     (out / "accuracy.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
@@ -288,8 +296,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="folder for the audio and results (default: a temp folder)")
     parser.add_argument("--quick", action="store_true", help="the pipeline (faster-whisper) and standalone "
                                                              "faster-whisper only")
+    parser.add_argument("--variants", action="store_true", help="also the stage with the glossary as the prompt "
+                                                                "of every window, and with no glossary")
     args = parser.parse_args()
-    result = run(args.out or Path(tempfile.mkdtemp(prefix="bench-accuracy-")), args.quick)
+    result = run(args.out or Path(tempfile.mkdtemp(prefix="bench-accuracy-")), args.quick, args.variants)
     print("\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in result["table"]))
 
 

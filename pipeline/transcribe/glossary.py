@@ -45,25 +45,26 @@ def _is_word(token: str) -> bool:
 
 def _accept(candidate: str, term: str, count: int, sound: bool) -> tuple[float, float] | None:
     """(spelling score, sound score) when `candidate` is a near miss of `term`, else None."""
-    import jellyfish
-    from rapidfuzz import fuzz
-
     if candidate == term or min(len(candidate), len(term)) < MIN_LETTERS:
         return None
     low, high = LENGTH_RATIO if count == 1 else JOINED_LENGTH_RATIO
     if not low <= len(candidate) / len(term) <= high:
         return None
+    import jellyfish
+    from rapidfuzz import fuzz
+
     string = fuzz.ratio(candidate, term)
+    if string < min(STRING_SCORE, LOOSE_STRING_SCORE):
+        return None
     sounds = fuzz.ratio(jellyfish.metaphone(candidate), jellyfish.metaphone(term)) if sound else 0.0
     if string >= STRING_SCORE or (sounds >= SOUND_SCORE and string >= LOOSE_STRING_SCORE):
         return string, sounds
     return None
 
 
-def _partly_right(span: list[str], term: str) -> bool:
+def _partly_right(said: list[str], own: list[str]) -> bool:
     """A name said partly right ("know Virtanen" for "Aino Virtanen"): the words around the right one must
     each look like the term's own, or the candidate is another word beside a surname."""
-    said, own = [_letters(w) for w in span], [_letters(w) for w in term.split()]
     if not set(said) & set(own):
         return False
     from rapidfuzz import fuzz
@@ -72,17 +73,19 @@ def _partly_right(span: list[str], term: str) -> bool:
 
 
 def _candidates(words: Sequence[str], terms: Sequence[str], sound: bool):
-    keys = {t: _letters(t) for t in terms}
+    keys = {t: (_letters(t), [_letters(w) for w in t.split()]) for t in terms}
+    letters = [_letters(w) for w in words]
+    usable = [bool(k) and k not in STOPWORDS and _is_word(w) for k, w in zip(letters, words)]
     for start in range(len(words)):
         for count in range(1, MAX_NGRAM + 1):
-            span = words[start:start + count]
-            if len(span) < count or any(_letters(w) in STOPWORDS or not _is_word(w) for w in span):
+            if start + count > len(words) or not all(usable[start:start + count]):
                 break
-            candidate = "".join(_letters(w) for w in span)
-            for term, key in keys.items():
+            said = letters[start:start + count]
+            candidate = "".join(said)
+            for term, (key, own) in keys.items():
                 if candidate == key:
                     yield EXACT * 2, start, count, term
-                elif _partly_right(span, term):
+                elif _partly_right(said, own):
                     continue
                 elif (scores := _accept(candidate, key, count, sound)) is not None:
                     yield sum(scores), start, count, term
