@@ -153,7 +153,7 @@ def check(ctx: Context) -> None:
     """
     try:
         course = ctx.load()
-        problems = stages.checks(course)
+        problems, notes = stages.checks(course), stages.notes(course)
         tasks = stages.all_tasks(course)
         store = StateStore(course.folder(layout.STATE))
         unbuilt = runner.outstanding(tasks, store)
@@ -168,6 +168,10 @@ def check(ctx: Context) -> None:
             click.echo(f"  {line}")
     click.echo("Outputs:" if unbuilt else f"Outputs: all {len(tasks)} tasks' outputs are built and up to date.")
     for line in unbuilt:
+        click.echo(f"  {line}")
+    if notes:
+        click.echo("Notes (worth a look; not failures):")
+    for line in notes:
         click.echo(f"  {line}")
     for problem in problems:
         click.echo(problem)

@@ -108,9 +108,6 @@ file = "two.wav"
 intro = "media/intro.wav"
 shorten_pauses = true
 max_pause_s = 1.2
-
-[transcription]
-vad = false  # Silero over these synthetic voices drops lines; issue 14 makes the default safe
 """
     (root / "course.toml").write_text(course_head() + SPEAKERS + episode, encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "pipeline", "--course", str(root / "course.toml"), "-j", "2",

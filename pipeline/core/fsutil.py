@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -72,6 +73,18 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return sha256_file(Path(path))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a large file that does not change under us (model files), hashed once per process while
+    its size, mtime and inode stay the same."""
+    stat = Path(path).stat()
+    return _remembered_sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 def remove_stale_temps(folder: Path) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .course import Course, Episode, Module
+from .languages import AUTO
 
 RAW = "raw_interviews"  # producers' recordings (input, never written)
 EPISODES = "episodes"  # published audio, video, chapters, loudness reports, artwork
@@ -200,8 +201,10 @@ def open_captioned_video(course: Course, episode: Episode) -> Path:
 
 
 def video_captions(course: Course, episode: Episode, language: str) -> Path:
-    """WebVTT beside the video for web players and video platforms."""
-    return folder(course, EPISODES) / f"{episode.slug}.{language}.vtt"
+    """WebVTT beside the video for web players and video platforms; `<slug>.vtt` when the language is
+    "auto" (detected by the transcriber: a file's name is decided before anything is built)."""
+    name = episode.slug if language == AUTO else f"{episode.slug}.{language}"
+    return folder(course, EPISODES) / f"{name}.vtt"
 
 
 # -- feeds stage ----------------------------------------------------------------------

@@ -94,7 +94,7 @@ class TranscriptionSettings:
 
     engine: str = "auto"  # "auto", "faster-whisper" or "openai-whisper"
     model: str = "tiny.en"  # a Whisper model name, a checkpoint path or a CTranslate2 folder
-    vocabulary: tuple[str, ...] = ()  # names and terms that steer decoding (speaker names are added)
+    vocabulary: tuple[str, ...] = ()  # names and terms respelled after decoding (speaker names are added)
     beam_size: int = 5  # beams searched at temperature 0
     temperature_fallback: bool = True  # retry at higher temperature when a window fails
     vad: bool = True  # skip non-speech with voice-activity detection (Silero)
@@ -102,6 +102,7 @@ class TranscriptionSettings:
     compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
     log_prob_threshold: float = -1.0  # average log probability below which a window failed: retry
     condition_on_previous_text: bool = True  # each window sees the last one's text (loops are guarded)
+    min_speech_coverage: float = 0.95  # share of the speech (VAD) that must have words, or check fails (0: off)
 
     def problems(self) -> list[tuple[str, str]]:
         """Model paths are checked by the course loader, which knows the course folder."""
@@ -114,6 +115,7 @@ class TranscriptionSettings:
             ("no_speech_threshold", 0.0 <= self.no_speech_threshold <= 1.0, "use a probability, 0 to 1, e.g. 0.6"),
             ("compression_ratio_threshold", self.compression_ratio_threshold > 1.0, "use a ratio above 1, e.g. 2.4"),
             ("log_prob_threshold", self.log_prob_threshold <= 0.0, "use 0 or below, e.g. -1.0"),
+            ("min_speech_coverage", 0.0 <= self.min_speech_coverage <= 1.0, "use a share, 0 (off) to 1, e.g. 0.95"),
         ])
 
     @property

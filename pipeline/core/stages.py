@@ -2,8 +2,9 @@
 
 Each stage subpackage's public interface (its `__init__.py`) has
 `tasks(course) -> list[Task]` and may have `preflight(course) -> list[str]`
-(what stops a build before it starts) and `check(course) -> list[str]` (that,
-and problems in what was built). They are
+(what stops a build before it starts), `check(course) -> list[str]` (that,
+and problems in what was built) and `notes(course) -> list[str]` (what `check`
+shows a producer without failing, e.g. speech without words). They are
 looked up by name, so core imports no stage, and the heavy libraries stay behind
 the functions that need them: a no-op build never imports torch.
 """
@@ -73,3 +74,14 @@ def checks(course: Course) -> list[str]:
             if check:
                 problems.extend(check(course))
     return problems
+
+
+def notes(course: Course) -> list[str]:
+    """What `check` lists without failing: things in the built outputs someone should look at."""
+    found: list[str] = []
+    for stage in available():
+        for name in stage.modules:
+            note = getattr(_module(name), "notes", None)
+            if note:
+                found.extend(note(course))
+    return found

@@ -15,7 +15,7 @@ from .errors import CoursecastError
 from .fsutil import write_json
 from .text import without_controls
 
-FORMAT_VERSION = 1  # bump when the JSON layout changes
+FORMAT_VERSION = 2  # bump when the JSON layout changes (2: coverage, term_fixes, language_probability)
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,36 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Stretch:
+    start: float  # seconds from the start of the episode
+    end: float  # seconds
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}-{self.end:.1f} s"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the speech that voice-activity detection found has words (the transcribe stage's check)."""
+
+    speech_s: float  # seconds of speech (Silero VAD)
+    covered_share: float  # 0..1: share of those seconds that have a word (widened a little each side)
+    redecoded: tuple[Stretch, ...] = ()  # speech without words, decoded again on its own: it gave words
+    without_words: tuple[Stretch, ...] = ()  # speech without words even when decoded again on its own
+
+
+@dataclass(frozen=True)
+class TermFix:
+    at: float  # seconds: where the corrected words start
+    before: str  # the words as decoded ("Swain Heim")
+    after: str  # the spelling of the roster or the vocabulary ("Sweynheim")
+
+
+@dataclass(frozen=True)
 class EditInfo:
     file: str  # the editing file, relative to the course folder
     sha256: str  # its content hash when applied
@@ -61,6 +91,9 @@ class Transcript:
     segments: tuple[Segment, ...]
     speakers: dict[str, str] = field(default_factory=dict)  # roster id -> display name
     edited: EditInfo | None = None  # set when an editor's file was merged
+    coverage: Coverage | None = None  # share of the speech with words, what still has none (None: not measured)
+    term_fixes: tuple[TermFix, ...] = ()  # names and terms respelled after decoding (roster, vocabulary)
+    language_probability: float | None = None  # detected language's probability; None: the course file gave it
     version: int = FORMAT_VERSION
     attribution: tuple[str, ...] = ()  # how the speakers were found and named, a sentence each (for editors)
 
@@ -130,12 +163,21 @@ def _segment(raw: dict) -> Segment:
     return Segment(**raw)
 
 
+def _coverage(raw: dict) -> Coverage:
+    stretches = lambda key: tuple(Stretch(**s) for s in raw.get(key, ()))  # noqa: E731
+    return Coverage(raw["speech_s"], raw["covered_share"], stretches("redecoded"), stretches("without_words"))
+
+
 def from_dict(raw: dict[str, Any]) -> Transcript:
     raw = dict(raw)
     raw["segments"] = tuple(_segment(s) for s in raw.get("segments", ()))
     if raw.get("edited"):
         raw["edited"] = EditInfo(**raw["edited"])
     raw["attribution"] = tuple(without_controls(line) for line in raw.get("attribution", ()))
+    if raw.get("coverage"):
+        raw["coverage"] = _coverage(raw["coverage"])
+    raw["term_fixes"] = tuple(TermFix(**{**f, "before": without_controls(f["before"])})
+                              for f in raw.get("term_fixes", ()))
     return Transcript(**raw)
 
 

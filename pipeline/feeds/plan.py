@@ -11,11 +11,13 @@ import html
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core import layout
 from ..core.course import Course, Episode, Module
+from ..core.languages import AUTO
+from ..core.transcript import load
 from .markup import paragraph, sanitise
 from .podcast_ext import GUID_NAMESPACE, feed_guid
 
@@ -59,7 +61,7 @@ class ItemPlan:
     season_name: str  # the module title
     number: int  # episode number within the module
     published: dt.datetime  # UTC
-    language: str
+    language: str  # BCP 47; "auto": the language the transcript was detected in (`spoken`)
     persons: tuple[Person, ...]
     media: Asset  # the enclosure: the MP3, or the captioned and tagged MP4 of the video stage
     page: Asset  # the episode's web page (site stage): the item's <link>
@@ -70,6 +72,7 @@ class ItemPlan:
     chapters: Asset | None  # chapters JSON, for episodes with chapters
     course_chapters: tuple[tuple[float, str], ...]  # from the course file (the JSON is the truth)
     image: Asset | None  # the item's own itunes:image
+    spoken: Path | None = None  # the transcript JSON that knows the detected language of an "auto" episode
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ class FeedPlan:
         paths = [self.image.path]
         for item in self.items:
             paths += [item.media.path, *(t.asset.path for t in item.transcripts), item.text_transcript.path,
-                      item.pdf.path, *(a.path for a in (item.chapters, item.image) if a)]
+                      item.pdf.path, *(a.path for a in (item.chapters, item.image) if a),
+                      *((item.spoken,) if item.spoken else ())]
         return tuple(dict.fromkeys(paths))
 
 
@@ -154,7 +158,20 @@ def _plan_item(course: Course, ep: Episode, video: bool, times, image: Path | No
         pdf=_asset(course, layout.episode_pdf(course, ep)),
         chapters=_asset(course, layout.chapters_json(course, ep)) if ep.chapters else None,
         course_chapters=tuple((c.at, c.title) for c in ep.chapters),
-        image=_asset(course, own) if own else None)
+        image=_asset(course, own) if own else None,
+        spoken=layout.transcript(course, ep, "json") if ep.language == AUTO else None)
+
+
+def detected_languages(plan: FeedPlan) -> FeedPlan:
+    """The plan with every "auto" episode in the language its transcript was detected in."""
+    items = []
+    for item in plan.items:
+        if item.language == AUTO and item.spoken is not None:
+            spoken = load(item.spoken).language
+            item = replace(item, language=spoken,
+                           transcripts=tuple(replace(t, language=spoken) for t in item.transcripts))
+        items.append(item)
+    return replace(plan, items=tuple(items))
 
 
 def _course_description(course: Course) -> str:

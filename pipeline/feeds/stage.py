@@ -35,7 +35,7 @@ from ..core.fsutil import write_if_changed, write_json
 from ..core.media import published_length
 from ..episodes import read_chapters as episode_chapters
 from .html_transcript import HTML_TRANSCRIPT_VERSION, HtmlTranscriptJob, make_html_transcript
-from .plan import FeedPlan, ItemPlan, feed_plans, plan_feed
+from .plan import FeedPlan, ItemPlan, detected_languages, feed_plans, plan_feed
 from .podcast_ext import MAX_NAME_CHARS
 from .render import item_description, render
 from .validate import (
@@ -160,6 +160,7 @@ def build_feed(plan: FeedPlan) -> FeedReport:
     if problems:
         raise StageError(f"feed {plan.target.name}:\n  - " + "\n  - ".join(problems))
     media = {i.slug: media_facts(i.media.path) for i in plan.items}
+    plan = detected_languages(plan)
     data = render(plan, media, {i.slug: item_description(i, chapters[i.slug]) for i in plan.items})
     changed = write_if_changed(plan.target, data)
     return FeedReport(plan.target, len(plan.items), len(data), changed)

@@ -23,6 +23,7 @@ from ..core.course import Chapter, Course, Episode, Module
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fonts import FACES
+from ..core.languages import AUTO
 from ..core.transcript import Transcript, load
 from ..episodes import read_chapters
 from .jobs import (
@@ -85,11 +86,13 @@ def _info(course: PrintedCourse, title: str, subject: str, language: str, date: 
 def print_episode(course: PrintedCourse, episode: PrintedEpisode, target: Path, *, proof: bool = False) -> PrintReport:
     """One episode's transcript as a reading PDF (or, with `proof`, the proofreading edition)."""
     ctx = story_context(course, proof)
-    story, words, marked = episode_story(ctx, episode, _load(episode), _chapters(episode), level=0, toc=False)
+    transcript = _load(episode)
+    story, words, marked = episode_story(ctx, episode, transcript, _chapters(episode), level=0, toc=False)
     module = episode.module
     subject = f"Transcript of an episode of {course.title}, module {module.number}: {module.title}"
     title = f"{episode.title}{' (proofreading edition)' if proof else ''}"
-    info = _info(course, title, subject, episode.language, episode.date)
+    language = transcript.language if episode.language == AUTO else episode.language  # "auto": as detected
+    info = _info(course, title, subject, language, episode.date)
     pages = render(story, target, info, ctx.geom, ctx.styles)
     return PrintReport(Path(target), "proof" if proof else "reading", pages, words, marked)
 

@@ -12,7 +12,6 @@ the fix when the file is missing or does not match its hash. Nothing is download
 """
 from __future__ import annotations
 
-import functools
 import logging
 import shlex
 import subprocess
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import CoursecastError
-from ..core.fsutil import atomic_path, sha256_file
+from ..core.fsutil import atomic_path, file_sha256, sha256_file
 from ..core.model_choice import cache_dir
 
 log = logging.getLogger("coursecast.speakers")
@@ -65,22 +64,11 @@ def model_path(model: ModelFile, folder: Path | None = None) -> Path:
     path = (folder or cache_dir()) / model.name
     if not path.is_file():
         raise SpeakerModelError(f"{path}: speaker model {model.package} {model.version} is missing; {FIX}")
-    actual = _sha256(path)
+    actual = file_sha256(path)
     if actual != model.sha256:
         raise SpeakerModelError(f"{path}: sha256 {actual[:12]}… is not the expected {model.sha256[:12]}… "
                                 f"(corrupt or replaced); delete it and {FIX}")
     return path
-
-
-def _sha256(path: Path) -> str:
-    """sha256 of a model file, hashed once per process while its size and mtime stay the same."""
-    stat = path.stat()
-    return _sha256_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=8)
-def _sha256_of(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(Path(path))
 
 
 def fetch_models(folder: Path | None = None) -> list[Path]:

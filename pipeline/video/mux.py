@@ -46,8 +46,9 @@ MOV_TEXT_SAFE = str.maketrans("{}\\", "()/")  # ffmpeg 5.1's mov_text encoder sh
 
 @dataclass(frozen=True)
 class CaptionTrack:
-    language: str  # BCP 47 / ISO 639 code of the captions, e.g. "en" or "sv"
+    language: str  # BCP 47 / ISO 639 code of the captions, e.g. "en" or "sv"; "auto": the transcript's
     vtt: Path  # the WebVTT file (from the transcribe stage)
+    spoken: Path | None = None  # the transcript JSON whose detected language an "auto" track takes
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ here and no label is shown twice.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mutagen
@@ -32,6 +32,8 @@ from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fonts import find_font
 from ..core.fsutil import write_bytes
+from ..core.languages import AUTO
+from ..core.transcript import load
 from ..core.media import ffmpeg_version, probe
 from ..episodes import TagFields, TagInfo, chapter_marks, cover_path, read_chapters, tag_fields, tag_video
 from .mux import CaptionedVideo, CaptionTrack, burn_captions, caption_video, language_tag
@@ -84,9 +86,16 @@ class OpenCaptionJob:
     max_chars: int  # [captions] max_chars_per_line: the font is sized so such a line fits
 
 
+def spoken(track: CaptionTrack) -> CaptionTrack:
+    """The track in the language its transcript was detected in, when the episode's language is "auto"."""
+    if track.language != AUTO or track.spoken is None:
+        return track
+    return replace(track, language=load(track.spoken).language)
+
+
 def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
-    result = caption_video(job.video, [t.track for t in job.tracks], job.target)
+    result = caption_video(job.video, [spoken(t.track) for t in job.tracks], job.target)
     for published in job.tracks:
         write_bytes(published.beside, published.track.vtt.read_bytes())
     return result
@@ -105,13 +114,15 @@ def tag_captioned(job: VideoTagJob) -> TagInfo:
 
 def build_open(job: OpenCaptionJob) -> CaptionedVideo:
     """The video-open task's action: captions burned into a re-encoded copy."""
-    return burn_captions(job.video, job.track, job.target, font=job.font, preset=job.preset, crf=job.crf,
+    return burn_captions(job.video, spoken(job.track), job.target, font=job.font, preset=job.preset, crf=job.crf,
                          max_chars=job.max_chars)
 
 
 def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
-    """The episode's caption languages and files: the first edition has one, in the episode's language."""
-    return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"))]
+    """The episode's caption languages and files: the first edition has one, in the episode's language
+    (for "auto", the one its transcript was detected in)."""
+    detected = layout.transcript(course, episode, "json") if episode.language == AUTO else None
+    return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"), detected)]
 
 
 def _seconds(episode: Episode) -> float:
@@ -131,7 +142,7 @@ def _closed_task(course: Course, episode: Episode) -> Task:
     job = ClosedCaptionJob(layout.episode_video(course, episode), tracks,
                            layout.untagged_captioned_video(course, episode))
     return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
-                inputs=(job.video, *(t.track.vtt for t in tracks)),
+                inputs=(job.video, *(t.track.vtt for t in tracks), *(t.track.spoken for t in tracks if t.track.spoken)),
                 targets=(job.target, *(t.beside for t in tracks)), tools=_tools(), episode=episode.slug,
                 weight=_seconds(episode) * MUX_WEIGHT)
 
@@ -159,7 +170,8 @@ def _open_task(course: Course, episode: Episode) -> Task:
                          layout.open_captioned_video(course, episode), settings.font, _font_file(settings.font),
                          settings.open_caption_preset, settings.open_caption_crf, course.captions.max_chars_per_line)
     return Task(stage="video", name=f"video-open:{episode.slug}", action=build_open, job=job,
-                inputs=(job.video, job.track.vtt, job.font_file), targets=(job.target,), tools=_tools(),
+                inputs=(job.video, job.track.vtt, *((job.track.spoken,) if job.track.spoken else ()), job.font_file),
+                targets=(job.target,), tools=_tools(),
                 episode=episode.slug, weight=_seconds(episode) * BURN_WEIGHT)
 
 
@@ -181,7 +193,8 @@ def preflight(course: Course) -> list[str]:
     episodes = [e for e in course.episodes if e.kind == "video"]
     for episode in episodes:
         for track in caption_tracks(course, episode):
-            problems += _problem(lambda: language_tag(track.language), f"[[episodes]] '{episode.slug}'")
+            if track.language != AUTO:  # "auto" takes the detected language, which Whisper knows
+                problems += _problem(lambda: language_tag(track.language), f"[[episodes]] '{episode.slug}'")
     if episodes and course.video.open_captions:
         problems += _problem(lambda: find_font(course.video.font), "[video].font")
     return problems

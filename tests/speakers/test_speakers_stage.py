@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,31 @@ def test_voice_samples_name_the_voices_and_a_voice_nobody_is_left_for_is_numbere
     assert "Voice 1 is Erik Guest: by voice sample raw_interviews/voices/guest.wav (similarity 0.99)." \
         in machine.attribution
     assert "Voice 3 is Speaker 3: the episode's speakers list has nobody left for it." in machine.attribution
+
+
+def test_the_speakers_task_respells_roster_names_and_records_each_respelling(tmp_path):
+    words = [Word("Thanks,", 0.2, 0.5, 0.9), Word("Anna", 0.6, 0.8, 0.9), Word("Hoast.", 0.8, 1.1, 0.8),
+             Word("Indeed", 2.2, 2.6, 0.9), Word("it", 2.7, 2.9, 0.9), Word("Yes.", 5.2, 5.5, 0.9)]
+    segments = (Segment(0.2, 2.9, "Thanks, Anna Hoast. Indeed it", tuple(words[:5])),
+                Segment(5.2, 5.5, "Yes.", (words[5],)))
+    base = job(tmp_path, {"SPEAKER_1": unit(1, 0), "SPEAKER_2": unit(0, 1)})
+    Transcript("ep1", "en", "faster-whisper", "tiny.en", {}, "0" * 64, 6.0, segments).save(base.mix)
+    speakers.attribute_speakers(replace(base, terms=("Anna Host", "Erik Guest")))
+    machine = load(tmp_path / "machine.json")
+    assert machine.segments[0].text == "Thanks, Anna Host."
+    assert [(f.at, f.before, f.after) for f in machine.term_fixes] == [(0.6, "Anna Hoast.", "Anna Host")]
+    assert machine.segments[0].words[1].end == 1.1  # the name keeps its first word's start and last word's end
+
+
+def test_a_renamed_speaker_changes_the_speakers_task_and_never_the_listening_task(tmp_path):
+    from pipeline import transcribe
+
+    path = write_course(tmp_path, {})
+    course = course_file.load(path)
+    before = {t.name: t.params for t in transcribe.tasks(course) + speakers.tasks(course)}
+    path.write_text(path.read_text(encoding="utf-8").replace('name = "Erik Guest"', 'name = "Erik Gästsson"'),
+                    encoding="utf-8")
+    course = course_file.load(path)
+    after = {t.name: t.params for t in transcribe.tasks(course) + speakers.tasks(course)}
+    assert after["transcribe:ep1"] == before["transcribe:ep1"]
+    assert after["speakers:ep1"] != before["speakers:ep1"] and "Erik Gästsson" in after["speakers:ep1"]["terms"]

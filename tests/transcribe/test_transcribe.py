@@ -118,20 +118,23 @@ def test_runs_of_identical_segments_and_doubtful_ones_are_dropped():
     assert kept[0].flags == ("repeat",) and kept[-1].start == 29.0 and removed == 3 + 3
 
 
-def test_vocabulary_steers_spelling_to_the_roster(tmp_path, model_cache):  # noqa: F811
+def test_roster_names_are_respelled_after_decoding_without_a_prompt(tmp_path, model_cache):  # noqa: F811
     wav = espeak("My guest is Kajsa Thorsdottir. She works on the Sidewalk Labs project in Toronto.",
                  tmp_path / "names.wav")
-    prompt = stage.vocabulary_prompt(["Kajsa Thorsdottir"], ["Sidewalk Labs"])
-    assert prompt == "Glossary: Kajsa Thorsdottir, Sidewalk Labs."
-    plain = stage.transcribe(wav, tmp_path / "plain.json", episode="e", language="en", root=tmp_path,
-                             settings=TranscriptionSettings())
-    steered = stage.transcribe(wav, tmp_path / "steered.json", episode="e", language="en", root=tmp_path,
-                               settings=TranscriptionSettings(), prompt=prompt)
-    assert plain.segments and steered.segments
-    assert "Kajsa Thorsdottir" not in load(tmp_path / "plain.json").text
-    text = load(tmp_path / "steered.json").text
-    assert "Kajsa Thorsdottir" in text and "Sidewalk Labs" in text
-    assert load(tmp_path / "steered.json").options["prompt"] == prompt
+    terms = stage.glossary_terms(["Kajsa Thorsdottir"], ["Sidewalk Labs", "Sidewalk Labs "])
+    assert terms == ("Kajsa Thorsdottir", "Sidewalk Labs")
+    stage.transcribe(wav, tmp_path / "plain.json", episode="e", language="en", root=tmp_path,
+                     settings=TranscriptionSettings())
+    stage.transcribe(wav, tmp_path / "named.json", episode="e", language="en", root=tmp_path,
+                     settings=TranscriptionSettings(), terms=terms)
+    plain, named = load(tmp_path / "plain.json"), load(tmp_path / "named.json")
+    assert "Kajsa Thorsdottir" not in plain.text and not plain.term_fixes
+    assert "Kajsa Thorsdottir" in named.text and named.options["prompt"] == ""  # no prompt: nothing skipped
+    assert [f.after for f in named.term_fixes] == ["Kajsa Thorsdottir"]
+    fix = named.term_fixes[0]
+    assert fix.before in plain.text and fix.at == pytest.approx(next(
+        w.start for w in named.words if w.text.startswith("Kajsa")))
+    assert len(named.words) < len(plain.words)  # the misheard words became the one name, timed from its first
 
 
 # -- speakers ---------------------------------------------------------------------------------
@@ -270,7 +273,8 @@ def test_tasks_declare_inputs_targets_and_params(tmp_path):
     assert listen.inputs[0] == layout.asr_audio(course, ep1) and listen.stage == "transcribe"
     assert listen.targets == (layout.heard_transcript(course, ep1),)
     assert listen.job.engine == "faster-whisper" and listen.job.model.setting == "tiny.en"
-    assert listen.job.options.prompt == "Glossary: Anna Host, Erik Guest, tram line."
+    assert listen.job.options.prompt == "" and not hasattr(listen.job, "terms")  # no prompt: names respelled later
+    assert tasks["speakers:ep1"].job.terms == ("Anna Host", "Erik Guest", "tram line")
     assert any(t.startswith("faster-whisper ") for t in listen.tools)
     assert tasks["speakers:ep2"].inputs == (
         layout.heard_transcript(course, ep2, "left"), layout.heard_transcript(course, ep2, "right"),

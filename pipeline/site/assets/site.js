@@ -31,6 +31,7 @@
     if (!isFinite(seconds)) return;
     requested = seconds;
     player.currentTime = seconds;
+    show(seconds); // the reader's choice is shown at once, not when a busy machine finishes the seek
     var playing = player.play();
     if (playing && playing.catch) playing.catch(function () { /* the reader presses play */ });
   }
@@ -87,15 +88,20 @@
     box.scrollTo({ top: Math.max(0, top - margin), behavior: smooth ? "smooth" : "auto" });
   }
 
+  function show(time) {
+    mark("chapters", find(chapters, time));
+    if (mark("lines", find(lines, time))) keepInView(current.lines.element);
+  }
+
   function update() {
+    if (player.seeking) return; // the time before the seek lands says nothing about where the reader went
     var time = player.currentTime;
     if (requested !== null && Math.abs(time - requested) <= SEEK_SLACK_S) {
       time = Math.max(time, requested);
     } else {
       requested = null;
     }
-    mark("chapters", find(chapters, time));
-    if (mark("lines", find(lines, time))) keepInView(current.lines.element);
+    show(time);
   }
 
   player.addEventListener("timeupdate", update);
