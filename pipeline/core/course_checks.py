@@ -79,9 +79,10 @@ def language_problems(course: Course) -> list[tuple[str, str]]:
                                  "give the episode's language as one Whisper knows (e.g. 'sv', 'fi', 'no')"))
         elif course.transcription.english_only and code != "en":
             wanted = "detects the language" if code == languages.AUTO else f"transcribes {episode.language!r}"
+            multilingual = model[:-3] if model.endswith(".en") else "base"
+            other = "" if multilingual == "base" else f", or {multilingual!r}, downloaded once when online"
             found.append((where, f"{episode.language!r}, but [transcription] model = {model!r} knows English only; "
-                                 f"set model = {model[:-3]!r} (a multilingual model that {wanted}; 'base' also "
-                                 "works offline)"))
+                                 f"set model = 'base' (multilingual: it {wanted}, and works offline{other})"))
     return found
 
 

@@ -145,7 +145,7 @@ def test_the_model_must_know_the_episode_language(tmp_path):
     swedish = MINIMAL_COURSE.replace('date = 2026-09-01', 'date = 2026-09-01\nlanguage = "sv"')
     problems = problems_of(tmp_path, swedish)
     assert any("[[episodes]] 'ep1'.language: 'sv', but [transcription] model = 'tiny.en' knows English only; "
-               "set model = 'tiny'" in p for p in problems), problems
+               "set model = 'base' (multilingual: it transcribes 'sv', and works offline" in p for p in problems), problems
     (tmp_path / "course.toml").write_text(
         swedish.replace("[[speakers]]", '[transcription]\nmodel = "base"\n\n[[speakers]]', 1), encoding="utf-8")
     assert course_file.load(tmp_path / "course.toml").episodes[0].language == "sv"  # base knows Swedish

@@ -322,8 +322,9 @@ def test_settings_that_cannot_work_are_refused_when_the_course_file_loads(tmp_pa
     (tmp_path / "course.toml").write_text(swedish)
     with pytest.raises(course_file.CourseFileError) as caught:
         course_file.load(tmp_path / "course.toml")
-    assert any("'ep2'.language: 'sv', but [transcription] model = 'tiny.en' knows English only; set model = 'tiny'"
-               in p for p in caught.value.problems)
+    assert any("'ep2'.language: 'sv', but [transcription] model = 'tiny.en' knows English only; set model = 'base' "
+               "(multilingual: it transcribes 'sv', and works offline, or 'tiny', downloaded once when online)"
+               in p for p in caught.value.problems), caught.value.problems
     with pytest.raises(course_file.CourseFileError) as caught:
         _course(tmp_path, transcription='model = "tiny-en"')
     assert any("[transcription].model: 'tiny-en' is not a Whisper model name" in p and "did you mean 'tiny.en'" in p
