@@ -1,6 +1,6 @@
 """`make bench`: the whole pipeline against the standalone tools, in one run, on this machine.
 
-    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,accuracy]
+    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers]
 
 Writes bench/results.json and prints a table. Real speech comes from
 ../shared/speech; without it the course benchmark cannot run and says so.
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import baseline, bench_accuracy, bench_speakers, course_bench, report
+from . import baseline, bench_speakers, course_bench, report
 from .course import make_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +31,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
     parser.add_argument("--whisper-cli-episodes", type=int, default=1,
                         help="episodes the (slow) whisper CLI transcribes in the baseline")
-    parser.add_argument("--only", default="course,stages,speakers,accuracy",
-                        help="comma list: course, stages, speakers, accuracy")
+    parser.add_argument("--only", default="course,stages,speakers",
+                        help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers")
     return parser.parse_args()
 
 
@@ -80,12 +80,6 @@ def main() -> None:
     if "speakers" in sections:
         print("speakers benchmark: the evaluation set (benchmarks/speakers_data.py)", file=sys.stderr, flush=True)
         results["speakers"] = bench_speakers.run(OUT / "speakers")
-        save()
-    if "accuracy" in sections:
-        print("accuracy benchmark: read, conversational and multilingual speech (benchmarks/bench_accuracy.py)",
-              file=sys.stderr, flush=True)
-        accuracy = bench_accuracy.run(OUT / "accuracy")
-        results["accuracy"] = {"results": accuracy["results"], "table": accuracy["table"]}
         save()
     save()
     print(report.table(results))
