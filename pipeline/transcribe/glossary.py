@@ -38,6 +38,18 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-zà-öø-ÿ]", "", text.lower())
 
 
+TITLES = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "mx", "sir", "dame"}  # before a name, often unsaid
+
+
+def without_title(name: str) -> str:
+    """'Dr. Ingrid Sørensen' -> 'Ingrid Sørensen': a respelled name must not add a title nobody said
+    ("today's Doctor Ingred Sorensen" became "Doctor Dr. Ingrid Sørensen")."""
+    words = name.split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
 def _is_word(token: str) -> bool:
     """A token made of letters (with punctuation): numbers like "1465," are never part of a name."""
     return bool(_letters(token)) and not re.search(r"\d", token)

@@ -118,8 +118,9 @@ def decode_options(settings: TranscriptionSettings, language: str, prompt: str =
 
 
 def glossary_terms(names: Sequence[str], vocabulary: Sequence[str]) -> tuple[str, ...]:
-    """The roster's names and the vocabulary, each once: what is respelled after decoding."""
-    return tuple(dict.fromkeys(t.strip() for t in (*names, *vocabulary) if t.strip()))
+    """The roster's names (without a title such as "Dr.") and the vocabulary, each once: what is respelled
+    after decoding."""
+    return tuple(dict.fromkeys(t.strip() for t in (*map(glossary.without_title, names), *vocabulary) if t.strip()))
 
 
 def vocabulary_prompt(names: Sequence[str], vocabulary: Sequence[str]) -> str:

@@ -70,6 +70,13 @@ def test_near_misses_of_roster_names_are_respelled_and_ordinary_words_left_alone
     assert glossary.correct_text("Aino Virtanen and I know Virtanen.", terms) == "Aino Virtanen and I know Virtanen."
 
 
+def test_a_speakers_title_is_never_added_to_what_was_said():
+    terms = stage.glossary_terms(["Dr. Ingrid Sørensen", "Prof Mikael Lindqvist", "Dr."], ["Dr. Who"])
+    assert terms == ("Ingrid Sørensen", "Mikael Lindqvist", "Dr.", "Dr. Who")  # the vocabulary is taken as written
+    said = "With me today's Doctor Ingred Sorensen and Mikhail Lindkvist."
+    assert glossary.correct_text(said, terms) == "With me today's Doctor Ingrid Sørensen and Mikael Lindqvist."
+
+
 @pytest.mark.slow
 def test_the_pipeline_transcribes_conversation_no_worse_than_standalone_faster_whisper(made, tmp_path,
                                                                                         model_cache):  # noqa: F811
