@@ -22,6 +22,7 @@ import numpy as np
 from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.course import TurnHint
 from ..core.transcript import Segment, Transcript, Word, load
+from ..transcribe import respell
 from .diarize import SpeakerTurn
 from .words import assign_words
 
@@ -56,8 +57,9 @@ class AttributionResult:
     by_voice: int = 0  # words attributed from the turns found by voice
 
 
-def attribute(mix: Path | None, dst: Path, hints: SpeakerHints) -> AttributionResult:
-    """Merge what was heard into the machine transcript `dst`, each segment with its speaker.
+def attribute(mix: Path | None, dst: Path, hints: SpeakerHints, terms: Sequence[str] = ()) -> AttributionResult:
+    """Merge what was heard into the machine transcript `dst`, each segment with its speaker, near misses of
+    `terms` (the roster's names, the vocabulary) respelled.
 
     With one speaker per channel, each side was transcribed on its own: its words are
     that side's speaker's, except bleed (the other side far louder over the word).
@@ -79,6 +81,8 @@ def attribute(mix: Path | None, dst: Path, hints: SpeakerHints) -> AttributionRe
     result = replace(base, segments=tuple(segments), speakers=dict(hints.names),
                      audio_sha256=_audio_hash(mix, hints), duration=_duration(mix, hints),
                      attribution=hints.notes)
+    if terms:
+        result = respell(result, terms)
     result.save(dst)
     return AttributionResult(Path(dst), counts["channel"], counts["turns"], counts["unknown"], counts["voice"])
 

@@ -16,9 +16,8 @@ from pathlib import Path
 from ..core import layout
 from ..core.course import Course, Episode, TurnHint
 from ..core.dependency import Task
-from ..core.transcript import load
 from ..episodes import published_times
-from ..transcribe import episode_terms, heard_parts, respell
+from ..transcribe import episode_terms, heard_parts
 from . import found
 from .attribute import AttributionResult, ChannelSpeaker, SpeakerHints, attribute
 from .naming import RosterEntry, describe, display_names, name_speakers
@@ -63,10 +62,7 @@ def attribute_speakers(job: AttributeJob) -> AttributionResult:
         names = dict(job.names)
         sides = ", ".join(f"{c.side}: {names.get(c.speaker, c.speaker)}" for c in job.channels)
         hints = replace(hints, notes=(CHANNELS_NOTE.format(sides),))
-    result = attribute(job.mix, job.target, hints)
-    if job.terms:
-        respell(load(job.target), job.terms).save(job.target)
-    return result
+    return attribute(job.mix, job.target, hints, job.terms)
 
 
 def named_voices(job: AttributeJob, hints: SpeakerHints) -> SpeakerHints:
