@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import StageError
-from ..core.fsutil import atomic_path, file_sha256, sha256_file  # noqa: F401  (re-exported)
+from ..core.fsutil import atomic_path, file_sha256, sha256_file
 from ..core.model_choice import CT2_FILES, ModelChoice, cache_dir, choose, require_ct2_folder  # noqa: F401  (re-exported)
 from . import offline
 
