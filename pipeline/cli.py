@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, layout, runner, stages
+from .core import course_file, executors, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
 from .core.fsutil import remove_stale_temps, write_json
 from .core.progress import Progress
+from .core.settings import RunSettings
 
 DEFAULT_COURSE = "course.toml"
 EXIT_FAILED = 1  # a stage failed or check found problems
@@ -59,19 +60,25 @@ def cli(ctx: click.Context, course_path: Path, verbose: bool, quiet: bool, jobs:
 
 
 def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = (),
-                 timings: Path | None = None) -> None:
+                 timings: Path | None = None, executor: str | None = None, scheduler: str | None = None) -> None:
     """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
     try:
         course = ctx.load()
         if problems := stages.preflight(course):
             raise PreflightError(problems)
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
-        _share_cores(tasks, ctx.jobs)
         state = course.folder(layout.STATE)
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
             for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.EDITS, layout.STATE):
                 remove_stale_temps(course.folder(name))
-            report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
+            where = executors.open_executor(executor or course.run.executor, ctx.jobs,
+                                            _scheduler(course, scheduler), state)
+            try:
+                _share_cores(tasks, ctx.jobs, where)
+                report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet),
+                                    executor=where)
+            finally:
+                where.close()
         if timings:
             write_json(timings, {"seconds": round(report.seconds, 3), "built": report.timings,
                                  "up_to_date": list(report.up_to_date), "failed": [f.task for f in report.failed]})
@@ -85,20 +92,49 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
         sys.exit(EXIT_FAILED)
 
 
-def _share_cores(tasks, jobs: int) -> None:
-    """Tell the transcriber how many of its tasks may run at once, so each takes its share of cores."""
+def _scheduler(course, given: str | None) -> str:
+    """--scheduler when given (checked like [run] scheduler), else the course file's."""
+    if given is None:
+        return course.run.scheduler
+    for _, fix in RunSettings(scheduler=given).problems():
+        raise CoursecastError(f"--scheduler {given!r}: {fix}")
+    return given
+
+
+def _share_cores(tasks, jobs: int, where) -> None:
+    """Tell the transcriber how many of its tasks may run at once, so each takes its share of cores.
+
+    Threads here: the tasks share this machine's cores. Dask: each worker process runs one task at a time,
+    so a machine's cores are shared by the workers on it.
+    """
     listening = sum(1 for t in tasks if t.name.startswith("transcribe:"))
     if listening:
         from .transcribe import set_parallelism
 
-        set_parallelism(max(1, min(jobs, listening)))
+        if where.name == "dask":
+            where.run_on_workers(set_parallelism, where.workers_per_host())
+        else:
+            set_parallelism(max(1, min(jobs, listening)))
+
+
+def _where_options(command):
+    """--executor and --scheduler: where a build's tasks run (never what they make)."""
+    command = click.option(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="A running Dask scheduler (tcp://host:8786) whose workers see the course folder at the same path; "
+             "implies --executor dask [default: [run] scheduler].")(command)
+    return click.option(
+        "--executor", type=click.Choice(executors.EXECUTORS), default=None,
+        help="Where tasks run: 'local' threads, or 'dask' (a LocalCluster of -j worker processes) "
+             "[default: [run] executor, else local].")(command)
 
 
 def _stage_command(stage: stages.Stage) -> click.Command:
     @click.pass_obj
     @click.option("--episode", "episodes", multiple=True, metavar="SLUG", help="Only this episode (repeatable).")
-    def command(ctx: Context, episodes: tuple[str, ...]) -> None:
-        build_stages(ctx, [stage.name], episodes)
+    @_where_options
+    def command(ctx: Context, episodes: tuple[str, ...], executor: str | None, scheduler: str | None) -> None:
+        build_stages(ctx, [stage.name], episodes, None, executor, scheduler)
 
     command.__doc__ = f"{stage.help}\n\nRuns what it needs first.\n\nExample: coursecast {stage.name}"
     return click.command(stage.name)(command)
@@ -112,13 +148,15 @@ for _stage in stages.available():
 @click.option("--episode", "episodes", multiple=True, metavar="SLUG", help="Only this episode (repeatable).")
 @click.option("--timings", type=click.Path(dir_okay=False, path_type=Path),
               help="Write each task's wall seconds to this JSON file.")
+@_where_options
 @click.pass_obj
-def build(ctx: Context, episodes: tuple[str, ...], timings: Path | None) -> None:
+def build(ctx: Context, episodes: tuple[str, ...], timings: Path | None, executor: str | None,
+          scheduler: str | None) -> None:
     """Build every stage, in order, redoing only what changed.
 
-    Example: coursecast --course demo/course.toml -j 2 build
+    Example: coursecast --course demo/course.toml -j 2 build --executor dask
     """
-    build_stages(ctx, None, episodes, timings)
+    build_stages(ctx, None, episodes, timings, executor, scheduler)
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from .settings import (
     DiarizationSettings,
     FeedSettings,
     PrintSettings,
+    RunSettings,
     TranscriptionSettings,
     VideoSettings,
 )
@@ -124,6 +125,7 @@ class Course:
     feeds: FeedSettings
     print: PrintSettings
     diarization: DiarizationSettings = DiarizationSettings()
+    run: RunSettings = RunSettings()  # where tasks execute; read by the CLI only, never by an action
 
     @property
     def root(self) -> Path:

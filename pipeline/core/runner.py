@@ -14,13 +14,13 @@ import logging
 import os
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .dependency import StateStore, Task
 from .errors import REPORT_BUGS, BuildLockedError, CoursecastError, StateError
+from .executors import LocalExecutor
 from .progress import Progress
 
 log = logging.getLogger("coursecast.runner")
@@ -105,37 +105,36 @@ def build_lock(state_dir: Path, *, wait_for_it: bool = True, notify=print) -> It
 
 
 class _Run:
-    """One build: schedules ready tasks onto a thread pool."""
+    """One build: submits ready tasks to an executor (threads here, or Dask workers), records what finished."""
 
-    def __init__(self, tasks: list[Task], store: StateStore, jobs: int, progress: Progress):
+    def __init__(self, tasks: list[Task], store: StateStore, executor: Any, progress: Progress):
         self.tasks = {t.name: t for t in tasks}
         self.ups = upstream_map(tasks)
-        self.store, self.jobs, self.progress = store, max(1, jobs), progress
+        self.store, self.executor, self.progress = store, executor, progress
         self.done: dict[str, str] = {}  # name -> "built" | "fresh" | "failed" | "blocked"
         self.failures: list[Failure] = []
         self.timings: dict[str, float] = {}
+        self.running: dict[str, Any] = {}  # name -> the executor's future
 
     def ready(self) -> list[Task]:
         return [t for n, t in self.tasks.items()
                 if n not in self.done and n not in self.running and all(u in self.done for u in self.ups[n])]
 
     def execute(self) -> None:
-        self.running: dict[str, Future] = {}
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            while len(self.done) < len(self.tasks):
-                ready = self.ready()
-                for task in ready:
-                    self.start(task, pool)
-                if not self.running:
-                    if not ready:
-                        left = sorted(set(self.tasks) - set(self.done))
-                        raise CoursecastError(f"tasks wait on each other in a cycle: {', '.join(left)}")
-                    continue
-                finished, _ = wait(list(self.running.values()), return_when=FIRST_COMPLETED)
-                for name in [n for n, f in self.running.items() if f in finished]:
-                    self.finish(self.tasks[name], self.running.pop(name))
+        while len(self.done) < len(self.tasks):
+            ready = self.ready()
+            for task in ready:
+                self.start(task)
+            if not self.running:
+                if not ready:
+                    left = sorted(set(self.tasks) - set(self.done))
+                    raise CoursecastError(f"tasks wait on each other in a cycle: {', '.join(left)}")
+                continue
+            finished = self.executor.finished(self.running.values())
+            for name in [n for n, f in self.running.items() if f in finished]:
+                self.finish(self.tasks[name], self.running.pop(name))
 
-    def start(self, task: Task, pool: ThreadPoolExecutor) -> None:
+    def start(self, task: Task) -> None:
         if any(self.done[u] in ("failed", "blocked") for u in self.ups[task.name]):
             self.done[task.name] = "blocked"
             self.progress.finished(task, "blocked", 0.0)
@@ -147,10 +146,10 @@ class _Run:
             return
         log.debug("%s is stale: %s", task.name, "; ".join(verdict.reasons))
         self.progress.started(task)
-        self.running[task.name] = pool.submit(_timed, task)
+        self.running[task.name] = self.executor.submit(_timed, task)
 
-    def finish(self, task: Task, future: Future) -> None:
-        error, seconds = future.result()
+    def finish(self, task: Task, future: Any) -> None:
+        error, seconds = self.executor.outcome(future, task.name)
         self.timings[task.name] = round(seconds, 3)
         if error is None:
             try:  # a task whose record cannot be written counts as failed: it runs again next time
@@ -204,12 +203,21 @@ def _os_error(error: BaseException | None) -> OSError | None:
     return None
 
 
-def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress) -> BuildReport:
-    """Build every stale task among `tasks`; returns what happened (never raises for a task's failure)."""
+def run(tasks: list[Task], store: StateStore, *, jobs: int, progress: Progress, executor: Any = None) -> BuildReport:
+    """Build every stale task among `tasks`; returns what happened (never raises for a task's failure).
+
+    `executor` runs the actions (core/executors.py); None: `jobs` threads in this process.
+    """
     start = time.monotonic()
     progress.begin(tasks)
-    build = _Run(tasks, store, jobs, progress)
-    build.execute()
+    own = executor is None
+    executor = LocalExecutor(jobs) if own else executor
+    build = _Run(tasks, store, executor, progress)
+    try:
+        build.execute()
+    finally:
+        if own:
+            executor.close()
     store.hashes.save()
     by = lambda state: tuple(n for n, s in build.done.items() if s == state)  # noqa: E731
     report = BuildReport(by("built"), by("fresh"), tuple(build.failures), by("blocked"),

@@ -210,6 +210,26 @@ class PrintSettings:
         ])
 
 
+EXECUTORS = ("local", "dask")  # [run] executor / build --executor
+SCHEDULER_SCHEMES = ("tcp://", "tls://")  # [run] scheduler: the addresses `dask scheduler` listens on
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """[run]: where a build's tasks execute. Never part of a task's key: the same outputs wherever they run."""
+
+    executor: str = "local"  # "local" (threads in this process) or "dask" (a LocalCluster, or `scheduler`)
+    scheduler: str = ""  # a running Dask scheduler, e.g. "tcp://10.0.0.5:8786"; "" = none (implies "dask" if set)
+
+    def problems(self) -> list[tuple[str, str]]:
+        address = self.scheduler.strip()
+        return _failing([
+            ("executor", self.executor in EXECUTORS, _one_of(EXECUTORS)),
+            ("scheduler", not address or (address.startswith(SCHEDULER_SCHEMES) and ":" in address.split("://")[1]),
+             "give the scheduler's address with its port, e.g. 'tcp://10.0.0.5:8786', or leave it out"),
+        ])
+
+
 STAGE_SETTINGS = {
     "audio": AudioSettings,
     "transcription": TranscriptionSettings,
@@ -218,4 +238,5 @@ STAGE_SETTINGS = {
     "video": VideoSettings,
     "feeds": FeedSettings,
     "print": PrintSettings,
+    "run": RunSettings,
 }
