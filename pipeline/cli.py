@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, layout, runner, stages
+from .core import course_file, layout, paths, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
@@ -28,7 +28,8 @@ class Context:
 
     def load(self, probe: bool = True):
         course = course_file.load(self.course_path)
-        if probe:
+        if probe:  # wrong-kind paths first: ffprobe, hashing or reading a FIFO would never return
+            paths.require(course)
             probe_sources(course, course.folder(layout.STATE) / "probe.json")
         return course
 
