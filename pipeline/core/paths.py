@@ -120,9 +120,10 @@ def problems(course: Course) -> list[str]:
     root = course.root
     found = [folder_problem(course.folder(name), f"{name}/", inside=None, makes=True)
              for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.STATE)]
-    found += [folder_problem(course.folder(layout.RAW), f"{layout.RAW}/", inside=root),
-              folder_problem(course.folder(layout.EDITS), f"{layout.EDITS}/", inside=root, makes=True)]
-    found += _named_files(course) + _edit_files(course) + _voice_samples(course)
+    raw = folder_problem(course.folder(layout.RAW), f"{layout.RAW}/", inside=root)
+    edits = folder_problem(course.folder(layout.EDITS), f"{layout.EDITS}/", inside=root, makes=True)
+    found += [raw, edits, *_named_files(course, recordings=not raw)]
+    found += ([] if edits else _edit_files(course)) + ([] if raw else _voice_samples(course))
     return list(dict.fromkeys(p for p in found if p))
 
 
@@ -136,8 +137,8 @@ def _rel(course: Course, path: Path) -> str:
     return path.relative_to(course.root).as_posix() if path.is_relative_to(course.root) else str(path)
 
 
-def _named_files(course: Course) -> list[str]:
-    """The recordings, stings and artwork the course file names."""
+def _named_files(course: Course, recordings: bool) -> list[str]:
+    """The stings and artwork the course file names, and its recordings (when raw_interviews/ is a folder)."""
     where = course.path.name
     named = [(course.audio.intro, "[audio].intro", "sting"), (course.audio.outro, "[audio].outro", "sting"),
              (course.info.artwork, "[course].artwork", "picture")]
@@ -148,7 +149,7 @@ def _named_files(course: Course) -> list[str]:
     found = [file_problem(course.root / rel, f"{rel} ({where}, {key})", inside=course.root, what=what)
              for rel, key, what in named if rel]
     raw = course.folder(layout.RAW)
-    for episode in course.episodes:
+    for episode in course.episodes if recordings else ():
         found += [file_problem(s.path, f"{_rel(course, s.path)} ({where}, [[episodes]] '{episode.slug}'"
                                f".sources #{i}.file)", inside=raw, what="recording")
                   for i, s in enumerate(episode.sources, 1)]
@@ -173,5 +174,5 @@ def _voice_samples(course: Course) -> list[str]:
         return [why]
     if not folder.is_dir():
         return []
-    return [file_problem(p, _rel(course, p), inside=course.root, what="voice sample (a recording)")
+    return [file_problem(p, _rel(course, p), inside=course.root, what="voice sample")
             for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
