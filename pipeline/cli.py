@@ -194,6 +194,7 @@ def diff(ctx: Context, episode: str) -> None:
 
     try:
         course = ctx.load(probe=False)
+        paths.require(course)  # an editing file that is a FIFO, a folder or a link out: named, never read
         if episode not in {e.slug for e in course.episodes}:
             raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
                                   f"{', '.join(e.slug for e in course.episodes)}")
