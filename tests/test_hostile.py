@@ -174,7 +174,7 @@ def _sting(course: Path, make) -> None:
 CASES = {  # name -> (make it wrong, phrases the message must have)
     "editing file is a FIFO": (lambda c: _fifo(c / EDIT), (EDIT, "a FIFO (named pipe)", "remove it")),
     "editing file is a folder": (lambda c: _folder(c / EDIT), (EDIT, "a folder, where an editing file belongs",
-                                                                "move the folder out of the way")),
+                                                                "move it out of the way")),
     "editing file links out": (lambda c: ((c / EDIT).unlink(), (c / EDIT).symlink_to("/etc/passwd")),
                                (EDIT, "a link to /etc/passwd, outside", "copy the file into the course folder")),
     "replacements is a FIFO": (lambda c: _fifo(c / "edits" / "replacements.toml"),

@@ -63,7 +63,7 @@ def file_problem(path: Path, shown: str, *, inside: Path | None = None, what: st
     except OSError as e:
         return f"{shown}: a link to {os.readlink(path)}, which {_broken(e)}; replace the link with the {what}"
     if stat.S_ISDIR(mode):
-        return f"{shown}: a folder, where {_a(what)} belongs; move the folder out of the way{put}"
+        return f"{shown}: a folder, where {_a(what)} belongs; move it out of the way{put}"
     if not stat.S_ISREG(mode):
         return f"{shown}: {_kind(mode)}, not {_a(what)}; remove it{put}"
     return _unreadable(path, shown)
