@@ -203,6 +203,8 @@ CASES = {  # name -> (make it wrong, phrases the message must have)
                           ("cover.jpg (course.toml, [course].artwork)", "a FIFO (named pipe), not a picture")),
     "sting is a FIFO": (lambda c: _sting(c, os.mkfifo), ("media/intro.wav", "[audio].intro", "not a sting")),
     "sting is a folder": (lambda c: _sting(c, Path.mkdir), ("media/intro.wav", "a folder, where a sting belongs")),
+    "a built file is a FIFO": (lambda c: _fifo(c / "episodes" / "ep1.mp3"),
+                               ("episodes/ep1.mp3: a FIFO (named pipe) among the build's files", "remove it")),
     "episodes is a file": (lambda c: (shutil.rmtree(c / "episodes"), (c / "episodes").write_text("x")),
                            ("episodes/: a file, where a folder belongs", "the build makes the folder")),
 }

@@ -124,6 +124,7 @@ def problems(course: Course) -> list[str]:
     edits = folder_problem(course.folder(layout.EDITS), f"{layout.EDITS}/", inside=root, makes=True)
     found += [raw, edits, *_named_files(course, recordings=not raw)]
     found += ([] if edits else _edit_files(course)) + ([] if raw else _voice_samples(course))
+    found += _strange_outputs(course)
     return list(dict.fromkeys(p for p in found if p))
 
 
@@ -176,3 +177,23 @@ def _voice_samples(course: Course) -> list[str]:
         return []
     return [file_problem(p, _rel(course, p), inside=course.root, what="voice sample")
             for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
+
+
+def _strange_outputs(course: Course) -> list[str]:
+    """FIFOs, sockets and devices among the build's files (which the build, its checks or `status` would read)."""
+    found = []
+    for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.STATE):
+        top = course.folder(name)
+        if top.is_symlink() or not top.is_dir():
+            continue
+        for folder, _, names in os.walk(top):  # never follows links
+            for entry in names:
+                path = Path(folder) / entry
+                try:
+                    mode = os.stat(path).st_mode
+                except OSError:  # a link to nowhere: nothing reads it
+                    continue
+                if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    found.append(f"{_rel(course, path)}: {_kind(mode)} among the build's files; remove it "
+                                 "(the build writes its own file there again)")
+    return found
