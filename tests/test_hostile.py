@@ -279,3 +279,19 @@ def test_a_full_disk_while_encoding_is_one_clear_line(course_dir):
     with mounted("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(work)):
         said = refused(run(course_dir, "episodes"), 1, "episode 'ep1': the disk is full", "free some space")
     assert "ffmpeg failed" not in said and "Error writing" not in said
+
+
+def test_ffmpeg_on_a_full_disk_is_one_line_naming_the_file(tmp_path):
+    from pipeline.core.errors import MediaError
+    from pipeline.core.media import run as run_ffmpeg
+
+    full = tmp_path / "full"
+    full.mkdir()
+    with mounted("-t", "tmpfs", "-o", "size=16k", "tmpfs", str(full)):
+        target = full / "long.wav"
+        with pytest.raises(MediaError) as caught:
+            run_ffmpeg(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=5", str(target)],
+                       what="encoding")
+    said = str(caught.value)
+    assert said == (f"encoding: the disk is full (No space left on device, writing {target}); free some space and "
+                    "build again")
