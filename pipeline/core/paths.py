@@ -6,9 +6,12 @@ folder (someone else's file published, or read as an editor's), a file coursecas
 each is found here by `stat` alone (nothing is opened but with O_NONBLOCK), and named with its
 path and the fix. `problems(course)` covers every file the course file names (recordings,
 stings, artwork), the editing files and replacements in `edits/`, the voice samples in
-`raw_interviews/voices/` and the folders they live in; `cli` runs it before every command that
-builds, checks or reports, so a wrong kind is exit 2, never a hang or an internal error. Stages
-that read such a file on their own (`diff`) call `file_problem` for the one they read.
+`raw_interviews/voices/`, the folders they live in, and any FIFO, socket or device among the
+build's own files (which `status`, `check` or a build would read); `cli` runs it before every
+command that builds, checks, reports or diffs, so a wrong kind is exit 2, never a hang or an
+internal error. The proofreading reads its files through `require_file` too, and
+`fsutil.sha256_file` refuses anything but a regular file, so a path that changes kind after the
+check fails its task instead of blocking it.
 """
 from __future__ import annotations
 

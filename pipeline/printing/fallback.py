@@ -132,12 +132,13 @@ def runs(text: str, font: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def problems(fields: list[tuple[str, str]]) -> list[str]:
-    """'<where>: U+... (c) ...' for each (where, text) with a character no installed font has."""
+def problems(fields: list[tuple[str, str]], fonts: tuple[str, ...]) -> list[str]:
+    """'<where>: U+... (c) ...' for each (where, text) with a character neither `fonts` (registered names)
+    nor any installed font has."""
     found = []
     for where, text in fields:
-        missing = [c for c in dict.fromkeys(text or "") if not c.isascii() and _printable(c) and not c.isspace()
-                   and font_for(c) is None]
+        missing = [c for c in dict.fromkeys(text or "") if not _covered(c, fonts) and _printable(c)
+                   and not c.isspace() and font_for(c) is None]
         found += [f"{where}: {_named(c)}: no installed font can print it in the PDFs; {INSTALL}, or remove it"
                   for c in missing[:3]]
     return found

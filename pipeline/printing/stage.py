@@ -39,7 +39,7 @@ from .jobs import (
 from . import fallback
 from .pages import DocInfo, render
 from .story import booklet_front, episode_story, module_divider, story_context
-from .styles import find_font, register_family
+from .styles import every_face, find_font, register_family
 
 STAGE_VERSION = 1  # bump when the layout changes: every PDF is rebuilt
 TOOLS = (f"reportlab {reportlab.Version}", f"print-stage {STAGE_VERSION}")
@@ -185,7 +185,9 @@ def preflight(course: Course) -> list[str]:
             register_family(getattr(course.print, key))
         except CoursecastError as e:
             problems.append(f"{course.path.name}, [print].{key}: {e}")
-    return problems + fallback.problems(printed_fields(course))
+    if problems:
+        return problems
+    return fallback.problems(printed_fields(course), every_face(course.print.font, course.print.heading_font))
 
 
 def printed_fields(course: Course) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from .styles import (
     TIMECODE_PT,
     Geometry,
     Styles,
+    every_face,
     geometry,
 )
 from .styles import styles as make_styles
@@ -168,7 +169,7 @@ class StoryContext:
 
 def story_context(course: PrintedCourse, proof: bool) -> StoryContext:
     styles = make_styles(course.settings, proof)
-    fallback.use((styles.serif, styles.sans))  # what they lack is set in a font that has it
+    fallback.use(every_face(course.settings.font, course.settings.heading_font))  # what they lack: another font
     numbers = LineNumbers(styles.sans) if proof else None
     return StoryContext(course, styles, geometry(course.settings, proof), proof, numbers)
 
