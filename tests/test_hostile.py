@@ -83,7 +83,8 @@ PRIVATE = ("/episodes/../edits/ep1.txt", "/episodes/%2e%2e/edits/ep1.txt", "/epi
            "/site/..%5ccourse.toml", "/site/..\\course.toml", "//etc/passwd", "/%2fetc/passwd",
            "/site//etc/passwd", "/edits/ep1.txt", "/raw_interviews/ep1.wav", "/.coursecast/state.json",
            "/course.toml", "/site/outside.txt", "/site/editors/ep1.txt", "/site/pipe.html", "/episodes/",
-           "/site/.hidden", "/site/index.html/..", "/site/%ff")
+           "/site/.hidden", "/site/index.html/..", "/site/%ff", "http://127.0.0.1/episodes/../course.toml",
+           "/episodes/ep1.mp3/../../course.toml", "/episodes/%00/../course.toml", "/site/index.html%00.txt")
 
 
 def test_serve_reaches_nothing_outside_the_published_folders(course, tmp_path):
