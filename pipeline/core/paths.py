@@ -127,7 +127,8 @@ def problems(course: Course) -> list[str]:
     edits = folder_problem(course.folder(layout.EDITS), f"{layout.EDITS}/", inside=root, makes=True)
     found += [raw, edits, *_named_files(course, recordings=not raw)]
     found += ([] if edits else _edit_files(course)) + ([] if raw else _voice_samples(course))
-    found += _strange_outputs(course)
+    named = {p.split(":")[0].split(" (")[0] for p in found if p}  # paths already said
+    found += [p for p in _strange_outputs(course) if p.split(":")[0] not in named]
     return list(dict.fromkeys(p for p in found if p))
 
 
