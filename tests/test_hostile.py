@@ -234,7 +234,8 @@ def _as_nobody() -> list[str] | None:
     return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else None
 
 
-def test_an_unreadable_editing_file_is_exit_2_with_the_fix(built):
+@pytest.mark.parametrize("rel", [EDIT, "raw_interviews/ep1.wav", "raw_interviews/voices/host.wav"])
+def test_an_unreadable_file_is_exit_2_with_the_fix(built, rel):
     prefix = _as_nobody()
     if prefix is None:
         pytest.skip("running as root without setpriv: root reads every file, so nothing is unreadable")
@@ -243,12 +244,16 @@ def test_an_unreadable_editing_file_is_exit_2_with_the_fix(built):
         shutil.copytree(built, root, symlinks=True)
         os.chmod(root.parent, 0o755)
         subprocess.run(["chmod", "-R", "a+rwX", str(root)], check=True)
-        (root / EDIT).chmod(0)
+        if not (root / rel).exists():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / "raw_interviews" / "ep1.wav", root / rel)
+        (root / rel).chmod(0)
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "PYTHONDONTWRITEBYTECODE": "1",
                "HOME": str(root)}
         result = subprocess.run([*prefix, sys.executable, "-m", "pipeline", "status"], cwd=root, env=env,
                                 capture_output=True, text=True, timeout=HANG_S)
-        refused(result, 2, EDIT, "cannot be read (permission denied)", f"chmod a+r {EDIT}")
+        said = refused(result, 2, rel, "cannot be read (permission denied)", f"chmod a+r {rel}")
+        assert said.rstrip().endswith(f"chmod a+r {rel}"), said
     finally:
         shutil.rmtree(root.parent)
 

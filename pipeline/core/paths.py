@@ -105,7 +105,8 @@ def _unreadable(path: Path, shown: str) -> str:
     try:
         os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
     except PermissionError:
-        return f"{shown}: cannot be read (permission denied); let coursecast read it: chmod a+r {shown}"
+        name = shown.split(" (", 1)[0]  # the path, without the course-file field after it
+        return f"{shown}: cannot be read (permission denied); let coursecast read it: chmod a+r {name}"
     except OSError as e:
         return f"{shown}: cannot be read ({e.strerror or e}); check the file and the disk it is on"
     return ""
