@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, executors, layout, runner, stages
+from .core import course_file, executors, layout, paths, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
@@ -29,7 +29,8 @@ class Context:
 
     def load(self, probe: bool = True):
         course = course_file.load(self.course_path)
-        if probe:
+        if probe:  # wrong-kind paths first: ffprobe, hashing or reading a FIFO would never return
+            paths.require(course)
             probe_sources(course, course.folder(layout.STATE) / "probe.json")
         return course
 
@@ -231,6 +232,7 @@ def diff(ctx: Context, episode: str) -> None:
 
     try:
         course = ctx.load(probe=False)
+        paths.require(course)  # an editing file that is a FIFO, a folder or a link out: named, never read
         if episode not in {e.slug for e in course.episodes}:
             raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
                                   f"{', '.join(e.slug for e in course.episodes)}")

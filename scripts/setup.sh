@@ -27,6 +27,8 @@ FONT_PACKAGES=(
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf:fonts-dejavu-core"
     "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf:fonts-noto-core"
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf:fonts-droid-fallback"  # CJK in PDFs (Noto CJK is CFF: reportlab cannot embed it)
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf:fonts-symbola"        # emoji in PDFs (Noto Color Emoji is bitmap)
 )
 
 # has TOOL: is the tool there? COURSECAST_SETUP_PRETEND_MISSING (space-separated) pretends

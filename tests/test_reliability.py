@@ -201,7 +201,7 @@ def test_a_folder_where_the_editing_file_should_be_is_a_located_error(edited):
     (edited / EDIT).unlink()
     (edited / EDIT).mkdir()
     refused(coursecast(edited, "diff", "ep1"), 2, EDIT, "a folder", "move it out of the way")
-    refused(coursecast(edited, "check"), 1, EDIT, "a folder")
+    refused(coursecast(edited, "check"), 2, EDIT, "a folder")  # issue 20: a wrong kind of path is exit 2
 
 
 def test_turn_times_past_the_end_or_out_of_order_are_warned_with_their_line(edited):

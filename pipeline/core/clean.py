@@ -4,7 +4,9 @@ A file is the build's when it is a target of one of the course's tasks now, or w
 state store recorded a task writing it (`outputs.json`: outputs of episodes since removed
 from the course file) and it still has the content the build gave it. Whatever else is in
 the build's folders (a producer's notes, a linked folder, a changed file) is left alone and
-listed. Never deleted: editors' files (`edits/`), the recordings (`raw_interviews/`), and every
+listed. A file is deleted only from an output folder the layout names (episodes/, transcripts/,
+feeds/, site/, .coursecast/), so a damaged or forged `outputs.json` that lists the course file or a
+producer's file deletes nothing of theirs. Never deleted: the course file, editors' files (`edits/`), the recordings (`raw_interviews/`), and every
 file the course file points at (stings, artwork), wherever it lies; nothing is deleted through
 a symbolic link, or outside the course folder.
 """
@@ -22,7 +24,7 @@ from .errors import StateError
 from .fsutil import sha256_file
 
 PUBLISHED = (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS)  # the build's folders people look into
-NEVER = (layout.EDITS, layout.RAW)  # folders clean never deletes from
+OUTPUT_FOLDERS = (*PUBLISHED, layout.SITE, layout.STATE)  # the only folders clean deletes from
 BOOKKEEPING = ("state.json", "outputs.json", "hashes.json", "probe.json")  # the build's record, in .coursecast/
 
 
@@ -47,7 +49,7 @@ def referenced(course: Course) -> set[Path]:
     rels = [course.audio.intro, course.audio.outro, course.info.artwork]
     rels += [getattr(m, key) for m in course.modules for key in ("intro", "outro", "artwork")]
     rels += [e.artwork for e in course.episodes]
-    paths = {course.root / rel for rel in rels if rel}
+    paths = {course.root / rel for rel in rels if rel} | {course.path}
     return paths | {s.path for e in course.episodes for s in e.sources}
 
 
@@ -68,8 +70,11 @@ def recorded(state: Path) -> dict[Path, str]:
 
 
 def _plain(root: Path, path: Path) -> bool:
-    """Inside the course folder, by name (no '..')."""
-    return path.is_relative_to(root) and ".." not in path.relative_to(root).parts
+    """Inside one of the course's output folders, by name (no '..', not the folder itself)."""
+    if not path.is_relative_to(root):
+        return False
+    parts = path.relative_to(root).parts
+    return len(parts) > 1 and parts[0] in OUTPUT_FOLDERS and ".." not in parts
 
 
 def link_on_the_way(root: Path, path: Path) -> Path | None:
@@ -91,7 +96,7 @@ def plan(course: Course, tasks: Iterable[Task]) -> CleanPlan:
     delete: dict[Path, None] = {}
     kept: dict[Path, str] = {}
     for path in sorted(declared | set(history)):
-        if not _plain(root, path) or not os.path.lexists(path) or path.relative_to(root).parts[0] in NEVER:
+        if not _plain(root, path) or not os.path.lexists(path):
             continue
         link = link_on_the_way(root, path)
         if link is not None:  # the link is listed once, not every file behind it

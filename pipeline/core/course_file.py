@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from . import course_checks, languages
+from . import course_checks, languages, paths
 from .course import (  # noqa: F401  (re-exported: the loader's callers get the model with it)
     SOURCE_KINDS,
     SPEAKER_ROLES,
@@ -270,6 +270,8 @@ def _nearby(path: Path) -> str:
 def load(path: Path) -> Course:
     """Read and validate a course file (without looking at the recordings)."""
     path = Path(path).resolve()
+    if path.exists() and not path.is_dir() and (why := paths.file_problem(path, str(path), what="course file")):
+        raise CourseFileError([why])  # a FIFO would block the read forever
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -23,7 +24,7 @@ class ProbeCache:
         if path and path.exists():
             try:
                 self.entries = json.loads(path.read_text())
-            except json.JSONDecodeError:
+            except (OSError, ValueError):
                 self.entries = {}
 
     def get(self, file: Path) -> MediaInfo:
@@ -40,8 +41,12 @@ class ProbeCache:
         return info
 
     def save(self) -> None:
+        """Only a cache: a course folder that cannot be written (read-only, full) just probes again next time."""
         if self.path and self.dirty:
-            write_json(self.path, self.entries)
+            try:
+                write_json(self.path, self.entries)
+            except OSError as e:
+                logging.getLogger("coursecast.media").warning("%s: not saved (%s)", self.path, e.strerror or e)
 
 
 def probe_sources(course: Course, cache_path: Path | None = None) -> dict[str, MediaInfo]:

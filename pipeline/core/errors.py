@@ -43,3 +43,14 @@ class BuildLockedError(CoursecastError):
 
 class StateError(CoursecastError):
     """The build's own record (.coursecast/) is damaged or unreadable; the message names the file and the fix."""
+
+
+class PathError(CoursecastError):
+    """Paths the course needs that are the wrong kind of thing; every one listed with its fix."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} path{'s' if count != 1 else ''} in the course folder {'are' if count != 1 else 'is'} " \
+               "not what coursecast needs there:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))

@@ -6,9 +6,12 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from .errors import PathError
 
 CHUNK_BYTES = 1 << 20  # read size for hashing
 
@@ -67,9 +70,16 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     return True
 
 
+def _no_block(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def sha256_file(path: Path) -> str:
+    """sha256 of a regular file; PathError for anything else (a FIFO would block the reader forever)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(path, "rb", opener=_no_block) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise PathError([f"{path}: not a regular file (a folder, FIFO or device); put the file itself there"])
         while chunk := handle.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()

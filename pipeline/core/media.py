@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import MediaError
 
 log = logging.getLogger("coursecast.media")
+NO_SPACE = "No space left on device"  # how ffmpeg (strerror(ENOSPC)) says the disk is full
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def run(cmd: list[str], *, what: str) -> subprocess.CompletedProcess:
     log.debug("%s", shlex.join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if proc.returncode != 0:
-        error = MediaError(f"{what}: {cmd[0]} failed: {_last_lines(proc.stderr)}")
+        error = MediaError(f"{what}: the disk is full ({NO_SPACE}, writing {cmd[-1]}); free some space and build "
+                           "again" if NO_SPACE in proc.stderr else f"{what}: {cmd[0]} failed: {_last_lines(proc.stderr)}")
         error.stderr = proc.stderr  # the whole of it, for callers that look for a cause (ENOSPC, ...)
         raise error
     return proc

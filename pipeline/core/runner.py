@@ -79,6 +79,10 @@ def build_lock(state_dir: Path, *, wait_for_it: bool = True, notify=print) -> It
         state_dir.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+")
     except OSError as e:
+        if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise StateError(f"{state_dir.parent}: the course folder cannot be written ({e.strerror}); the build "
+                             "writes its outputs beside the course file: make the folder writable, or copy the "
+                             "course to a folder you may write to and build there") from e
         raise StateError(f"{path}: the build's lock cannot be made ({e.strerror or e}); check that "
                          f"{state_dir.name}/ is a folder you may write to, on a disk with free space") from e
     with handle:

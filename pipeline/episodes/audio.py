@@ -104,7 +104,8 @@ def disk_errors(what: str, *folders: Path) -> Iterator[None]:
     except OSError as e:
         if e.errno != errno.ENOSPC:
             raise
-        raise StageError(f"{what}: the disk is full ({e.filename or 'writing'}); "
+        where = e.filename or (f"writing in {folders[0]}" if folders else "writing")
+        raise StageError(f"{what}: the disk is full ({where}); "
                          "free some space and build again") from e
 
 

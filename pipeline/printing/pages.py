@@ -18,6 +18,7 @@ from reportlab.platypus.doctemplate import FrameBreak, LayoutError
 
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path
+from . import fallback
 from .styles import HEAD_PT, LINE_NUMBER_PT, MUTED, RULE, Geometry, Styles
 
 CREATOR = "coursecast"  # the PDF's Creator entry
@@ -190,8 +191,9 @@ class TranscriptDoc(BaseDocTemplate):
         geom, y = self.geom, self.geom.page[1] - self.geom.top + HEAD_GAP_PT
         canv.setFont(self.styles.sans, HEAD_PT)
         canv.setFillColor(MUTED)
-        canv.drawString(geom.left, y, _fit(left, self.styles.sans, geom.text_width * 0.55))
-        canv.drawRightString(geom.page[0] - geom.right, y, _fit(right, self.styles.sans, geom.text_width * 0.42))
+        fallback.draw(canv, geom.left, y, _fit(left, self.styles.sans, geom.text_width * 0.55), self.styles.sans, HEAD_PT)
+        fallback.draw(canv, geom.page[0] - geom.right, y, _fit(right, self.styles.sans, geom.text_width * 0.42),
+                      self.styles.sans, HEAD_PT, right=True)
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.4)
         canv.line(geom.left, y - 4, geom.page[0] - geom.right, y - 4)
@@ -200,7 +202,8 @@ class TranscriptDoc(BaseDocTemplate):
         geom, y = self.geom, self.geom.bottom - FOOT_GAP_PT
         canv.setFillColor(MUTED)
         canv.setFont(self.styles.sans, HEAD_PT)
-        canv.drawString(geom.left, y, _fit(self.info.copyright, self.styles.sans, geom.text_width * 0.8))
+        fallback.draw(canv, geom.left, y, _fit(self.info.copyright, self.styles.sans, geom.text_width * 0.8),
+                      self.styles.sans, HEAD_PT)
         canv.setFont(self.styles.sans, HEAD_PT + 1)
         canv.drawRightString(geom.page[0] - geom.right, y, str(page))
 
@@ -217,7 +220,7 @@ def _fit(text: str, font: str, width: float) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return fallback.markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def render(story: list[Flowable], target: Path, info: DocInfo, geom: Geometry, styles: Styles,

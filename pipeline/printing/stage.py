@@ -36,9 +36,10 @@ from .jobs import (
     printed_episode,
     printed_module,
 )
+from . import fallback
 from .pages import DocInfo, render
 from .story import booklet_front, episode_story, module_divider, story_context
-from .styles import find_font, register_family
+from .styles import every_face, find_font, register_family
 
 STAGE_VERSION = 1  # bump when the layout changes: every PDF is rebuilt
 TOOLS = (f"reportlab {reportlab.Version}", f"print-stage {STAGE_VERSION}")
@@ -184,7 +185,24 @@ def preflight(course: Course) -> list[str]:
             register_family(getattr(course.print, key))
         except CoursecastError as e:
             problems.append(f"{course.path.name}, [print].{key}: {e}")
-    return problems
+    if problems:
+        return problems
+    return fallback.problems(printed_fields(course), every_face(course.print.font, course.print.heading_font))
+
+
+def printed_fields(course: Course) -> list[tuple[str, str]]:
+    """(where in the course file, text) of everything the PDFs print from it."""
+    name, info = course.path.name, course.info
+    fields = [(f"{name}, [course].{key}", getattr(info, key)) for key in ("title", "subtitle", "author", "copyright")]
+    fields += [(f"{name}, [[modules]] '{m.slug}'.{key}", getattr(m, key)) for m in course.modules
+               for key in ("title", "summary")]
+    fields += [(f"{name}, [[speakers]] '{s.id}'.{key}", getattr(s, key)) for s in course.speakers
+               for key in ("name", "affiliation")]
+    for episode in course.episodes:
+        where = f"{name}, [[episodes]] '{episode.slug}'"
+        fields += [(f"{where}.title", episode.title), (f"{where}.summary", episode.summary)]
+        fields += [(f"{where}.chapters #{i}.title", c.title) for i, c in enumerate(episode.chapters, 1)]
+    return fields
 
 
 check = preflight  # the PDFs themselves are checked by their tasks (fonts embedded, text extractable)

@@ -17,6 +17,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from ..core.course import Chapter
 from ..core.timecode import format_timecode
 from ..core.transcript import Segment, Transcript, turns
+from . import fallback
 from .jobs import PrintedCourse, PrintedEpisode, PrintedModule
 from .pages import Heading, LineNumbers, Mark, NumberedParagraph
 from .styles import (
@@ -29,6 +30,7 @@ from .styles import (
     TIMECODE_PT,
     Geometry,
     Styles,
+    every_face,
     geometry,
 )
 from .styles import styles as make_styles
@@ -123,7 +125,8 @@ def smarten(word: str) -> str:
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as paragraph markup; characters the document's fonts lack set in a font that has them."""
+    return fallback.markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _text_markup(tokens: Sequence[tuple[str, float]], low: float | None) -> tuple[str, int]:
@@ -166,6 +169,7 @@ class StoryContext:
 
 def story_context(course: PrintedCourse, proof: bool) -> StoryContext:
     styles = make_styles(course.settings, proof)
+    fallback.use(every_face(course.settings.font, course.settings.heading_font))  # what they lack: another font
     numbers = LineNumbers(styles.sans) if proof else None
     return StoryContext(course, styles, geometry(course.settings, proof), proof, numbers)
 

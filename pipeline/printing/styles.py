@@ -92,6 +92,11 @@ def face(family: str, which: str) -> str:
     return find_font(family, which).stem
 
 
+def every_face(*families: str) -> tuple[str, ...]:
+    """The registered font names of every face of `families` (what a document may draw a character with)."""
+    return tuple(dict.fromkeys(face(family, which) for family in families for which in FACES))
+
+
 # -- paragraph styles -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Styles:

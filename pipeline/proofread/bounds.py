@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..core.errors import StageError
+from ..core.paths import require_file
 from ..core.text import control_characters, describe
 from ..core.timecode import format_timecode
 from ..core.transcript import Word
@@ -34,10 +35,13 @@ MIN_WORD_S = 0.1  # seconds of the recording a written word needs at least to be
 TIME_SLACK_S = 1.0  # seconds: turn times are whole seconds, rounded down
 
 
-def read(path: Path, *, file: str, names: dict[str, str], former: dict[str, str] | None = None) -> EditDoc:
+def read(path: Path, *, file: str, names: dict[str, str], former: dict[str, str] | None = None,
+         inside: Path | None = None) -> EditDoc:
     """Parse an editing file on disk (UTF-8; a BOM is allowed); StageError names the file, line and fix.
 
-    `former` (id -> name): names the file was written with, still read after a speaker is renamed."""
+    `former` (id -> name): names the file was written with, still read after a speaker is renamed.
+    `inside`: the course folder, which a link may not leave."""
+    require_file(Path(path), file, inside=inside, what="editing file", remade=True)
     text = _text(Path(path), file)
     if found := _controls(text, file):
         raise StageError(f"{file}: control characters, which no caption may carry (the last good transcript is "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -86,10 +87,10 @@ def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
     speakers = tuple(s.speaker for s in machine.segments)
     start = (rules, raw, speakers, tuple(shown), tuple(replaced))
     path = sources.edit_file
-    if not path.exists():
+    if not os.path.lexists(path):  # a link to nowhere is read, and refused with its path
         return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
     base_transcript = load(sources.edit_base) if sources.edit_base.exists() else machine
-    doc = read(path, file=relative(sources.root, path), names=speaker_names(sources.roster, machine),
+    doc = read(path, file=relative(sources.root, path), inside=sources.root, names=speaker_names(sources.roster, machine),
                former=base_transcript.speakers)
     check_length(doc, machine.duration)
     doc, warnings = checked_times(doc, machine.duration)

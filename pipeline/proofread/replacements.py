@@ -20,6 +20,7 @@ changed what, and at which word.
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
 from ..core.errors import StageError
+from ..core.paths import require_file
 from ..core.text import first_control, shown
 
 TABLES = {"replace": False, "replace_exact_case": True}  # table -> whether case must match
@@ -91,9 +93,10 @@ def make_rules(pairs: Sequence[tuple[str, str, bool]], source: str = "") -> Rule
 def load_rules(path: Path, root: Path | None = None) -> Rules:
     """Read the replacements file; no file means no rules. StageError names the file and the problem."""
     path = Path(path)
-    if not path.is_file():
-        return NO_RULES
     name = str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+    require_file(path, name, inside=root, what="replacements file")  # a FIFO, a folder, a link out: refused
+    if not os.path.lexists(path):
+        return NO_RULES
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as e:
