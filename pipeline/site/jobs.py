@@ -29,6 +29,8 @@ class Frame:
     home: Path  # the course page
     stylesheet: Path
     script: Path
+    search_script: Path  # the search's code (assets/search.js)
+    search_index: Path  # the course's sentences (assets/search-index.js, written by site:search)
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ class CourseJob:
 def frame(course: Course) -> Frame:
     info = course.info
     return Frame(info.title, info.language, info.author, info.copyright, layout.site_index(course),
-                 layout.site_asset(course, "site.css"), layout.site_asset(course, "site.js"))
+                 layout.site_asset(course, "site.css"), layout.site_asset(course, "site.js"),
+                 layout.site_asset(course, "search.js"), layout.site_asset(course, "search-index.js"))
 
 
 def module_title(module: Module) -> str:
