@@ -15,6 +15,7 @@ from ..core.timecode import format_timecode
 from .markup import paragraph, sanitise
 from .plan import FeedPlan, ItemPlan
 from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
+from .podlove_ext import PodloveEntryExtension, PodloveExtension
 from .validate import parse_category
 
 GENERATOR = "coursecast"  # <generator>: no version, so upgrades alone do not change feeds
@@ -67,7 +68,8 @@ def _channel(fg: FeedGenerator, plan: FeedPlan) -> None:
         index.podcast_person(person.name, role=person.role, group=person.group)
 
 
-def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, description: str) -> None:
+def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, description: str,
+          chapters: Sequence[tuple[float, str]]) -> None:
     entry = fg.add_entry(order="append")
     entry.guid(item.guid, permalink=False)
     entry.title(item.title)
@@ -92,15 +94,20 @@ def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, descriptio
         index.podcast_person(person.name, role=person.role, group=person.group)
     index.podcast_season(item.season, name=item.season_name)
     index.podcast_episode(item.number)
+    if chapters:
+        entry.podlove.psc_chapters(chapters)
 
 
-def render(plan: FeedPlan, media: dict[str, tuple[int, int]], descriptions: dict[str, str]) -> bytes:
-    """The feed as UTF-8 bytes; media maps slug -> (bytes, seconds), descriptions slug -> HTML."""
+def render(plan: FeedPlan, media: dict[str, tuple[int, int]], descriptions: dict[str, str],
+           chapters: dict[str, Sequence[tuple[float, str]]]) -> bytes:
+    """The feed as UTF-8 bytes; media maps slug -> (bytes, seconds), descriptions slug -> HTML, chapters
+    slug -> (start, title) from the chapters JSON (Podlove Simple Chapters)."""
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("podlove", PodloveExtension, PodloveEntryExtension)
     _channel(fg, plan)
     for item in plan.items:
         size, seconds = media[item.slug]
-        _item(fg, item, size, seconds, descriptions[item.slug])
+        _item(fg, item, size, seconds, descriptions[item.slug], chapters.get(item.slug, ()))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

@@ -161,7 +161,7 @@ def build_feed(plan: FeedPlan) -> FeedReport:
         raise StageError(f"feed {plan.target.name}:\n  - " + "\n  - ".join(problems))
     media = {i.slug: media_facts(i.media.path) for i in plan.items}
     plan = detected_languages(plan)
-    data = render(plan, media, {i.slug: item_description(i, chapters[i.slug]) for i in plan.items})
+    data = render(plan, media, {i.slug: item_description(i, chapters[i.slug]) for i in plan.items}, chapters)
     changed = write_if_changed(plan.target, data)
     return FeedReport(plan.target, len(plan.items), len(data), changed)
 
