@@ -116,7 +116,8 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}
     info = _edit_info(sources, edits.plan) if edits.plan.edited else None
-    return replace(machine, segments=segments, speakers=speakers, edited=info, soundbites=_soundbites(edits, segments))
+    bites = _soundbites(edits, segments)
+    return replace(machine, segments=segments, speakers=speakers, edited=info, soundbites=bites)
 
 
 def _soundbites(edits: EpisodeEdits, segments: tuple[Segment, ...]) -> tuple:
