@@ -82,6 +82,7 @@ class EpisodeEntry:
     kind: str  # "audio" or "video"
     speakers: tuple[str, ...]  # names
     audio: Path  # the MP3: its duration is shown
+    transcript: Path | None = None  # the transcript JSON: its soundbites are the module page's highlights
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class ModuleJob:
 
     @property
     def inputs(self) -> tuple[Path, ...]:
-        return (*(e.audio for e in self.episodes), self.booklet.path)
+        transcripts = (e.transcript for e in self.episodes if e.transcript)
+        return (*(e.audio for e in self.episodes), *transcripts, self.booklet.path)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def speaker_info(course: Course, speaker_id: str) -> SpeakerInfo:
 def entry(course: Course, episode: Episode) -> EpisodeEntry:
     return EpisodeEntry(layout.site_episode_page(course, episode), episode.number, episode.title, episode.summary,
                         episode.language, episode.kind, tuple(course.speaker(s).name for s in episode.speakers),
-                        layout.episode_audio(course, episode, "mp3"))
+                        layout.episode_audio(course, episode, "mp3"), layout.transcript(course, episode, "json"))
 
 
 def _voices(episode: Episode) -> list[str]:

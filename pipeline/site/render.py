@@ -50,6 +50,16 @@ class FeedView:
 
 
 @dataclass(frozen=True)
+class HighlightView:
+    """A soundbite on the module page: which episode, where, what."""
+
+    entry: EpisodeEntry
+    start: float  # seconds
+    end: float  # seconds
+    title: str
+
+
+@dataclass(frozen=True)
 class CaptionView:
     language: str
     label: str
@@ -155,7 +165,8 @@ def episode_page(job: EpisodeJob) -> str:
     paragraphs = facts.paragraphs(model, dict(job.names))
     page = partial(render, "episode.html", job.target, job=job, language=language, duration=length,
                    chapters=chapters, chapters_src=chapters_src, transcript_language=model.language,
-                   paragraphs=paragraphs, anchors=anchors(paragraphs), downloads=_downloads(job.downloads))
+                   paragraphs=paragraphs, anchors=anchors(paragraphs), downloads=_downloads(job.downloads),
+                   highlights=model.soundbites)
     html = page(captions=_captions(job, True, model.language))
     if job.captions and len(html.encode("utf-8")) + _assets_bytes(job) > MAX_PAGE_BYTES:
         html = page(captions=_captions(job, False, model.language))
@@ -164,7 +175,9 @@ def episode_page(job: EpisodeJob) -> str:
 
 def module_page(job: ModuleJob) -> str:
     facts.require(job.inputs, job.frame.home.parent.parent)
-    return render("module.html", job.target, job=job, episodes=_entries(job.episodes),
+    highlights = tuple(HighlightView(e, b.start, b.end, b.title) for e in job.episodes if e.transcript
+                       for b in facts.transcript(e.transcript, Path(e.page).stem).soundbites)
+    return render("module.html", job.target, job=job, episodes=_entries(job.episodes), highlights=highlights,
                   booklet=_downloads((job.booklet,))[0], feeds=_feeds(job.feeds, job.frame.course_title))
 
 

@@ -88,3 +88,28 @@ def test_a_ten_hour_index_is_under_150_kb_gzipped_per_hour_and_builds_in_seconds
           f"{sum(len(e['lines']) for e in read_index(path)['episodes'])} sentences, built in {took:.1f} s")
     assert seconds >= 10 * 3600 and per_hour <= MAX_GZIP_BYTES_PER_HOUR
     assert took < 60
+
+
+def test_soundbites_are_highlights_on_the_episode_and_module_pages_linking_their_moment(tmp_path, media):
+    from dataclasses import replace
+
+    from pipeline.core.transcript import Soundbite, load
+    from pipeline.site import link_problems
+
+    course = write_course(tmp_path)
+    publish_all(course, media)
+    first = course.episodes[0]
+    path = layout.transcript(course, first, "json")
+    replace(load(path), soundbites=(Soundbite(0.5, 1.2, "Hello <officials>"),)).save(path)
+    build_site(course)
+    episode = lxml.html.fromstring(layout.site_episode_page(course, first).read_bytes())
+    [link] = episode.xpath("//section[@class='highlights']//a")
+    assert link.get("data-start") == "0.5" and link.get("href").endswith("#t=0.5")
+    assert link.text_content() == "0:00 Hello <officials>"
+    module = layout.site_module_page(course, course.module(first.module))
+    [link] = lxml.html.fromstring(module.read_bytes()).xpath("//section[@class='highlights']//a")
+    assert link.get("href") == f"../episodes/{first.slug}.html#t=0.5" and link.text_content() == "Hello <officials>"
+    for page in (module, layout.site_episode_page(course, first)):  # (the feeds are not built here)
+        assert [p for p in link_problems(page, course.root) if "/feeds/" not in p] == []
+    others = [layout.site_episode_page(course, e) for e in course.episodes[1:]]
+    assert all(not lxml.html.fromstring(p.read_bytes()).xpath("//section[@class='highlights']") for p in others)
