@@ -122,4 +122,5 @@ def index_story(ctx, recorder: PageRecorder, escape) -> list:
     """The index's pages: a heading (in the contents and the outline) and the section."""
     heading = Heading(INDEX_TITLE, ctx.styles.title, key="index", label=INDEX_TITLE, outline_level=0, toc_level=0)
     heading.in_index = True
-    return [Mark((ctx.course.title, INDEX_TITLE)), heading, Spacer(1, 8), IndexSection(recorder, ctx.styles, escape)]
+    return [Mark((ctx.course.title, INDEX_TITLE), first=True), heading, Spacer(1, 8),
+            IndexSection(recorder, ctx.styles, escape)]
