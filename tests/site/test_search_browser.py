@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from browser.site_pages import AXE, axe_violations, click, open_offline, press, trouble, wait_for
+from browser.site_pages import AXE, axe_violations, click, emulate, open_offline, press, trouble, wait_for
 from search_helpers import read_index, sentence_transcript, write_hours_index
 from site_helpers import build_site, publish_all, site_media, write_course
 from test_search import HOSTILE_LINES
@@ -116,18 +116,23 @@ def test_over_coursecast_serve_a_result_opens_the_moment(demo, chrome):
         server.server_close()
 
 
-def test_axe_finds_no_violation_on_any_page_with_results_shown(demo, chrome):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_on_any_page_with_results_shown(demo, chrome, scheme):
     if not AXE.is_file():
         pytest.skip("axe-core not installed: run 'npm ci --prefix tests/js' (needs node)")
     word, _ = two_episode_word(demo)
     found = {}
-    for path in sorted(demo.folder(layout.SITE).rglob("*.html")):
-        open_offline(chrome, path.as_uri())
-        wait_for(chrome, "document.readyState === 'complete'")
-        assert type_query(chrome, word)["links"]
-        violations = axe_violations(chrome)
-        if violations:
-            found[path.name] = violations
+    emulate(chrome, prefers_color_scheme=scheme)
+    try:
+        for path in sorted(demo.folder(layout.SITE).rglob("*.html")):
+            open_offline(chrome, path.as_uri())
+            wait_for(chrome, "document.readyState === 'complete'")
+            assert type_query(chrome, word)["links"]
+            violations = axe_violations(chrome)
+            if violations:
+                found[path.name] = violations
+    finally:
+        emulate(chrome)
     assert found == {}
 
 
