@@ -113,15 +113,19 @@
     return item;
   }
 
-  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  function say(name, values) { // the page's wording (data-* of the form: a translated page brings its own)
+    return (form.getAttribute("data-" + name) || "").replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
+  function count(n, one, many) { return n === 1 ? say(one, {}) : say(many, { n: n }); }
 
   function summary(hits) {
-    if (!hits.length) return "No sentence found.";
+    if (!hits.length) return say("none", {});
     var episodes = {};
     hits.forEach(function (h) { episodes[h.episode] = true; });
-    var text = plural(hits.length, "sentence", "sentences") + " found in " +
-      plural(Object.keys(episodes).length, "episode", "episodes");
-    return hits.length > MAX_RESULTS ? text + "; the first " + MAX_RESULTS + " are listed." : text + ".";
+    var values = { sentences: count(hits.length, "sentence", "sentences"), shown: MAX_RESULTS,
+                   episodes: count(Object.keys(episodes).length, "episode", "episodes") };
+    return say(hits.length > MAX_RESULTS ? "more" : "found", values);
   }
 
   function update() {
