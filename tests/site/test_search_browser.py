@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from search_helpers import read_index, sentence_transcript, write_hours_index
 from site_helpers import build_site, publish_all, site_media, write_course
 from test_search import HOSTILE_LINES
 from test_site_browser import chrome, demo, pytestmark  # noqa: F401 (the demo course and the browser)
-from pipeline.core import layout
+from pipeline.core import course_file, layout
 from pipeline.site import search, serve
 
 PLAYER_SLACK_S = 1.0  # the issue: the player within 1 s of the sentence's start
@@ -191,3 +192,34 @@ def test_a_ten_hour_index_answers_within_200_ms_of_typing(demo, chrome, tmp_path
     status = chrome.evaluate("document.getElementById('search-status').textContent")  # after "city"
     assert re.fullmatch(r"\d+ sentences found in \d+ episodes; the first 50 are listed\.", status), status
     assert trouble(chrome) == []
+
+
+SWEDISH = ("Kommunen i Malmö öppnade sina data för alla invånare.",
+           "Och sedan ändrade staden byggreglerna efter mätningarna.")
+
+
+@pytest.fixture
+def swedish(tmp_path):
+    """The tests' tiny course in Swedish, its first episode saying SWEDISH."""
+    course = write_course(tmp_path / "course")
+    text = course.path.read_text(encoding="utf-8").replace('language = "en"', 'language = "sv"')
+    course.path.write_text(text + '\n[transcription]\nmodel = "tiny"\n', "utf-8")  # a model that knows sv
+    course = course_file.load(course.path)
+    publish_all(course, site_media(tmp_path / "media"))
+    first = course.episodes[0]
+    replace(sentence_transcript(first.slug, 0.2, SWEDISH), language="sv").save(layout.transcript(course, first, "json"))
+    build_site(course)
+    return course
+
+
+@pytest.mark.parametrize("query, found", [
+    ("kommunerna", SWEDISH[0]),  # Swedish ending stripped: "kommun" begins "Kommunen"
+    ("Malmo", SWEDISH[0]),  # diacritics folded
+    ("MATNINGARNA", SWEDISH[1]),  # case and diacritics folded, ending stripped
+    ("och kommunen", SWEDISH[0]),  # a Swedish stop word is dropped from the query (no sentence has both)
+])
+def test_a_swedish_episode_is_searched_with_swedish_stop_words_and_endings(swedish, chrome, query, found):
+    open_offline(chrome, layout.site_index(swedish).as_uri())
+    shown = type_query(chrome, query)
+    assert shown["texts"] == [found], (query, shown)
+    assert chrome.evaluate("document.querySelector('#search-results .text').lang") == "sv"
