@@ -1,6 +1,6 @@
 """`make bench`: the whole pipeline against the standalone tools, in one run, on this machine.
 
-    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers]
+    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,search]
 
 Writes bench/results.json and prints a table. Real speech comes from
 ../shared/speech; without it the course benchmark cannot run and says so.
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import baseline, bench_speakers, course_bench, report
+from . import baseline, bench_search, bench_speakers, course_bench, report
 from .course import make_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +31,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
     parser.add_argument("--whisper-cli-episodes", type=int, default=1,
                         help="episodes the (slow) whisper CLI transcribes in the baseline")
-    parser.add_argument("--only", default="course,stages,speakers",
-                        help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers")
+    parser.add_argument("--only", default="course,stages,speakers,search",
+                        help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers, "
+                             "search (the course's search index: size, build and query time; bench/course, else the "
+                             "demo)")
     return parser.parse_args()
 
 
@@ -80,6 +82,10 @@ def main() -> None:
     if "speakers" in sections:
         print("speakers benchmark: the evaluation set (benchmarks/speakers_data.py)", file=sys.stderr, flush=True)
         results["speakers"] = bench_speakers.run(OUT / "speakers")
+        save()
+    if "search" in sections:
+        print("search benchmark: the built course's index, and ten hours of it in Chromium", file=sys.stderr, flush=True)
+        results["search"] = bench_search.run()
         save()
     save()
     print(report.table(results))

@@ -195,8 +195,13 @@ def captioned_video(course: Course, episode: Episode) -> Path:
     return folder(course, EPISODES) / f"{episode.slug}.captioned.mp4"
 
 
+def untagged_open_captioned_video(course: Course, episode: Episode) -> Path:
+    """`open_captioned_video` before tags and chapters (not published)."""
+    return work_dir(course, episode) / "open-captions.mp4"
+
+
 def open_captioned_video(course: Course, episode: Episode) -> Path:
-    """MP4 with captions burned in (optional rendition)."""
+    """MP4 with captions burned in (optional rendition), tagged like the captioned one."""
     return folder(course, EPISODES) / f"{episode.slug}.open-captions.mp4"
 
 

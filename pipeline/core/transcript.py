@@ -80,6 +80,15 @@ class EditInfo:
 
 
 @dataclass(frozen=True)
+class Soundbite:
+    """A passage an editor marked in the editing file (`{{ ... }}`): a podcast:soundbite, a highlight."""
+
+    start: float  # seconds: its first word's start
+    end: float  # seconds: its last word's end
+    title: str  # the editor's title, or the passage's words
+
+
+@dataclass(frozen=True)
 class Transcript:
     episode: str  # episode slug
     language: str  # BCP 47 / ISO 639-1 code, e.g. "en"
@@ -96,6 +105,7 @@ class Transcript:
     language_probability: float | None = None  # detected language's probability; None: the course file gave it
     version: int = FORMAT_VERSION
     attribution: tuple[str, ...] = ()  # how the speakers were found and named, a sentence each (for editors)
+    soundbites: tuple[Soundbite, ...] = ()  # passages editors marked, in time order
 
     @property
     def words(self) -> list[Word]:
@@ -178,6 +188,8 @@ def from_dict(raw: dict[str, Any]) -> Transcript:
         raw["coverage"] = _coverage(raw["coverage"])
     raw["term_fixes"] = tuple(TermFix(**{**f, "before": without_controls(f["before"])})
                               for f in raw.get("term_fixes", ()))
+    raw["soundbites"] = tuple(Soundbite(**{**b, "title": without_controls(b["title"])})
+                              for b in raw.get("soundbites", ()))
     return Transcript(**raw)
 
 

@@ -73,6 +73,7 @@ class ItemPlan:
     course_chapters: tuple[tuple[float, str], ...]  # from the course file (the JSON is the truth)
     image: Asset | None  # the item's own itunes:image
     spoken: Path | None = None  # the transcript JSON that knows the detected language of an "auto" episode
+    transcript: Path | None = None  # the transcript JSON: the soundbites editors marked
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class FeedPlan:
         for item in self.items:
             paths += [item.media.path, *(t.asset.path for t in item.transcripts), item.text_transcript.path,
                       item.pdf.path, *(a.path for a in (item.chapters, item.image) if a),
-                      *((item.spoken,) if item.spoken else ())]
+                      *((item.spoken,) if item.spoken else ()), *((item.transcript,) if item.transcript else ())]
         return tuple(dict.fromkeys(paths))
 
 
@@ -159,7 +160,8 @@ def _plan_item(course: Course, ep: Episode, video: bool, times, image: Path | No
         chapters=_asset(course, layout.chapters_json(course, ep)) if ep.chapters else None,
         course_chapters=tuple((c.at, c.title) for c in ep.chapters),
         image=_asset(course, own) if own else None,
-        spoken=layout.transcript(course, ep, "json") if ep.language == AUTO else None)
+        spoken=layout.transcript(course, ep, "json") if ep.language == AUTO else None,
+        transcript=layout.transcript(course, ep, "json"))
 
 
 def detected_languages(plan: FeedPlan) -> FeedPlan:

@@ -62,6 +62,11 @@ def _url(value: str, what: str) -> str:
     return value
 
 
+def _decimal(seconds: float) -> str:
+    """73.25 -> '73.25' (seconds with up to milliseconds, as the namespace's decimal attributes)."""
+    return f"{seconds:.3f}".rstrip("0").rstrip(".") or "0"
+
+
 def _name(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{what} cannot be blank")
@@ -157,9 +162,10 @@ class PodcastIndexExtension(BaseExtension):
 
 
 class PodcastIndexEntryExtension(BaseEntryExtension):
-    """Item-level Podcasting 2.0 elements: transcript, chapters, person, season, episode."""
+    """Item-level Podcasting 2.0 elements: transcript, chapters, soundbite, person, season, episode."""
 
     def __init__(self):
+        self.__podcast_soundbite = []
         self.__podcast_transcript = []
         self.__podcast_chapters = None
         self.__podcast_person = []
@@ -177,6 +183,9 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
                     elem.attrib[key] = transcript[key]
         if self.__podcast_chapters:
             _elem(_tag("chapters"), entry, **self.__podcast_chapters)
+        for bite in self.__podcast_soundbite:
+            elem = _elem(_tag("soundbite"), entry, startTime=bite["startTime"], duration=bite["duration"])
+            elem.text = bite["title"]
         _add_persons(entry, self.__podcast_person)
         if self.__podcast_season:
             self._numbered("season", self.__podcast_season, "name", entry)
@@ -213,6 +222,18 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
                 raise ValueError(f"podcast:chapters type must be {CHAPTERS_TYPE!r}, got {type!r}")
             self.__podcast_chapters = {"url": _url(url, "podcast:chapters url"), "type": type}
         return self.__podcast_chapters
+
+    def podcast_soundbite(self, start=None, duration=None, title=None):
+        """Add a soundbite: start and duration in seconds (> 0), an optional title (<= 128 characters). Returns all."""
+        if start is not None:
+            if isinstance(start, bool) or not isinstance(start, (int, float)) or start < 0:
+                raise ValueError(f"podcast:soundbite startTime must be a number >= 0, got {start!r}")
+            if isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0:
+                raise ValueError(f"podcast:soundbite duration must be a number > 0, got {duration!r}")
+            label = _name(title, "podcast:soundbite title") if title is not None else None
+            self.__podcast_soundbite.append({"startTime": _decimal(start), "duration": _decimal(duration),
+                                             "title": label})
+        return list(self.__podcast_soundbite)
 
     def podcast_person(self, name=None, role=None, group=None, href=None, img=None, replace=False):
         """Add a person of this episode; item persons replace the channel's in apps. Returns all."""

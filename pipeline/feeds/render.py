@@ -14,10 +14,13 @@ from feedgen.feed import FeedGenerator
 from ..core.timecode import format_timecode
 from .markup import paragraph, sanitise
 from .plan import FeedPlan, ItemPlan
-from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
+from ..core.transcript import Soundbite
+from .podcast_ext import MAX_NAME_CHARS, PodcastIndexEntryExtension, PodcastIndexExtension
+from .podlove_ext import PodloveEntryExtension, PodloveExtension
 from .validate import parse_category
 
 GENERATOR = "coursecast"  # <generator>: no version, so upgrades alone do not change feeds
+MIN_SOUNDBITE_S = 0.001  # podcast:soundbite duration must be > 0 (a one-word passage timed as a point)
 
 
 def _clock(seconds: float) -> str:
@@ -67,7 +70,8 @@ def _channel(fg: FeedGenerator, plan: FeedPlan) -> None:
         index.podcast_person(person.name, role=person.role, group=person.group)
 
 
-def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, description: str) -> None:
+def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, description: str,
+          chapters: Sequence[tuple[float, str]], soundbites: Sequence[Soundbite]) -> None:
     entry = fg.add_entry(order="append")
     entry.guid(item.guid, permalink=False)
     entry.title(item.title)
@@ -88,19 +92,27 @@ def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, descriptio
         index.podcast_transcript(link.asset.url, link.type, language=link.language, rel=link.rel)
     if item.chapters:
         index.podcast_chapters(item.chapters.url)
+    for bite in soundbites:
+        index.podcast_soundbite(bite.start, max(bite.end - bite.start, MIN_SOUNDBITE_S), bite.title[:MAX_NAME_CHARS])
     for person in item.persons:
         index.podcast_person(person.name, role=person.role, group=person.group)
     index.podcast_season(item.season, name=item.season_name)
     index.podcast_episode(item.number)
+    if chapters:
+        entry.podlove.psc_chapters(chapters)
 
 
-def render(plan: FeedPlan, media: dict[str, tuple[int, int]], descriptions: dict[str, str]) -> bytes:
-    """The feed as UTF-8 bytes; media maps slug -> (bytes, seconds), descriptions slug -> HTML."""
+def render(plan: FeedPlan, media: dict[str, tuple[int, int]], descriptions: dict[str, str],
+           chapters: dict[str, Sequence[tuple[float, str]]], soundbites: dict[str, Sequence[Soundbite]]) -> bytes:
+    """The feed as UTF-8 bytes; media maps slug -> (bytes, seconds), descriptions slug -> HTML, chapters
+    slug -> (start, title) from the chapters JSON (Podlove Simple Chapters), soundbites slug -> the transcript's."""
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("podlove", PodloveExtension, PodloveEntryExtension)
     _channel(fg, plan)
     for item in plan.items:
         size, seconds = media[item.slug]
-        _item(fg, item, size, seconds, descriptions[item.slug])
+        _item(fg, item, size, seconds, descriptions[item.slug], chapters.get(item.slug, ()),
+              soundbites.get(item.slug, ()))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

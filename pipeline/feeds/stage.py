@@ -161,9 +161,19 @@ def build_feed(plan: FeedPlan) -> FeedReport:
         raise StageError(f"feed {plan.target.name}:\n  - " + "\n  - ".join(problems))
     media = {i.slug: media_facts(i.media.path) for i in plan.items}
     plan = detected_languages(plan)
-    data = render(plan, media, {i.slug: item_description(i, chapters[i.slug]) for i in plan.items})
+    soundbites = {i.slug: _soundbites(i.transcript) for i in plan.items if i.transcript}
+    data = render(plan, media, {i.slug: item_description(i, chapters[i.slug]) for i in plan.items}, chapters,
+                  soundbites)
     changed = write_if_changed(plan.target, data)
     return FeedReport(plan.target, len(plan.items), len(data), changed)
+
+
+def _soundbites(path: Path) -> tuple:
+    """The passages editors marked, from the episode's transcript JSON."""
+    try:
+        return transcript_model.load(path).soundbites
+    except CoursecastError as e:
+        raise StageError(str(e)) from e
 
 
 @dataclass(frozen=True)

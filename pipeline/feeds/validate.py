@@ -233,6 +233,15 @@ def _check_chapters(elem) -> list[str]:
     return problems + ([] if elem.get("type") == CHAPTERS_TYPE else [f"type must be {CHAPTERS_TYPE!r}"])
 
 
+def _check_soundbite(elem) -> list[str]:
+    problems = [f"{name} must be a decimal number of seconds" for name in ("startTime", "duration")
+                if not re.fullmatch(r"\d+(\.\d+)?", elem.get(name) or "")]
+    if not problems and float(elem.get("duration")) <= 0:
+        problems.append("duration must be more than 0")
+    return problems + ([] if len(elem.text or "") <= MAX_NAME_CHARS else
+                       [f"title must be at most {MAX_NAME_CHARS} characters"])
+
+
 def _check_season(elem) -> list[str]:
     problems = [] if re.fullmatch(r"\d+", (elem.text or "").strip()) else ["value must be a whole number"]
     name = elem.get("name")
@@ -255,6 +264,7 @@ PODCAST_RULES: dict[str, Rule] = {
     "person": Rule(_BOTH, False, _check_person),
     "transcript": Rule(_ITEM, False, _check_transcript),
     "chapters": Rule(_ITEM, True, _check_chapters),
+    "soundbite": Rule(_ITEM, False, _check_soundbite),
     "season": Rule(_ITEM, True, _check_season),
     "episode": Rule(_ITEM, True, _check_episode),
 }

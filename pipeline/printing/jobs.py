@@ -75,6 +75,7 @@ class BookletJob:
     modules: tuple[PrintedModule, ...]  # the modules the booklet shows, in order
     episodes: tuple[PrintedEpisode, ...]  # in course order
     target: Path
+    vocabulary: tuple[str, ...] = ()  # [transcription].vocabulary: the index's terms (with the speakers)
 
 
 def printed_module(module: Module) -> PrintedModule:

@@ -146,7 +146,7 @@ class KeepHeading(KeepTogether):
 class TranscriptDoc(BaseDocTemplate):
     """One frame per page; running head, footer with copyright and page number; outline."""
 
-    def __init__(self, filename: str, info: DocInfo, geom: Geometry, styles: Styles):
+    def __init__(self, filename: str, info: DocInfo, geom: Geometry, styles: Styles, recorder=None):
         super().__init__(
             filename, pagesize=geom.page, leftMargin=geom.left, rightMargin=geom.right,
             topMargin=geom.top, bottomMargin=geom.bottom, title=info.title, author=info.author,
@@ -154,6 +154,7 @@ class TranscriptDoc(BaseDocTemplate):
             invariant=1, displayDocTitle=1, initialFontName=styles.serif, keepTogetherClass=KeepHeading,
         )
         self.info, self.geom, self.styles = info, geom, styles
+        self.recorder = recorder  # index.PageRecorder: told of every flowable placed, with its page (or None)
         frame = Frame(geom.left, geom.bottom, geom.text_width, geom.page[1] - geom.top - geom.bottom,
                       id="text", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate("page", [frame], onPageEnd=self._furniture)])
@@ -168,6 +169,8 @@ class TranscriptDoc(BaseDocTemplate):
 
     def afterFlowable(self, flowable):
         page = self.canv.getPageNumber()
+        if self.recorder is not None:
+            self.recorder.placed(flowable, page)
         if isinstance(flowable, Mark):
             self._head = flowable.head or self._head
             if flowable.first:
@@ -224,10 +227,11 @@ def _escape(text: str) -> str:
 
 
 def render(story: list[Flowable], target: Path, info: DocInfo, geom: Geometry, styles: Styles,
-           *, passes: bool = False) -> int:
-    """Lay out `story` into `target` (atomically); `passes` for a TOC. Returns the page count."""
+           *, passes: bool = False, recorder=None) -> int:
+    """Lay out `story` into `target` (atomically); `passes` for a TOC (and an index: `recorder` is told of every
+    flowable placed). Returns the page count."""
     with atomic_path(Path(target)) as tmp:
-        doc = TranscriptDoc(str(tmp), info, geom, styles)
+        doc = TranscriptDoc(str(tmp), info, geom, styles, recorder)
         try:
             doc.multiBuild(story) if passes else doc.build(story)
         except LayoutError as e:

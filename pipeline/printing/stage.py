@@ -38,7 +38,8 @@ from .jobs import (
 )
 from . import fallback
 from .pages import DocInfo, render
-from .story import booklet_front, episode_story, module_divider, story_context
+from .index import PageRecorder, index_story
+from .story import booklet_front, episode_story, escape, module_divider, speaker_names, story_context
 from .styles import every_face, find_font, register_family
 
 STAGE_VERSION = 1  # bump when the layout changes: every PDF is rebuilt
@@ -111,18 +112,22 @@ def print_booklet(job: BookletJob) -> PrintReport:
         raise StageError(f"{job.target}: no episodes to print; add [[episodes]] to the course file")
     ctx = story_context(job.course, proof=False)
     story = booklet_front(ctx, job.module, len(job.episodes))
-    words = 0
+    words, speakers = 0, []
     for module in job.modules:
         group = [e for e in job.episodes if e.module.number == module.number]
         if job.module is None:
             story += module_divider(ctx, module, group)
         for episode in group:
-            part, count, _ = episode_story(ctx, episode, _load(episode), _chapters(episode),
+            transcript = _load(episode)
+            part, count, _ = episode_story(ctx, episode, transcript, _chapters(episode),
                                            level=0 if job.module else 1, toc=True)
             story += [*part, PageBreak()]
             words += count
+            speakers += [*(s.name for s in episode.speakers), *speaker_names(job.course, transcript)]
+    recorder = PageRecorder(speakers, job.vocabulary)
+    story += index_story(ctx, recorder, escape)
     info = _booklet_info(job.course, job.module, max(e.date for e in job.episodes))
-    pages = render(story[:-1], job.target, info, ctx.geom, ctx.styles, passes=True)
+    pages = render(story, job.target, info, ctx.geom, ctx.styles, passes=True, recorder=recorder)
     return PrintReport(Path(job.target), "module" if job.module else "course", pages, words, 0)
 
 
@@ -160,7 +165,8 @@ def _booklet_task(course: Course, printed: PrintedCourse, module: Module | None)
     modules = (module,) if module else tuple(m for m in course.modules if course.module_episodes(m.number))
     job = BookletJob(printed, printed_module(module) if module else None, tuple(printed_module(m) for m in modules),
                      tuple(printed_episode(course, e) for e in episodes),
-                     layout.module_pdf(course, module) if module else layout.course_pdf(course))
+                     layout.module_pdf(course, module) if module else layout.course_pdf(course),
+                     course.transcription.vocabulary)
     return Task(stage="print", name=f"print:module-{module.number}" if module else "print:course",
                 action=print_booklet, job=job,
                 inputs=(*(p for e in job.episodes for p in (e.transcript, e.chapters)), *printed.fonts),

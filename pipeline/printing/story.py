@@ -200,6 +200,12 @@ def _names(course: PrintedCourse, transcript: Transcript) -> dict[str, str]:
     return names
 
 
+def speaker_names(course: PrintedCourse, transcript: Transcript) -> list[str]:
+    """The names printed before the speakers' turns, in order of first turn."""
+    names = _names(course, transcript)
+    return list(dict.fromkeys(names.get(t.speaker, t.speaker) for t in turns(transcript) if t.speaker is not None))
+
+
 def _date(episode: PrintedEpisode) -> str:
     return f"{episode.date.day} {MONTHS[episode.date.month - 1]} {episode.date.year}"
 

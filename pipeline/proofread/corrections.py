@@ -23,8 +23,9 @@ from ..core.transcript import EditInfo, Segment, Transcript, Word, load
 from .align import align, time_words
 from .bounds import check_length, checked_times, read, squeezed
 from .editing import EditDoc, Shown, edited_at, relative, respell, shown_words, speaker_names
-from .merge import EditWord, MergePlan, Planned, edit_words, plan, unedited
+from .merge import EditWord, MergePlan, Planned, edit_words, key, plan, unedited
 from .replacements import Change, Rules, load_rules
+from .soundbites import place
 
 MERGE_VERSION = 3  # bump when the same inputs would give a different corrected transcript
 log = logging.getLogger("coursecast.proofread")
@@ -116,7 +117,19 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}
     info = _edit_info(sources, edits.plan) if edits.plan.edited else None
-    return replace(machine, segments=segments, speakers=speakers, edited=info)
+    bites = _soundbites(edits, segments)
+    return replace(machine, segments=segments, speakers=speakers, edited=info, soundbites=bites)
+
+
+def _soundbites(edits: EpisodeEdits, segments: tuple[Segment, ...]) -> tuple:
+    """The editing file's marked passages, timed by the corrected transcript's words."""
+    if not edits.doc or not edits.doc.soundbites:
+        return ()
+    lines = [line for turn in edits.doc.turns for line in turn.lines]
+    found, warnings = place(edits.doc.soundbites, lines, [w for s in segments for w in s.words], key, edits.doc.file)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return found
 
 
 def _edit_info(sources: EditSources, merged: MergePlan) -> EditInfo:

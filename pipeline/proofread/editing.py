@@ -34,6 +34,7 @@ from ..core.errors import StageError
 from ..core.fsutil import write_bytes, write_text
 from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
+from .soundbites import Mark, strip_marks
 
 FORMAT_VERSION = 1  # bump when the written file changes
 UNKNOWN_SPEAKER = "Speaker"  # the name written (and read) for a turn whose speaker is unknown
@@ -209,6 +210,7 @@ class EditTurn:
 class EditDoc:
     file: str  # the file, as named in messages (relative to the course folder)
     turns: tuple[EditTurn, ...]  # turns with at least one word, in order
+    soundbites: tuple[Mark, ...] = ()  # passages marked {{ ... }} (soundbites.py), marks taken out of the words
 
 
 def parse(text: str, *, file: str, names: dict[str, str], former: dict[str, str] | None = None) -> EditDoc:
@@ -216,11 +218,13 @@ def parse(text: str, *, file: str, names: dict[str, str], former: dict[str, str]
 
     `names` (id -> name) are whom a turn may name; `former` (id -> name) are the names the file was written
     with (the base's), still understood after a speaker is renamed in the course file."""
+    text, marks, problems = strip_marks(text, file=file, is_turn_line=_header_like)
     parser = _Parser(file, names, former or {})
+    parser.problems += problems
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             parser.feed(number, line)
-    return parser.finish()
+    return replace(parser.finish(), soundbites=marks)
 
 
 class _Parser:

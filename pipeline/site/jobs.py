@@ -29,6 +29,8 @@ class Frame:
     home: Path  # the course page
     stylesheet: Path
     script: Path
+    search_script: Path  # the search's code (assets/search.js)
+    search_index: Path  # the course's sentences (assets/search-index.js, written by site:search)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class EpisodeEntry:
     kind: str  # "audio" or "video"
     speakers: tuple[str, ...]  # names
     audio: Path  # the MP3: its duration is shown
+    transcript: Path | None = None  # the transcript JSON: its soundbites are the module page's highlights
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ class ModuleJob:
 
     @property
     def inputs(self) -> tuple[Path, ...]:
-        return (*(e.audio for e in self.episodes), self.booklet.path)
+        transcripts = (e.transcript for e in self.episodes if e.transcript)
+        return (*(e.audio for e in self.episodes), *transcripts, self.booklet.path)
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,8 @@ class CourseJob:
 def frame(course: Course) -> Frame:
     info = course.info
     return Frame(info.title, info.language, info.author, info.copyright, layout.site_index(course),
-                 layout.site_asset(course, "site.css"), layout.site_asset(course, "site.js"))
+                 layout.site_asset(course, "site.css"), layout.site_asset(course, "site.js"),
+                 layout.site_asset(course, "search.js"), layout.site_asset(course, "search-index.js"))
 
 
 def module_title(module: Module) -> str:
@@ -206,7 +211,7 @@ def speaker_info(course: Course, speaker_id: str) -> SpeakerInfo:
 def entry(course: Course, episode: Episode) -> EpisodeEntry:
     return EpisodeEntry(layout.site_episode_page(course, episode), episode.number, episode.title, episode.summary,
                         episode.language, episode.kind, tuple(course.speaker(s).name for s in episode.speakers),
-                        layout.episode_audio(course, episode, "mp3"))
+                        layout.episode_audio(course, episode, "mp3"), layout.transcript(course, episode, "json"))
 
 
 def _voices(episode: Episode) -> list[str]:

@@ -50,6 +50,16 @@ class FeedView:
 
 
 @dataclass(frozen=True)
+class HighlightView:
+    """A soundbite on the module page: which episode, where, what."""
+
+    entry: EpisodeEntry
+    start: float  # seconds
+    end: float  # seconds
+    title: str
+
+
+@dataclass(frozen=True)
 class CaptionView:
     language: str
     label: str
@@ -125,7 +135,23 @@ def _captions(job: EpisodeJob, inline: bool, spoken: str) -> tuple[CaptionView, 
 
 
 def _assets_bytes(job: EpisodeJob) -> int:
-    return sum((ASSETS / Path(p).name).stat().st_size for p in (job.frame.stylesheet, job.frame.script))
+    scripts = (job.frame.stylesheet, job.frame.script, job.frame.search_script)
+    return sum((ASSETS / Path(p).name).stat().st_size for p in scripts)
+
+
+def anchors(paragraphs: tuple[facts.Paragraph, ...]) -> tuple[tuple[str, ...], ...]:
+    """Each sentence's id, "t=<start>", so `page.html#t=<start>` names it (a shared moment, a search result);
+    "" for a sentence that starts where an earlier one does (ids are unique)."""
+    seen: set[str] = set()
+    result = []
+    for paragraph in paragraphs:
+        ids = []
+        for line in paragraph.lines:
+            name = "t=" + formats.seconds(line.start)
+            ids.append("" if name in seen else name)
+            seen.add(name)
+        result.append(tuple(ids))
+    return tuple(result)
 
 
 def episode_page(job: EpisodeJob) -> str:
@@ -136,9 +162,11 @@ def episode_page(job: EpisodeJob) -> str:
     length = facts.duration(job.media)
     chapters = facts.chapters(job.chapters, length) if job.chapters else ()
     chapters_src = formats.data_url(formats.chapters_vtt(chapters), "text/vtt") if chapters else ""
+    paragraphs = facts.paragraphs(model, dict(job.names))
     page = partial(render, "episode.html", job.target, job=job, language=language, duration=length,
                    chapters=chapters, chapters_src=chapters_src, transcript_language=model.language,
-                   paragraphs=facts.paragraphs(model, dict(job.names)), downloads=_downloads(job.downloads))
+                   paragraphs=paragraphs, anchors=anchors(paragraphs), downloads=_downloads(job.downloads),
+                   highlights=model.soundbites)
     html = page(captions=_captions(job, True, model.language))
     if job.captions and len(html.encode("utf-8")) + _assets_bytes(job) > MAX_PAGE_BYTES:
         html = page(captions=_captions(job, False, model.language))
@@ -147,7 +175,9 @@ def episode_page(job: EpisodeJob) -> str:
 
 def module_page(job: ModuleJob) -> str:
     facts.require(job.inputs, job.frame.home.parent.parent)
-    return render("module.html", job.target, job=job, episodes=_entries(job.episodes),
+    highlights = tuple(HighlightView(e, b.start, b.end, b.title) for e in job.episodes if e.transcript
+                       for b in facts.transcript(e.transcript, Path(e.page).stem).soundbites)
+    return render("module.html", job.target, job=job, episodes=_entries(job.episodes), highlights=highlights,
                   booklet=_downloads((job.booklet,))[0], feeds=_feeds(job.feeds, job.frame.course_title))
 
 

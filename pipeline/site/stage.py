@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import render
+from . import render, search
 from ._deps import Course, Task, layout, write_text
 from .jobs import CourseJob, EpisodeJob, ModuleJob, plan_course, plan_episode, plan_module
 
 STAGE = "site"
 PACKAGE = Path(__file__).parent
 ASSETS = render.ASSETS
-ASSET_NAMES = ("site.css", "site.js")
+ASSET_NAMES = ("site.css", "site.js", search.SCRIPT_NAME)
 PAGE_WEIGHT = 0.02  # relative cost of rendering a page (no media is decoded)
 
 
@@ -88,9 +88,16 @@ def _assets_task(course: Course) -> Task:
                 targets=job.targets, weight=PAGE_WEIGHT)
 
 
+def _search_task(course: Course) -> Task:
+    job = search.plan(course)
+    return Task(stage=STAGE, name="site:search", action=search.write_index, job=job, inputs=job.inputs,
+                targets=(job.target,), tools=tools(), weight=PAGE_WEIGHT * max(1, len(job.episodes)))
+
+
 def tasks(course: Course) -> list[Task]:
-    """site:assets, site:index, site:module:<slug> per module, site:episode:<slug> per episode."""
-    result = [_assets_task(course), _page_task("site:index", write_course_page, plan_course(course))]
+    """site:assets, site:search, site:index, site:module:<slug> per module, site:episode:<slug> per episode."""
+    result = [_assets_task(course), _search_task(course),
+              _page_task("site:index", write_course_page, plan_course(course))]
     for module in sorted(course.modules, key=lambda m: m.number):
         if course.module_episodes(module.number):
             result.append(_page_task(f"site:module:{module.slug}", write_module_page, plan_module(course, module)))

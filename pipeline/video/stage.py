@@ -13,7 +13,9 @@ the chapters), through the episodes stage's own tagging, and is published as
 change re-runs only this task.
 
 Open captions (`burn_captions`, optional): the captions rendered into the
-picture by libass. This one re-encodes (x264).
+picture by libass. This one re-encodes (x264) into a work file; `video-open-tags:<slug>`
+then tags it exactly as the captioned MP4 is tagged (same fields, cover, chapters),
+so a title change re-tags it and never re-encodes.
 
 Both show each cue's text as the captions stage wrote it: that text already
 opens every speaker turn with its "Name: " label (or "- "), so nothing is added
@@ -147,11 +149,14 @@ def _closed_task(course: Course, episode: Episode) -> Task:
                 weight=_seconds(episode) * MUX_WEIGHT)
 
 
-def _tag_task(course: Course, episode: Episode) -> Task:
+def _tag_task(course: Course, episode: Episode, burned: bool = False) -> Task:
+    """'video-tags:<slug>' (the captioned MP4) or, `burned`, 'video-open-tags:<slug>' (the open-captioned one)."""
+    source, target = ((layout.untagged_open_captioned_video, layout.open_captioned_video) if burned
+                      else (layout.untagged_captioned_video, layout.captioned_video))
     job = VideoTagJob(episode.slug, tag_fields(course, episode), cover_path(course, episode),
-                      layout.chapters_json(course, episode), layout.untagged_captioned_video(course, episode),
-                      layout.captioned_video(course, episode))
-    return Task(stage="video", name=f"video-tags:{episode.slug}", action=tag_captioned, job=job,
+                      layout.chapters_json(course, episode), source(course, episode), target(course, episode))
+    name = "video-open-tags" if burned else "video-tags"
+    return Task(stage="video", name=f"{name}:{episode.slug}", action=tag_captioned, job=job,
                 inputs=(job.captioned, job.cover, job.chapters), targets=(job.target,),
                 tools=(*_tools(), f"mutagen {mutagen.version_string}"), episode=episode.slug,
                 weight=_seconds(episode) * TAG_WEIGHT)
@@ -167,7 +172,8 @@ def _font_file(family: str) -> Path:
 def _open_task(course: Course, episode: Episode) -> Task:
     settings = course.video
     job = OpenCaptionJob(layout.episode_video(course, episode), caption_tracks(course, episode)[0],
-                         layout.open_captioned_video(course, episode), settings.font, _font_file(settings.font),
+                         layout.untagged_open_captioned_video(course, episode), settings.font,
+                         _font_file(settings.font),
                          settings.open_caption_preset, settings.open_caption_crf, course.captions.max_chars_per_line)
     return Task(stage="video", name=f"video-open:{episode.slug}", action=build_open, job=job,
                 inputs=(job.video, job.track.vtt, *((job.track.spoken,) if job.track.spoken else ()), job.font_file),
@@ -176,14 +182,14 @@ def _open_task(course: Course, episode: Episode) -> Task:
 
 
 def tasks(course: Course) -> list[Task]:
-    """'video:<slug>' and 'video-tags:<slug>' per video episode; 'video-open:<slug>' too when [video]
-    open_captions is on."""
+    """'video:<slug>' and 'video-tags:<slug>' per video episode; 'video-open:<slug>' and
+    'video-open-tags:<slug>' too when [video] open_captions is on."""
     result = []
     for episode in course.episodes:
         if episode.kind == "video":
             result += [_closed_task(course, episode), _tag_task(course, episode)]
             if course.video.open_captions:
-                result.append(_open_task(course, episode))
+                result += [_open_task(course, episode), _tag_task(course, episode, burned=True)]
     return result
 
 

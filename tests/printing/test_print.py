@@ -220,7 +220,7 @@ def test_module_booklet_outline_and_checks(course):
     report = _booklet(course, 1)
     outline = pypdf.PdfReader(report.target).outline
     titles = [item.title for item in outline if not isinstance(item, list)]
-    assert titles == ["Contents", *(e.title for e in course.module_episodes(1))]
+    assert titles == ["Contents", *(e.title for e in course.module_episodes(1)), "Index"]
     assert "No syntax or stream encoding errors" in tool("qpdf", "--check", str(report.target))
     assert pdfinfo(report.target)["Title"] == "Module 1: Ontology: definitions"
 
@@ -229,7 +229,8 @@ def test_course_booklet_has_every_module_and_episode(course):
     report = _booklet(course)
     reader = pypdf.PdfReader(report.target)
     top = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert top == ["Contents", "Module 1: Ontology: definitions", "Module 2: Governance: participation and democracy"]
+    assert top == ["Contents", "Module 1: Ontology: definitions", "Module 2: Governance: participation and democracy",
+                   "Index"]
     nested = [item.title for item in reader.outline[2] if not isinstance(item, list)]
     assert nested == [e.title for e in course.module_episodes(1)]
     words, at = _body_words(course, report.target, proof=False), 0

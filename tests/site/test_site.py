@@ -114,7 +114,10 @@ def test_hostile_course_texts_are_shown_as_text_and_never_run(tmp_path, media):
     for path in pages(course):
         tree = parse(path)
         scripts = tree.xpath("//script")
-        assert [s.get("src") for s in scripts] == (["../assets/site.js"] if "/episodes/" in path.as_posix() else [])
+        up = "" if path.parent.name == layout.SITE else "../"
+        search = [f"{up}assets/search-index.js", f"{up}assets/search.js"]
+        assert [s.get("src") for s in scripts] == search + (["../assets/site.js"] if "/episodes/" in path.as_posix()
+                                                             else [])
         assert not tree.xpath("//iframe | //img | //object | //embed"), path.name
         for element in tree.iter():
             assert not [a for a in element.attrib if a.startswith("on")], (path.name, element.tag)
@@ -231,7 +234,8 @@ def test_a_title_change_rebuilds_only_the_pages_that_show_it(published):
     assert run_site(published) == set()
     retitled = run_site(write_course(published.root, ep_title="Retitled"))
     assert retitled == {"site:episode:m1-intro", "site:module:ontology", "site:index",
-                        "site:episode:m1-video"}  # m1-video's "previous episode" link shows the title
+                        "site:episode:m1-video",  # m1-video's "previous episode" link shows the title
+                        "site:search"}  # search results show episode titles
     assert "Retitled" in page(published, "episode", "m1-video").read_text(encoding="utf-8")
     resummarised = run_site(write_course(published.root, ep_title="Retitled", summary="New summary."))
     assert resummarised == {"site:episode:m1-intro", "site:module:ontology"}
@@ -247,7 +251,7 @@ def test_tasks_declare_what_each_page_reads_and_shows(published):
     assert json.loads(json.dumps(task.params)) == task.params  # JSON-able, as the state store keeps it
     params = job_params(task.job, published.root)  # as the state store keys them
     assert params["title"] == "On camera" and params["media"] == "episodes/m1-video.captioned.mp4"
-    assert set(tasks) == {"site:assets", "site:index", "site:module:ontology", "site:module:governance",
+    assert set(tasks) == {"site:assets", "site:search", "site:index", "site:module:ontology", "site:module:governance",
                           "site:episode:m1-intro", "site:episode:m1-video", "site:episode:m2-people"}
 
 
@@ -318,7 +322,7 @@ file = "a.wav"
     built = run_site(course)
     seconds = time.monotonic() - start
     print(f"10-hour course: {len(built)} site tasks in {seconds:.1f} s")
-    assert len(built) == 1 + 1 + 2 + 40 and seconds < 30
+    assert len(built) == 1 + 1 + 1 + 2 + 40 and seconds < 30  # assets, search, course, modules, episodes
 
 
 # -- the preview server ----------------------------------------------------------------------------

@@ -41,18 +41,23 @@
     return element && element.closest ? element.closest("a[data-start]") : null;
   }
 
+  function choose(link) { // a sentence or chapter chosen: play from there; the address becomes its moment
+    seek(parseFloat(link.dataset.start));
+    if (window.history && history.replaceState) history.replaceState(null, "", "#t=" + link.dataset.start);
+  }
+
   document.addEventListener("click", function (event) {
     var link = target(event);
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
-    seek(parseFloat(link.dataset.start));
+    choose(link);
   });
 
   document.addEventListener("keydown", function (event) {
     var link = target(event);
     if (!link || (event.key !== " " && event.key !== "Spacebar")) return;
     event.preventDefault(); // a link has no Space action of its own; here it plays like Enter does
-    seek(parseFloat(link.dataset.start));
+    choose(link);
   });
 
   function find(list, time) {
@@ -120,6 +125,17 @@
     follow.parentNode.parentNode.hidden = false;
   }
 
-  var fragment = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
-  if (fragment) player.currentTime = parseFloat(fragment[1]);
+  function openMoment() { // page.html#t=<seconds> (a shared moment, a search result): the player starts there
+    var fragment = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
+    if (!fragment) return;
+    var time = parseFloat(fragment[1]);
+    requested = time;
+    player.currentTime = time;
+    show(time);
+    var cue = current.lines;
+    if (cue && box) box.scrollTop = Math.max(0, cue.element.offsetTop - box.clientHeight * FOLLOW_MARGIN);
+  }
+
+  window.addEventListener("hashchange", openMoment);
+  openMoment();
 })();
