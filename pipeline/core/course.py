@@ -88,6 +88,7 @@ class Episode:
     chapters: tuple[Chapter, ...] = ()
     turns: tuple[TurnHint, ...] = ()
     artwork: str = ""  # relative to the course folder; "" = the module's
+    model: str = ""  # the Whisper model for this episode ("" = [transcription] models/model)
 
     @property
     def kind(self) -> str:

@@ -98,8 +98,9 @@ def time_problems(course: Course) -> list[tuple[str, str]]:
         length = sum(r.duration for s in episode.sources for r in s.keep)
         for key, marks in (("chapters", [(c.at, c.title) for c in episode.chapters]),
                            ("turns", [(t.at, t.speaker) for t in episode.turns])):
-            found += [(f"[[episodes]] '{episode.slug}'.{key}", f"{label!r} at {at:.1f} s is after the "
-                       f"{length:.1f} s the episode keeps; fix its 'at'") for at, label in marks if at >= length]
+            found += [(f"[[episodes]] '{episode.slug}'.{key}[{index}]", f"{label!r} at {at:.1f} s is after the "
+                       f"{length:.1f} s the episode keeps; fix its 'at'")
+                      for index, (at, label) in enumerate(marks, 1) if at >= length]
     return found
 
 

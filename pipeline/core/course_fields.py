@@ -6,6 +6,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from .course_lines import Locator
 from .text import first_control, shown
 from .timecode import parse_timecode
 
@@ -15,14 +16,17 @@ LONG_KEYS = frozenset({"summary", "subtitle", "bio"})  # keys held to MAX_TEXT_C
 
 
 class _Problems:
-    """Collects problems with their place in the file."""
+    """Collects problems with their place in the file: 'course.toml:LINE: [table].key: problem and fix'."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, locator: Locator | None = None):
         self.path = path
+        self.locator = locator  # the lines of the file's tables and keys (None: no text, no line numbers)
         self.items: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(shown(f"{self.path.name}, {where}: {message}"))  # a hostile key must not reach a terminal
+        line = self.locator.line(where) if self.locator else None
+        at = f"{self.path.name}:{line}: " if line else f"{self.path.name}, "
+        self.items.append(shown(f"{at}{where}: {message}"))  # a hostile key must not reach a terminal
 
 
 def _check_keys(raw: Any, fields: dict[str, bool], where: str, problems: _Problems) -> dict:
@@ -74,9 +78,9 @@ def _int(raw: dict, key: str, where: str, problems: _Problems) -> int:
 
 def _no_duplicates(values: list, table: str, key: str, problems: _Problems) -> None:
     seen: set = set()
-    for value in values:
+    for index, value in enumerate(values, 1):
         if value in seen and value not in ("", 0):
-            problems.add(f"{table}.{key}", f"{value!r} is used more than once; each must be unique")
+            problems.add(f"{table} #{index}.{key}", f"{value!r} is used more than once; each must be unique")
         seen.add(value)
 
 
