@@ -149,6 +149,10 @@ class Course:
         ids = dict.fromkeys((*episode.speakers, *sides, *(t.speaker for t in episode.turns)))
         return tuple(s for i in ids for s in self.speakers if s.id == i)
 
+    def model_of(self, episode: Episode) -> str:
+        """The Whisper model the episode is heard with: its own `model`, its language's, or the course's."""
+        return self.transcription.model_for(episode.language, episode.model)
+
     def module_episodes(self, number: int) -> tuple[Episode, ...]:
         return tuple(sorted((e for e in self.episodes if e.module == number), key=lambda e: e.number))
 

@@ -121,7 +121,11 @@ def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, A
             if key not in fields:
                 continue
             default = fields[key].default
-            if isinstance(default, tuple):
+            if str(fields[key].type).startswith("tuple[tuple"):  # a table of strings: { de = "base" }
+                value = _string_table(value, f"[{table}].{key}", problems)
+                if value is None:
+                    continue
+            elif isinstance(default, tuple):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     problems.add(f"[{table}].{key}", "must be a list of strings")
                     continue
@@ -140,3 +144,14 @@ def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, A
             kwargs[key] = value
         result[table] = cls(**kwargs)
     return result
+
+
+def _string_table(value: Any, where: str, problems: _Problems) -> tuple[tuple[str, str], ...] | None:
+    """{ de = "base", sv = "small" } -> (("de", "base"), ("sv", "small")); None (and a problem) when it is not one."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        problems.add(where, 'must be a table of strings, e.g. { de = "base", sv = "small" }')
+        return None
+    if why := next((text_problem(v) for v in (*value, *value.values()) if text_problem(v)), ""):
+        problems.add(where, why)
+        return None
+    return tuple(sorted((k.strip(), v.strip()) for k, v in value.items()))

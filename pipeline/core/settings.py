@@ -94,6 +94,7 @@ class TranscriptionSettings:
 
     engine: str = "auto"  # "auto", "faster-whisper" or "openai-whisper"
     model: str = "tiny.en"  # a Whisper model name, a checkpoint path or a CTranslate2 folder
+    models: tuple[tuple[str, str], ...] = ()  # per language, e.g. { de = "base" }: episodes in it use that model
     vocabulary: tuple[str, ...] = ()  # names and terms respelled after decoding (speaker names are added)
     beam_size: int = 5  # beams searched at temperature 0
     temperature_fallback: bool = True  # retry at higher temperature when a window fails
@@ -122,6 +123,15 @@ class TranscriptionSettings:
     def english_only(self) -> bool:
         """A '.en' model: it transcribes English and nothing else."""
         return self.model.endswith(".en")
+
+    def model_for(self, language: str, episode_model: str = "") -> str:
+        """The model an episode is heard with: its own `model`, else the rule for its language (the whole
+        tag, then its primary language: 'de-AT', then 'de'), else `model`."""
+        if episode_model:
+            return episode_model
+        rules = {tag.lower(): model for tag, model in self.models}
+        primary = language.split("-")[0].lower()
+        return rules.get(language.lower()) or rules.get(primary) or self.model
 
 
 @dataclass(frozen=True)

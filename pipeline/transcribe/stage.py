@@ -144,13 +144,13 @@ def heard_parts(course: Course, episode: Episode) -> tuple[Heard, ...]:
                        layout.heard_transcript(course, episode, part)) for part in parts)
 
 
-def _tools(course: Course, engine: str) -> tuple[str, ...]:
+def _tools(model: str, engine: str) -> tuple[str, ...]:
     tools = (f"transcribe-stage {STAGE_VERSION}",)
     try:
         tools += (engines.engine_version(engine),)
     except StageError:
         pass  # the engine is missing: the preflight says so, and what to install
-    if offline := whisper_models.offline_version(course.transcription.model):
+    if offline := whisper_models.offline_version(model):
         tools += (offline,)  # the pinned offline copy, used when the model cannot be downloaded
     return tools
 
@@ -165,13 +165,13 @@ def tasks(course: Course) -> list[Task]:
     settings = course.transcription
     try:
         engine = engines.resolve(settings.engine)
-        model = whisper_models.choose(settings.model, course.root)
+        models = {e.slug: whisper_models.choose(course.model_of(e), course.root) for e in course.episodes}
     except StageError:
         return []  # the preflight names the problem before any build starts
-    tools = _tools(course, engine)
     result = []
     for episode in course.episodes:
-        options = decode_options(settings, episode.language)
+        options, model = decode_options(settings, episode.language), models[episode.slug]
+        tools = _tools(model.setting, engine)
         for part in heard_parts(course, episode):
             job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options)
             result.append(Task(
@@ -190,13 +190,15 @@ def preflight(course: Course) -> list[str]:
     except StageError as e:
         problems.append(f"{course.path.name}, {e}")
         engine = ""
-    try:
-        choice = whisper_models.choose(settings.model, course.root)
-    except StageError as e:
-        return problems + [f"{course.path.name}, {e}"]
-    if choice.kind == "checkpoint" and engine == "faster-whisper":
-        problems.append(f"{where}.model: {settings.model!r} is a PyTorch checkpoint, which faster-whisper "
-                        "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
+    for setting in dict.fromkeys([course.model_of(e) for e in course.episodes] or [settings.model]):
+        try:
+            choice = whisper_models.choose(setting, course.root)
+        except StageError as e:
+            problems.append(f"{course.path.name}, {e}")
+            continue
+        if choice.kind == "checkpoint" and engine == "faster-whisper":
+            problems.append(f"{where}.model: {choice.setting!r} is a PyTorch checkpoint, which faster-whisper "
+                            "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
     return problems
 
 
