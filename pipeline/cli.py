@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, layout, runner, stages
+from .core import course_file, course_init, course_list, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
@@ -39,9 +39,9 @@ def _fail(error: CoursecastError, code: int) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--course", "course_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--course", "course_path", type=click.Path(path_type=Path),
               default=lambda: os.environ.get("COURSECAST_COURSE", DEFAULT_COURSE), show_default="course.toml",
-              help="The course file (also $COURSECAST_COURSE).")
+              help="The course file, or its folder (meaning FOLDER/course.toml; also $COURSECAST_COURSE).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every external command exactly as run.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=lambda: os.cpu_count() or 1,
@@ -55,14 +55,16 @@ def cli(ctx: click.Context, course_path: Path, verbose: bool, quiet: bool, jobs:
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = Context(course_path, jobs, not no_wait, quiet)
+    ctx.obj = Context(course_init.course_path(course_path), jobs, not no_wait, quiet)
 
 
 def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = (),
                  timings: Path | None = None) -> None:
     """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
     try:
-        course = ctx.load()
+        course = ctx.load(probe=False)
+        course_list.require_episodes(course, episodes)  # a typo refused before any recording is probed
+        probe_sources(course, course.folder(layout.STATE) / "probe.json")
         if problems := stages.preflight(course):
             raise PreflightError(problems)
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
@@ -314,6 +316,45 @@ def serve(ctx: Context, port: int, bind: str) -> None:
             server.serve_forever()
         except KeyboardInterrupt:
             click.echo("\nStopped.")
+
+
+# -- a producer's first hour: init, list ---------------------------------------------------
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="", help="The course's title (default: from the folder's name).")
+def init(folder: Path, title: str) -> None:
+    """Start a course: a commented course.toml showing every key, and its folders.
+
+    Writes FOLDER/course.toml (never over an existing one) with two example
+    episodes, and raw_interviews/ (with module1/ and voices/) and edits/.
+
+    Example: coursecast init my-course --title "Smart cities"
+    """
+    try:
+        made = course_init.create(folder, title)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    click.echo(f"Created {made[0]}" + "".join(f"\n  {p}/" for p in made[1:]))
+    click.echo(f"Next: edit {made[0]} (title, speakers, episodes), copy your recordings into {folder / layout.RAW}/, "
+               f"then run: coursecast --course {folder} list, check and build")
+
+
+@cli.command("list")
+@click.pass_obj
+def list_episodes(ctx: Context) -> None:
+    """List the course's modules and episodes: slug, title, kind, length kept, built or not.
+
+    Example: coursecast --course demo list
+    """
+    try:
+        course = ctx.load(probe=False)
+        store = StateStore(course.folder(layout.STATE))
+        found = course_list.rows(course, stages.all_tasks(course), store)
+        store.hashes.save()
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    for line in course_list.render(course, found):
+        click.echo(line)
 
 
 EXIT_INTERNAL = 3  # a bug in coursecast, not in the user's input

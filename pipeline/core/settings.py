@@ -58,8 +58,8 @@ class AudioSettings:
     max_pause_s: float = 1.2  # seconds a pause may last when shorten_pauses is on
     mp3_bitrate_mono_kbps: int = 96  # CBR
     mp3_bitrate_stereo_kbps: int = 128  # CBR
-    aac_bitrate_mono_kbps: int = 64
-    aac_bitrate_stereo_kbps: int = 96
+    aac_bitrate_mono_kbps: int = 64  # M4A (AAC), mono episodes
+    aac_bitrate_stereo_kbps: int = 96  # M4A (AAC), stereo episodes
     sample_rate_hz: int = 44100  # every encode
     intro: str = ""  # sting before every episode, relative to the course folder ("" = none)
     outro: str = ""  # sting after every episode ("" = none)
