@@ -115,3 +115,29 @@ def test_an_unknown_episode_is_refused_with_the_closest_slug(course_dir):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "course.toml: no episode 'ep-1'; did you mean 'ep1'? 'coursecast list' shows them all" in proc.stderr
     assert not (course_dir / "episodes").exists()  # nothing built, nothing probed
+
+
+def _make_dry_run(venv: Path, *targets: str) -> list[str]:
+    """What make would run (-n: nothing is run) for the targets, with the set-up stamp in `venv`."""
+    proc = subprocess.run(["make", "-n", "--no-print-directory", "-C", str(REPO), *targets, f"VENV={venv}", "COURSE=my-course"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_make_targets_skip_setup_once_done_and_take_a_course_folder(tmp_path):
+    stamp = tmp_path / ".coursecast-setup"
+    stamp.write_text("key\n")
+    assert _make_dry_run(tmp_path, "status", "check") == [
+        f"{tmp_path}/bin/coursecast --course my-course -j {_jobs()} status",
+        f"{tmp_path}/bin/coursecast --course my-course -j {_jobs()} check"]
+    old = (REPO / "pyproject.toml").stat().st_mtime - 60
+    import os
+
+    os.utime(stamp, (old, old))  # pyproject.toml changed after the last setup: set up again first
+    assert _make_dry_run(tmp_path, "status")[0] == "scripts/setup.sh"
+    assert "scripts/setup.sh" in _make_dry_run(tmp_path, "setup")  # `make setup` always runs it
+
+
+def _jobs() -> str:
+    return subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or "2"
