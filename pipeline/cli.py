@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, course_init, course_list, layout, runner, stages
+from .core import course_file, course_init, course_list, forecast, layout, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
@@ -73,7 +73,10 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
             for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.EDITS, layout.STATE):
                 remove_stale_temps(course.folder(name))
-            report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet))
+            store = StateStore(state)
+            expected = set(forecast.plan(tasks, store).to_build)  # the ETA counts what will run, in audio seconds
+            progress = Progress(quiet=ctx.quiet, jobs=ctx.jobs, rates=forecast.Rates(state), expected=expected)
+            report = runner.run(tasks, store, jobs=ctx.jobs, progress=progress)
         if timings:
             write_json(timings, {"seconds": round(report.seconds, 3), "built": report.timings,
                                  "up_to_date": list(report.up_to_date), "failed": [f.task for f in report.failed]})
@@ -136,14 +139,10 @@ def status(ctx: Context) -> None:
         store = StateStore(course.folder(layout.STATE))
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
-    stale = 0
-    for task in tasks:
-        verdict = store.verdict(task)
-        if verdict.stale:
-            stale += 1
-            click.echo(f"{task.name}: {'; '.join(verdict.reasons)}")
+    found = forecast.plan(tasks, store)  # the stale tasks, and those their outputs feed: all will build
     store.hashes.save()
-    click.echo(f"{stale} of {len(tasks)} tasks to build." if stale else f"All {len(tasks)} tasks are up to date.")
+    for line in forecast.status_lines(found, tasks, forecast.Rates(course.folder(layout.STATE)), ctx.jobs):
+        click.echo(line)
 
 
 @cli.command()
