@@ -145,7 +145,8 @@ def status_lines(found: Plan, tasks: list[Task], rates: Rates, jobs: int) -> lis
         after = list(found.downstream)
         named = ", ".join(after[:MAX_AFTER_NAMED]) + (f" and {len(after) - MAX_AFTER_NAMED} more"
                                                       if len(after) > MAX_AFTER_NAMED else "")
-        lines.append(f"Then {len(after)} task(s) built from their outputs will rebuild: {named}")
+        lines.append(f"Then {len(after)} task(s) fed by their outputs will rebuild (unless those come out the "
+                     f"same): {named}")
     if not found.to_build:
         return lines + [f"All {found.total} tasks are up to date."]
     wanted = set(found.to_build)
