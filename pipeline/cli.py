@@ -356,6 +356,28 @@ def list_episodes(ctx: Context) -> None:
         click.echo(line)
 
 
+@cli.command("update-edits")
+@click.argument("episodes", nargs=-1, metavar="[EPISODE]...")
+@click.pass_obj
+def update_edits(ctx: Context, episodes: tuple[str, ...]) -> None:
+    """Bring editing files made before a recut up to date, keeping the editors' corrections.
+
+    Only the files `check` finds out of date (all, or EPISODE...); the old file is kept beside it.
+
+    Example: coursecast --course demo update-edits what-is-a-smart-city
+    """
+    from .proofread import update_course
+
+    try:
+        course = ctx.load(probe=False)
+        course_list.require_episodes(course, episodes)
+        with runner.build_lock(course.folder(layout.STATE), wait_for_it=ctx.wait,
+                               notify=lambda m: click.echo(m, err=True)):
+            click.echo("\n".join(update_course(course, episodes)))
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+
+
 EXIT_INTERNAL = 3  # a bug in coursecast, not in the user's input
 
 
