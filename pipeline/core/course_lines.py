@@ -132,12 +132,17 @@ def _cached(path: str, stamp: tuple) -> Locator | None:
         return None
 
 
-def place(path: Path, where: str) -> str:
-    """'course.toml:12: [[episodes]] 'x'.date' for a stage's message about the course file (read once, cached)."""
+def line_of(path: Path, where: str) -> str:
+    """'course.toml:12': the file and the line of a place in it (read once, cached); the name alone without one."""
     try:
         info = Path(path).stat()
         locator = _cached(str(path), (info.st_mtime_ns, info.st_size))
     except OSError:
         locator = None
     line = locator.line(where) if locator else None
-    return f"{Path(path).name}:{line}: {where}" if line else f"{Path(path).name}: {where}"
+    return f"{Path(path).name}:{line}" if line else Path(path).name
+
+
+def place(path: Path, where: str) -> str:
+    """"course.toml:12: [[episodes]] 'x'.date" for a stage's message about the course file."""
+    return f"{line_of(path, where)}: {where}"

@@ -25,6 +25,7 @@ from ..core import layout
 from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.asr_audio import seconds as audio_seconds
 from ..core.course import Course, Episode
+from ..core.course_lines import line_of, place
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import sha256_file
@@ -183,21 +184,20 @@ def tasks(course: Course) -> list[Task]:
 
 def preflight(course: Course) -> list[str]:
     """What stops transcription before a build starts: the engine, the model, the prompt."""
-    where = f"{course.path.name}, [transcription]"
     problems, settings = [], course.transcription
     try:
         engine = engines.resolve(settings.engine)
     except StageError as e:
-        problems.append(f"{course.path.name}, {e}")
+        problems.append(f"{line_of(course.path, '[transcription].engine')}: {e}")
         engine = ""
     for setting in dict.fromkeys([course.model_of(e) for e in course.episodes] or [settings.model]):
         try:
             choice = whisper_models.choose(setting, course.root)
         except StageError as e:
-            problems.append(f"{course.path.name}, {e}")
+            problems.append(f"{line_of(course.path, '[transcription].model')}: {e}")
             continue
         if choice.kind == "checkpoint" and engine == "faster-whisper":
-            problems.append(f"{where}.model: {choice.setting!r} is a PyTorch checkpoint, which faster-whisper "
+            problems.append(f"{place(course.path, '[transcription].model')}: {choice.setting!r} is a PyTorch checkpoint, which faster-whisper "
                             "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
     return problems
 
