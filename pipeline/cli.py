@@ -194,9 +194,7 @@ def diff(ctx: Context, episode: str) -> None:
 
     try:
         course = ctx.load(probe=False)
-        if episode not in {e.slug for e in course.episodes}:
-            raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
-                                  f"{', '.join(e.slug for e in course.episodes)}")
+        course_list.require_episodes(course, [episode])
         chosen = course.episode(episode)
         sources = edit_sources(course, chosen)
         machine = read_machine(sources, layout.machine_transcript(course, chosen))

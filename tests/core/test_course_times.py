@@ -104,3 +104,18 @@ def test_language_tags_are_normalised_to_bcp47_and_wrong_ones_refused(tmp_path):
     problems = _problems(tmp_path, MINIMAL_COURSE.replace('language = "en"', 'language = "english_UK"'))
     assert any(re.match(r"course\.toml:\d+: \[course\]\.language: 'english_UK' is not a language tag", p)
                for p in problems), problems
+
+
+def test_stage_and_recording_messages_carry_the_line_too(tmp_path):
+    from pipeline import speakers
+    from pipeline.core.course_media import probe_sources
+
+    text = MINIMAL_COURSE.replace(KEEP, KEEP + '\nchannels = { left = "host" }')
+    course = course_file.load(_write(tmp_path, text))
+    assert any(p.startswith(f"course.toml:{_line_of(text, 'channels')}: [[episodes]] 'ep1'.sources #1.channels: "
+                            "'channels' names one side only") for p in speakers.preflight(course))
+    with pytest.raises(CourseFileError) as caught:
+        probe_sources(course)
+    assert caught.value.problems[0].startswith(
+        f"course.toml:{_line_of(text, '[[episodes.sources]]')}: [[episodes]] 'ep1'.sources #1: "
+        "raw_interviews/ep1.wav does not exist")
