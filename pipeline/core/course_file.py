@@ -191,6 +191,20 @@ def _parse_source(item: Any, raw_dir: Path, speakers: set[str], where: str, prob
     return Source(file, path, kind, keep, tuple(sorted(channels.items())))
 
 
+def _same_recording_twice(sources: list[Source], where: str, problems: _Problems) -> None:
+    """Two sources of one episode from the same recording must keep different parts of it."""
+    for later, source in enumerate(sources):
+        for first, other in enumerate(sources[:later]):
+            if other.file != source.file:
+                continue
+            whole = not source.keep or not other.keep
+            if whole or any(a.start < b.end and b.start < a.end for a in source.keep for b in other.keep):
+                problems.add(f"{where}.sources #{later + 1}.keep", f"keeps part of {source.file!r} that source "
+                             f"#{first + 1} keeps too: the same speech would be published twice; keep different "
+                             "ranges (a source without keep ranges keeps all of it)")
+                break
+
+
 def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
     where = f"[[episodes]] #{index}"
     if isinstance(item, dict) and isinstance(item.get("slug"), str) and item["slug"].strip():
@@ -227,6 +241,7 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
         raw_sources = []
     sources = [_parse_source(s, ctx["raw_dir"], ctx["speakers"], f"{where}.sources #{i}", problems)
                for i, s in enumerate(raw_sources, 1)]
+    _same_recording_twice([s for s in sources if s], where, problems)
     kinds = {s.kind for s in sources if s}
     if len(kinds) > 1:
         problems.add(f"{where}.sources", "mixes audio and video sources; an episode is all audio or all video")

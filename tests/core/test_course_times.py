@@ -119,3 +119,12 @@ def test_stage_and_recording_messages_carry_the_line_too(tmp_path):
     assert caught.value.problems[0].startswith(
         f"course.toml:{_line_of(text, '[[episodes.sources]]')}: [[episodes]] 'ep1'.sources #1: "
         "raw_interviews/ep1.wav does not exist")
+
+
+def test_one_recording_in_two_sources_may_not_keep_the_same_part_twice(tmp_path):
+    twice = MINIMAL_COURSE + '\n[[episodes.sources]]\nfile = "ep1.wav"\nkeep = [["0:01", "0:02"]]\n'
+    (problem,) = _problems(tmp_path, twice)
+    assert problem.startswith(f"course.toml:{_line_of(twice, 'keep', 2)}: [[episodes]] 'ep1'.sources #2.keep: keeps "
+                              "part of 'ep1.wav' that source #1 keeps too")
+    apart = MINIMAL_COURSE + '\n[[episodes.sources]]\nfile = "ep1.wav"\nkeep = [["0:01.5", "0:02"]]\n'
+    assert len(course_file.load(_write(tmp_path, apart)).episodes[0].sources) == 2
