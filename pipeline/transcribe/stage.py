@@ -26,6 +26,8 @@ from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.asr_audio import seconds as audio_seconds
 from ..core.course import Course, Episode
 from ..core.course_lines import line_of, place
+from ..core.course_list import kept_seconds
+from ..core.course_media import ProbeCache
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import sha256_file
@@ -156,9 +158,10 @@ def _tools(model: str, engine: str) -> tuple[str, ...]:
     return tools
 
 
-def _weight(audio: Path, episode: Episode) -> float:
-    """Expected seconds of audio: the WAV's length when it exists, else the keep ranges."""
-    return audio_seconds(audio) or sum(r.duration for s in episode.sources for r in s.keep) or UNKNOWN_SECONDS
+def _weight(audio: Path, course: Course, episode: Episode, cache: ProbeCache) -> float:
+    """Expected seconds of audio: the WAV's length when it exists, else what the episode keeps of its
+    recordings (keep ranges, or the recordings' probed lengths), else a guess."""
+    return audio_seconds(audio) or kept_seconds(course, episode, cache) or UNKNOWN_SECONDS
 
 
 def tasks(course: Course) -> list[Task]:
@@ -169,7 +172,7 @@ def tasks(course: Course) -> list[Task]:
         models = {e.slug: whisper_models.choose(course.model_of(e), course.root) for e in course.episodes}
     except StageError:
         return []  # the preflight names the problem before any build starts
-    result = []
+    result, cache = [], ProbeCache(course.folder(layout.STATE) / "probe.json")  # filled when the course loaded
     for episode in course.episodes:
         options, model = decode_options(settings, episode.language), models[episode.slug]
         tools = _tools(model.setting, engine)
@@ -178,7 +181,7 @@ def tasks(course: Course) -> list[Task]:
             result.append(Task(
                 stage="transcribe", name=f"transcribe:{episode.slug}" + ("" if part.part == "mix" else f":{part.part}"),
                 action=listen, job=job, inputs=(part.audio, *model.files), targets=(part.heard,), tools=tools,
-                episode=episode.slug, weight=_weight(part.audio, episode)))
+                episode=episode.slug, weight=_weight(part.audio, course, episode, cache)))
     return result
 
 
