@@ -105,7 +105,8 @@ def _english_only(course: Course, episode, model: str, code: str) -> str:
     other = "" if multilingual == "base" else f", or {multilingual!r}, downloaded once when online"
     source = ("its model" if episode.model else "[transcription] models"
               if model != course.transcription.model else "[transcription] model")
-    rule = "" if code == languages.AUTO else f"; or for every {code!r} episode: [transcription] models = {{ {code} = 'base' }}"
+    rule = "" if code == languages.AUTO else (f"; or for every {code!r} episode: "
+                                              f"[transcription] models = {{ {code} = 'base' }}")
     return (f"{episode.language!r}, but {source} = {model!r} knows English only; set model = 'base' (multilingual: "
             f"it {wanted}, and works offline{other}): for this episode alone, model = 'base' in its table{rule}")
 

@@ -61,7 +61,8 @@ def rows(course: Course, tasks: list[Task], store: StateStore) -> list[EpisodeRo
 def render(course: Course, found: list[EpisodeRow]) -> list[str]:
     """Lines for people: each module, then its episodes."""
     by_slug = {r.slug: r for r in found}
-    lines = [f"{course.info.title} ({_count(len(course.modules), 'module')}, {_count(len(course.episodes), 'episode')})"]
+    counts = f"{_count(len(course.modules), 'module')}, {_count(len(course.episodes), 'episode')}"
+    lines = [f"{course.info.title} ({counts})"]
     for module in course.modules:
         episodes = course.module_episodes(module.number)
         lines.append(f"Module {module.number}: {module.title} ({module.slug}, {_count(len(episodes), 'episode')})")

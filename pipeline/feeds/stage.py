@@ -226,7 +226,7 @@ def tasks(course: Course) -> list[Task]:
 
 def _order_problems(course: Course) -> list[str]:
     ordered = sorted(course.episodes, key=lambda e: (e.module, e.number))
-    return [f"{place(course.path, '[[episodes]] ' + repr(b.slug) + '.date')}: {b.date} is before '{a.slug}' ({a.date}), which "
+    return [f"{place(course.path, f'[[episodes]] {b.slug!r}.date')}: {b.date} is before '{a.slug}' ({a.date}), which "
             f"comes first in the course; apps that sort by date will play them out of order; fix the dates"
             for a, b in zip(ordered, ordered[1:]) if b.date < a.date]
 

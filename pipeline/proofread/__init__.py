@@ -12,7 +12,8 @@ from .corrections import (
 from .editing import EditFileJob, create_edit_file, edit_file_job, episode_title
 from .review import ReviewJob, check, diff_report, read_machine, review_job, tasks, write_review
 
-from .refresh import Stale, Updated, stale, update, update_course  # noqa: E402  (an editing file after a recut: check, update-edits)
+# an editing file after a recut: what check says, and update-edits
+from .refresh import Stale, Updated, stale, update, update_course  # noqa: E402
 
 __all__ = ["MERGE_VERSION", "EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
            "corrected_transcript", "create_edit_file", "diff_report", "edit_file_job", "edit_sources",

@@ -200,8 +200,9 @@ def preflight(course: Course) -> list[str]:
             problems.append(f"{line_of(course.path, '[transcription].model')}: {e}")
             continue
         if choice.kind == "checkpoint" and engine == "faster-whisper":
-            problems.append(f"{place(course.path, '[transcription].model')}: {choice.setting!r} is a PyTorch checkpoint, which faster-whisper "
-                            "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
+            problems.append(f"{place(course.path, '[transcription].model')}: {choice.setting!r} is a PyTorch "
+                            "checkpoint, which faster-whisper cannot run; set engine = 'openai-whisper' or give a "
+                            "CTranslate2 folder")
     return problems
 
 
