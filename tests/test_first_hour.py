@@ -141,3 +141,9 @@ def test_make_targets_skip_setup_once_done_and_take_a_course_folder(tmp_path):
 
 def _jobs() -> str:
     return subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or "2"
+
+
+def test_a_missing_course_says_how_to_start_one(tmp_path):
+    proc = run("--course", str(tmp_path / "new-course"), "status")
+    assert proc.returncode == 2
+    assert f"start one with 'coursecast init {tmp_path / 'new-course'}'" in proc.stderr

@@ -306,7 +306,8 @@ def _nearby(path: Path) -> str:
     close = difflib.get_close_matches(path.name, names, n=1)
     if close:
         return f"did you mean {path.parent / close[0]}? Pass it with --course"
-    return "pass the course file with --course PATH, or create course.toml"
+    folder = path.parent if path.suffix == ".toml" else path  # a folder not made yet is named as it was given
+    return f"pass the course file (or its folder) with --course PATH, or start one with 'coursecast init {folder}'"
 
 
 def load(path: Path) -> Course:
