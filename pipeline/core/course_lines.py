@@ -38,8 +38,12 @@ class Locator:
     def _scan(self, lines: list[str]) -> None:
         counts: dict[str, int] = {}
         table: tuple = ()
-        open_key, depth = None, 0
+        open_key, depth, quote = None, 0, None
         for number, line in enumerate(lines, 1):
+            if quote:  # inside a multi-line string: nothing here is a table or a key
+                quote = None if line.count(quote) % 2 else quote
+                continue
+            quote = next((q for q in ('"""', "'''") if line.count(q) % 2), None)
             if open_key is not None:
                 depth = self._item(open_key, depth, line, number)
                 open_key = open_key if depth > 0 else None

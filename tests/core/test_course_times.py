@@ -128,3 +128,11 @@ def test_one_recording_in_two_sources_may_not_keep_the_same_part_twice(tmp_path)
                               "part of 'ep1.wav' that source #1 keeps too")
     apart = MINIMAL_COURSE + '\n[[episodes.sources]]\nfile = "ep1.wav"\nkeep = [["0:01.5", "0:02"]]\n'
     assert len(course_file.load(_write(tmp_path, apart)).episodes[0].sources) == 2
+
+
+def test_a_multiline_string_is_not_read_as_tables_or_keys():
+    text = ('[[speakers]]\nid = "a"\nbio = """\n[[episodes]]\nslug = "x"\n"""\n[[episodes]]\nslug = "b"\n'
+            "title = '''\n[course]\n'''\nnumber = 2\n")
+    where = Locator(text)
+    assert where.line("[[episodes]] 'b'.slug") == 8 and where.line("[[episodes]] #1.number") == 12
+    assert where.line("[course].title") is None and where.line("[[speakers]] #1.bio") == 3
