@@ -98,6 +98,7 @@ class Rates:
             saved = {}  # only an estimate: a damaged file starts from the defaults
         self.rates.update(saved)
         self.measured.update(saved)
+        self.dirty = False  # measured something this build: worth saving
 
     def seconds(self, task: Task) -> float:
         return task.weight * self.rates.get(kind(task), DEFAULT_RATE)
@@ -113,9 +114,10 @@ class Rates:
             old = self.rates[name] if name in self.measured else None  # a guess gives way to the first measurement
             self.rates[name] = measured if old is None else LEARNING * measured + (1 - LEARNING) * old
             self.measured.add(name)
+            self.dirty = True
 
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or not self.dirty:
             return
         try:
             write_json(self.path, {k: round(self.rates[k], 4) for k in sorted(self.measured)})
