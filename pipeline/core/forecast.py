@@ -5,8 +5,9 @@
   after it (today's `status` counted only the first kind: "2 of 64", then 21 built).
 - `Rates`: seconds of work per unit of a task's weight, per kind of task (the name
   before the first ':', e.g. `transcribe`, whose weight is its seconds of audio),
-  measured by every build and kept in `.coursecast/rates.json`; a kind never built
-  on this machine starts from `DEFAULT_RATES`. An ETA is the work left, in seconds
+  measured by every build and kept in `.coursecast/rates.json` (what a build measures
+  is weighed against what was known as if that were PRIOR_SECONDS of work); a kind
+  never built on this machine starts from `DEFAULT_RATES`. An ETA is the work left, in seconds
   of audio and tasks, times these rates, shared over the parallel jobs.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ DEFAULT_RATES = {  # seconds of work per unit of weight, measured on 2 shared CP
     "episodes": 0.1,  # per second of audio: cut, loudness (two passes), two encodes
     "print": 0.1, "tags": 0.7, "artwork": 0.3, "speakers": 0.2, "site": 1.5, "review": 1.0, "captions": 0.5,
 }
-LEARNING = 0.5  # share of a new measurement in the kept rate (the rest: what earlier builds measured)
+PRIOR_SECONDS = 30.0  # seconds of work the known rate counts as, against what this build measures
 MIN_WEIGHT = 1e-3  # weights below this are not measured (the time is all overhead)
 
 
@@ -99,6 +100,8 @@ class Rates:
         self.rates.update(saved)
         self.measured.update(saved)
         self.dirty = False  # measured something this build: worth saving
+        self.known = dict(self.rates)  # what this build starts from (earlier builds, or the guesses)
+        self.sums: dict[str, list[float]] = {}  # kind -> [seconds, weight] measured by this build
 
     def seconds(self, task: Task) -> float:
         return task.weight * self.rates.get(kind(task), DEFAULT_RATE)
@@ -110,9 +113,13 @@ class Rates:
         if task.weight < MIN_WEIGHT:
             return
         with self._lock:
-            measured, name = seconds / task.weight, kind(task)
-            old = self.rates[name] if name in self.measured else None  # a guess gives way to the first measurement
-            self.rates[name] = measured if old is None else LEARNING * measured + (1 - LEARNING) * old
+            name = kind(task)
+            sums = self.sums.setdefault(name, [0.0, 0.0])
+            sums[0] += seconds
+            sums[1] += task.weight
+            known = self.known.get(name, DEFAULT_RATE)  # counted as PRIOR_SECONDS of work: one short task
+            prior = PRIOR_SECONDS / known  # (a model loading for 5 s of audio) cannot swing the estimate
+            self.rates[name] = (known * prior + sums[0]) / (prior + sums[1])
             self.measured.add(name)
             self.dirty = True
 

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import MINIMAL_COURSE
@@ -58,11 +59,13 @@ def test_rates_are_learned_per_kind_of_task_and_kept(tmp_path):
     rates = forecast.Rates(tmp_path)
     task = chain(tmp_path)[0]  # 60 s of audio
     assert rates.seconds(task) == 60 * forecast.DEFAULT_RATES["transcribe"]
-    rates.observe(task, 12.0)  # the first measurement replaces the guess
+    prior = forecast.PRIOR_SECONDS / 0.3  # the guess counts as 30 s of work: 100 s of audio
+    rates.observe(task, 12.0)  # 60 s of audio heard in 12 s
+    assert rates.seconds(task) == pytest.approx(60 * (0.3 * prior + 12) / (prior + 60))
     rates.observe(task, 24.0)
     rates.save()
     again = forecast.Rates(tmp_path)
-    assert again.seconds(task) == round(60 * (0.5 * 0.4 + 0.5 * 0.2), 4)
+    assert again.seconds(task) == pytest.approx(60 * (0.3 * prior + 36) / (prior + 120), abs=1e-3)
     (tmp_path / "rates.json").write_text("{damaged")
     assert forecast.Rates(tmp_path).seconds(task) == 60 * forecast.DEFAULT_RATES["transcribe"]
 
