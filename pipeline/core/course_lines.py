@@ -28,11 +28,11 @@ def _code(line: str) -> str:
 class Locator:
     """Lines of tables, keys and array items in one course file's text (1-based)."""
 
-    def __init__(self, text: str, slugs: dict[str, int] | None = None):
+    def __init__(self, text: str, slugs: dict[tuple[str, str], int] | None = None):
         self.tables: dict[tuple, int] = {}  # (name, index[, sub, index]) -> header line
         self.keys: dict[tuple, int] = {}  # (table..., key) -> line
         self.items: dict[tuple, list[int]] = {}  # (table..., key) -> line of each item of a multi-line array
-        self.slugs = dict(slugs or {})  # episode slug -> index (0-based), filled from the text when not given
+        self.slugs = dict(slugs or {})  # (table, slug) -> index (0-based), filled from the text when not given
         self._scan(text.splitlines())
 
     def _scan(self, lines: list[str]) -> None:
@@ -55,10 +55,10 @@ class Locator:
             if key := _KEY.match(line):
                 name = key.group(1).strip("\"'")
                 self.keys.setdefault((*table, name), number)
-                if name == "slug" and table[:1] == ("episodes",) and len(table) == 2:
+                if name == "slug" and len(table) == 2:  # [[episodes]] 'x' and [[modules]] 'y' are named by slug
                     slug = _STRINGS.search(line[key.end():])
                     if slug:
-                        self.slugs.setdefault(slug.group(0)[1:-1], table[1])
+                        self.slugs.setdefault((table[0], slug.group(0)[1:-1].strip()), table[1])
                 code = _code(line[key.end():])
                 depth = code.count("[") + code.count("{") - code.count("]") - code.count("}")
                 if depth > 0:
@@ -113,7 +113,7 @@ class Locator:
         if match.group("number"):
             return (name, int(match.group("number")) - 1)
         if match.group("slug") is not None:
-            return (name, self.slugs.get(match.group("slug"), -1))
+            return (name, self.slugs.get((name, match.group("slug")), -1))
         return (name,)
 
     def _first(self, name: str) -> int | None:
@@ -121,11 +121,15 @@ class Locator:
         return min(lines) if lines else None
 
 
-def slugs_of(raw: dict) -> dict[str, int]:
-    """Episode slug -> its [[episodes]] index, from the parsed document."""
-    episodes = raw.get("episodes") if isinstance(raw, dict) else None
-    return {e["slug"].strip(): i for i, e in enumerate(episodes if isinstance(episodes, list) else [])
-            if isinstance(e, dict) and isinstance(e.get("slug"), str)}
+def slugs_of(raw: dict) -> dict[tuple[str, str], int]:
+    """(table, slug) -> its index in [[episodes]] or [[modules]], from the parsed document."""
+    found = {}
+    for table in ("episodes", "modules"):
+        items = raw.get(table) if isinstance(raw, dict) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("slug"), str):
+                found.setdefault((table, item["slug"].strip()), index)
+    return found
 
 
 @functools.lru_cache(maxsize=8)

@@ -136,3 +136,12 @@ def test_a_multiline_string_is_not_read_as_tables_or_keys():
     where = Locator(text)
     assert where.line("[[episodes]] 'b'.slug") == 8 and where.line("[[episodes]] #1.number") == 12
     assert where.line("[course].title") is None and where.line("[[speakers]] #1.bio") == 3
+
+
+def test_modules_named_by_slug_and_colliding_names_are_located(tmp_path):
+    text = MINIMAL_COURSE.replace('title = "Module one"', 'title = "Module one"\nintro = "../outside.wav"').replace(
+        'slug = "ep1"', 'slug = "course"')
+    problems = _problems(tmp_path, text)
+    assert any(p.startswith(f"course.toml:{_line_of(text, 'outside.wav')}: [[modules]] 'one'.intro: '../outside.wav' "
+                            "leaves the course folder") for p in problems), problems
+    assert all(re.match(r"course\.toml:\d+: ", p) for p in problems), problems
