@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .core import clean as cleaning
-from .core import course_file, executors, layout, paths, runner, stages
+from .core import course_file, course_init, course_list, executors, forecast, layout, paths, runner, stages
 from .core.course_media import probe_sources
 from .core.dependency import StateStore
 from .core.errors import REPORT_BUGS, CoursecastError, PreflightError
@@ -41,9 +41,9 @@ def _fail(error: CoursecastError, code: int) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--course", "course_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--course", "course_path", type=click.Path(path_type=Path),
               default=lambda: os.environ.get("COURSECAST_COURSE", DEFAULT_COURSE), show_default="course.toml",
-              help="The course file (also $COURSECAST_COURSE).")
+              help="The course file, or its folder (meaning FOLDER/course.toml; also $COURSECAST_COURSE).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every external command exactly as run.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=lambda: os.cpu_count() or 1,
@@ -57,14 +57,17 @@ def cli(ctx: click.Context, course_path: Path, verbose: bool, quiet: bool, jobs:
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = Context(course_path, jobs, not no_wait, quiet)
+    ctx.obj = Context(course_init.course_path(course_path), jobs, not no_wait, quiet)
 
 
 def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[str, ...] = (),
                  timings: Path | None = None, executor: str | None = None, scheduler: str | None = None) -> None:
     """Load, lock, run the selected stages (and what they need); exit non-zero on failure."""
     try:
-        course = ctx.load()
+        course = ctx.load(probe=False)
+        course_list.require_episodes(course, episodes)  # a typo refused before any recording is probed
+        paths.require(course)  # wrong-kind paths next: ffprobe, hashing or reading a FIFO would never return
+        probe_sources(course, course.folder(layout.STATE) / "probe.json")
         if problems := stages.preflight(course):
             raise PreflightError(problems)
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)
@@ -72,12 +75,14 @@ def build_stages(ctx: Context, stage_names: list[str] | None, episodes: tuple[st
         with runner.build_lock(state, wait_for_it=ctx.wait, notify=lambda m: click.echo(m, err=True)):
             for name in (layout.EPISODES, layout.TRANSCRIPTS, layout.FEEDS, layout.SITE, layout.EDITS, layout.STATE):
                 remove_stale_temps(course.folder(name))
+            store = StateStore(state)
+            expected = set(forecast.plan(tasks, store).to_build)  # the ETA counts what will run, in audio seconds
+            progress = Progress(quiet=ctx.quiet, jobs=ctx.jobs, rates=forecast.Rates(state), expected=expected)
             where = executors.open_executor(executor or course.run.executor, ctx.jobs,
                                             _scheduler(course, scheduler), state)
             try:
                 _share_cores(tasks, ctx.jobs, where)
-                report = runner.run(tasks, StateStore(state), jobs=ctx.jobs, progress=Progress(quiet=ctx.quiet),
-                                    executor=where)
+                report = runner.run(tasks, store, jobs=ctx.jobs, progress=progress, executor=where)
             finally:
                 where.close()
         if timings:
@@ -173,14 +178,10 @@ def status(ctx: Context) -> None:
         store = StateStore(course.folder(layout.STATE))
     except CoursecastError as e:
         _fail(e, EXIT_BAD_INPUT)
-    stale = 0
-    for task in tasks:
-        verdict = store.verdict(task)
-        if verdict.stale:
-            stale += 1
-            click.echo(f"{task.name}: {'; '.join(verdict.reasons)}")
+    found = forecast.plan(tasks, store)  # the stale tasks, and those their outputs feed: all will build
     store.hashes.save()
-    click.echo(f"{stale} of {len(tasks)} tasks to build." if stale else f"All {len(tasks)} tasks are up to date.")
+    for line in forecast.status_lines(found, tasks, forecast.Rates(course.folder(layout.STATE)), ctx.jobs):
+        click.echo(line)
 
 
 @cli.command()
@@ -233,9 +234,7 @@ def diff(ctx: Context, episode: str) -> None:
     try:
         course = ctx.load(probe=False)
         paths.require(course)  # an editing file that is a FIFO, a folder or a link out: named, never read
-        if episode not in {e.slug for e in course.episodes}:
-            raise CoursecastError(f"{course.path.name}: no episode {episode!r}; choose one of "
-                                  f"{', '.join(e.slug for e in course.episodes)}")
+        course_list.require_episodes(course, [episode])
         chosen = course.episode(episode)
         sources = edit_sources(course, chosen)
         machine = read_machine(sources, layout.machine_transcript(course, chosen))
@@ -354,6 +353,67 @@ def serve(ctx: Context, port: int, bind: str) -> None:
             server.serve_forever()
         except KeyboardInterrupt:
             click.echo("\nStopped.")
+
+
+# -- a producer's first hour: init, list ---------------------------------------------------
+@cli.command()
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="", help="The course's title (default: from the folder's name).")
+def init(folder: Path, title: str) -> None:
+    """Start a course: a commented course.toml showing every key, and its folders.
+
+    Writes FOLDER/course.toml (never over an existing one) with two example
+    episodes, and raw_interviews/ (with module1/ and voices/) and edits/.
+
+    Example: coursecast init my-course --title "Smart cities"
+    """
+    try:
+        made = course_init.create(folder, title)
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    click.echo(f"Created {made[0]}" + "".join(f"\n  {p}/" for p in made[1:]))
+    click.echo(f"Next: edit {made[0]} (title, speakers, episodes), copy your recordings into {folder / layout.RAW}/, "
+               f"then run: coursecast --course {folder} list, check and build")
+
+
+@cli.command("list")
+@click.pass_obj
+def list_episodes(ctx: Context) -> None:
+    """List the course's modules and episodes: slug, title, kind, length kept, built or not.
+
+    Example: coursecast --course demo list
+    """
+    try:
+        course = ctx.load(probe=False)
+        store = StateStore(course.folder(layout.STATE))
+        found = course_list.rows(course, stages.all_tasks(course), store)
+        store.hashes.save()
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
+    for line in course_list.render(course, found):
+        click.echo(line)
+
+
+@cli.command("update-edits")
+@click.argument("episodes", nargs=-1, metavar="[EPISODE]...")
+@click.pass_obj
+def update_edits(ctx: Context, episodes: tuple[str, ...]) -> None:
+    """Bring editing files made before a recut up to date, keeping the editors' corrections.
+
+    Only the files `check` finds out of date (all, or EPISODE...); the old file is kept beside it.
+
+    Example: coursecast --course demo update-edits what-is-a-smart-city
+    """
+    from .proofread import update_course
+
+    try:
+        course = ctx.load(probe=False)
+        course_list.require_episodes(course, episodes)
+        with runner.build_lock(course.folder(layout.STATE), wait_for_it=ctx.wait,
+                               notify=lambda m: click.echo(m, err=True)):
+            click.echo("\n".join(update_course(course, episodes)))
+    except CoursecastError as e:
+        _fail(e, EXIT_BAD_INPUT)
 
 
 EXIT_INTERNAL = 3  # a bug in coursecast, not in the user's input

@@ -127,3 +127,4 @@ speaker_models() {
 system_packages
 python_env
 speaker_models
+touch "$STAMP"   # every step done: make's targets need not run this script again until its inputs change

@@ -68,11 +68,13 @@ def _field_comments(cls) -> dict[str, str]:
     return comments
 
 
-def _toml(value) -> str:
+def _toml(value, name: str = "") -> str:
     import json
 
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple) and value == () and name == "models":
+        return "{}"  # a table of strings: language -> model
     if isinstance(value, tuple):
         return json.dumps(list(value))
     return json.dumps(value, ensure_ascii=False)
@@ -88,7 +90,7 @@ def test_every_setting_has_its_default_and_meaning_in_the_readme():
         meanings = _field_comments(cls)
         for field in dataclasses.fields(cls):
             row = re.search(rf"^\| `{field.name}` \| (.*?) \| (.*?) \|$", _table_text(table), flags=re.M)
-            expected = (f"`{_toml(field.default)}`", meanings.get(field.name, ""))
+            expected = (f"`{_toml(field.default, field.name)}`", meanings.get(field.name, ""))
             if row is None or (row.group(1), row.group(2).strip()) != expected:
                 wrong.append(f"[{table}].{field.name}: README has {row.groups() if row else None}, "
                              f"the code says {expected}")

@@ -89,6 +89,7 @@ class Episode:
     chapters: tuple[Chapter, ...] = ()
     turns: tuple[TurnHint, ...] = ()
     artwork: str = ""  # relative to the course folder; "" = the module's
+    model: str = ""  # the Whisper model for this episode ("" = [transcription] models/model)
 
     @property
     def kind(self) -> str:
@@ -149,6 +150,10 @@ class Course:
         sides = [speaker for s in episode.sources for _, speaker in s.channels]
         ids = dict.fromkeys((*episode.speakers, *sides, *(t.speaker for t in episode.turns)))
         return tuple(s for i in ids for s in self.speakers if s.id == i)
+
+    def model_of(self, episode: Episode) -> str:
+        """The Whisper model the episode is heard with: its own `model`, its language's, or the course's."""
+        return self.transcription.model_for(episode.language, episode.model)
 
     def module_episodes(self, number: int) -> tuple[Episode, ...]:
         return tuple(sorted((e for e in self.episodes if e.module == number), key=lambda e: e.number))

@@ -50,40 +50,65 @@ def path_problems(course: Course) -> list[tuple[str, str]]:
     return found
 
 
-def model_problems(course: Course) -> list[tuple[str, str]]:
-    """A model setting that is neither a Whisper model name, nor a checkpoint, nor a CTranslate2 folder."""
-    setting = course.transcription.model
+def _model_problem(setting: str, root: Path) -> str | None:
+    """What is wrong with one model setting (a name, checkpoint or CTranslate2 folder); None when fine."""
     if setting in MODEL_NAMES:
-        return []
+        return None
     try:
-        choice = choose(setting, course.root)
+        choice = choose(setting, root)
     except StageError as e:
-        return [("[transcription].model", str(e).split(": ", 1)[-1])]
+        return str(e).split(": ", 1)[-1]
     if choice.kind == "name":
         close = difflib.get_close_matches(setting, MODEL_NAMES, n=1)
         hint = f"did you mean {close[0]!r}? Or" if close else "use"
-        return [("[transcription].model", f"{setting!r} is not a Whisper model name; {hint} a name such as "
-                                          f"{', '.join(MODEL_NAMES[:4])}, an openai-whisper checkpoint (.pt) or "
-                                          "a CTranslate2 folder")]
-    return []
+        return (f"{setting!r} is not a Whisper model name; {hint} a name such as {', '.join(MODEL_NAMES[:4])}, "
+                "an openai-whisper checkpoint (.pt) or a CTranslate2 folder")
+    return None
+
+
+def model_settings(course: Course) -> list[tuple[str, str]]:
+    """(where, setting) of every model the file names: [transcription] model, each language's, each episode's."""
+    found = [("[transcription].model", course.transcription.model)]
+    found += [(f"[transcription].models.{tag}", model) for tag, model in course.transcription.models]
+    return found + [(f"[[episodes]] '{e.slug}'.model", e.model) for e in course.episodes if e.model]
+
+
+def model_problems(course: Course) -> list[tuple[str, str]]:
+    """A model setting that is neither a Whisper model name, nor a checkpoint, nor a CTranslate2 folder;
+    a language rule for no language."""
+    found = [(where, why) for where, setting in model_settings(course)
+             if (why := _model_problem(setting, course.root))]
+    for tag, _ in course.transcription.models:
+        if why := languages.problem(tag):
+            found.append((f"[transcription].models.{tag}", why))
+    return found
 
 
 def language_problems(course: Course) -> list[tuple[str, str]]:
     """Episodes in a language Whisper, or the chosen model, cannot transcribe; the fix names a model that can."""
     found = []
-    model = course.transcription.model
     for episode in course.episodes:
         where, code = f"[[episodes]] '{episode.slug}'.language", languages.whisper_code(episode.language)
+        model = course.model_of(episode)
         if code is None:
             found.append((where, f"{episode.language!r}: Whisper cannot transcribe this language; "
                                  "give the episode's language as one Whisper knows (e.g. 'sv', 'fi', 'no')"))
-        elif course.transcription.english_only and code != "en":
-            wanted = "detects the language" if code == languages.AUTO else f"transcribes {episode.language!r}"
-            multilingual = model[:-3] if model.endswith(".en") else "base"
-            other = "" if multilingual == "base" else f", or {multilingual!r}, downloaded once when online"
-            found.append((where, f"{episode.language!r}, but [transcription] model = {model!r} knows English only; "
-                                 f"set model = 'base' (multilingual: it {wanted}, and works offline{other})"))
+        elif model.endswith(".en") and code != "en":
+            found.append((where, _english_only(course, episode, model, code)))
     return found
+
+
+def _english_only(course: Course, episode, model: str, code: str) -> str:
+    """The message for an episode whose model knows English only, with the fixes for it alone or its language."""
+    wanted = "detects the language" if code == languages.AUTO else f"transcribes {episode.language!r}"
+    multilingual = model[:-3]
+    other = "" if multilingual == "base" else f", or {multilingual!r}, downloaded once when online"
+    source = ("its model" if episode.model else "[transcription] models"
+              if model != course.transcription.model else "[transcription] model")
+    rule = "" if code == languages.AUTO else (f"; or for every {code!r} episode: "
+                                              f"[transcription] models = {{ {code} = 'base' }}")
+    return (f"{episode.language!r}, but {source} = {model!r} knows English only; set model = 'base' (multilingual: "
+            f"it {wanted}, and works offline{other}): for this episode alone, model = 'base' in its table{rule}")
 
 
 def time_problems(course: Course) -> list[tuple[str, str]]:
@@ -98,8 +123,9 @@ def time_problems(course: Course) -> list[tuple[str, str]]:
         length = sum(r.duration for s in episode.sources for r in s.keep)
         for key, marks in (("chapters", [(c.at, c.title) for c in episode.chapters]),
                            ("turns", [(t.at, t.speaker) for t in episode.turns])):
-            found += [(f"[[episodes]] '{episode.slug}'.{key}", f"{label!r} at {at:.1f} s is after the "
-                       f"{length:.1f} s the episode keeps; fix its 'at'") for at, label in marks if at >= length]
+            found += [(f"[[episodes]] '{episode.slug}'.{key}[{index}]", f"{label!r} at {at:.1f} s is after the "
+                       f"{length:.1f} s the episode keeps; fix its 'at'")
+                      for index, (at, label) in enumerate(marks, 1) if at >= length]
     return found
 
 

@@ -6,6 +6,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from .course_lines import Locator
 from .text import first_control, shown
 from .timecode import parse_timecode
 
@@ -15,14 +16,17 @@ LONG_KEYS = frozenset({"summary", "subtitle", "bio"})  # keys held to MAX_TEXT_C
 
 
 class _Problems:
-    """Collects problems with their place in the file."""
+    """Collects problems with their place in the file: 'course.toml:LINE: [table].key: problem and fix'."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, locator: Locator | None = None):
         self.path = path
+        self.locator = locator  # the lines of the file's tables and keys (None: no text, no line numbers)
         self.items: list[str] = []
 
     def add(self, where: str, message: str) -> None:
-        self.items.append(shown(f"{self.path.name}, {where}: {message}"))  # a hostile key must not reach a terminal
+        line = self.locator.line(where) if self.locator else None
+        at = f"{self.path.name}:{line}: " if line else f"{self.path.name}, "
+        self.items.append(shown(f"{at}{where}: {message}"))  # a hostile key must not reach a terminal
 
 
 def _check_keys(raw: Any, fields: dict[str, bool], where: str, problems: _Problems) -> dict:
@@ -74,9 +78,9 @@ def _int(raw: dict, key: str, where: str, problems: _Problems) -> int:
 
 def _no_duplicates(values: list, table: str, key: str, problems: _Problems) -> None:
     seen: set = set()
-    for value in values:
+    for index, value in enumerate(values, 1):
         if value in seen and value not in ("", 0):
-            problems.add(f"{table}.{key}", f"{value!r} is used more than once; each must be unique")
+            problems.add(f"{table} #{index}.{key}", f"{value!r} is used more than once; each must be unique")
         seen.add(value)
 
 
@@ -117,7 +121,11 @@ def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, A
             if key not in fields:
                 continue
             default = fields[key].default
-            if isinstance(default, tuple):
+            if str(fields[key].type).startswith("tuple[tuple"):  # a table of strings: { de = "base" }
+                value = _string_table(value, f"[{table}].{key}", problems)
+                if value is None:
+                    continue
+            elif isinstance(default, tuple):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     problems.add(f"[{table}].{key}", "must be a list of strings")
                     continue
@@ -136,3 +144,14 @@ def _parse_settings(raw: dict, problems: _Problems, tables: dict) -> dict[str, A
             kwargs[key] = value
         result[table] = cls(**kwargs)
     return result
+
+
+def _string_table(value: Any, where: str, problems: _Problems) -> tuple[tuple[str, str], ...] | None:
+    """{ de = "base", sv = "small" } -> (("de", "base"), ("sv", "small")); None (and a problem) when it is not one."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        problems.add(where, 'must be a table of strings, e.g. { de = "base", sv = "small" }')
+        return None
+    if why := next((text_problem(v) for v in (*value, *value.values()) if text_problem(v)), ""):
+        problems.add(where, why)
+        return None
+    return tuple(sorted((k.strip(), v.strip()) for k, v in value.items()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,10 @@ from .course_fields import (
     _timecode,
     text_problem,
 )
+from .course_lines import Locator, slugs_of
 from .errors import CourseFileError  # noqa: F401  (re-exported)
 from .settings import STAGE_SETTINGS
+from .timecode import format_timecode
 from .validate import is_email, is_slug, is_url
 
 _COURSE_FIELDS = {
@@ -55,7 +58,7 @@ _SPEAKER_FIELDS = {"id": True, "name": True, "role": True, "affiliation": False,
 _EPISODE_FIELDS = {
     "slug": True, "module": True, "number": True, "title": True, "summary": True, "date": True,
     "language": False, "speakers": True, "sources": True, "chapters": False, "turns": False,
-    "artwork": False,
+    "artwork": False, "model": False,
 }
 _SOURCE_FIELDS = {"file": True, "kind": False, "keep": False, "channels": False}
 _TOP_LEVEL = {"course", "modules", "speakers", "episodes", *STAGE_SETTINGS}
@@ -72,6 +75,7 @@ def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
             problems.add(f"[course].{key}", f"{url!r} is not an http(s) URL; write https://example.org/course/")
     if language and (why := languages.problem(language)):
         problems.add("[course].language", why)
+    language = languages.normalised(language)
     categories = raw.get("categories", [])
     if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
         problems.add("[course].categories", 'must be a list of strings, e.g. ["Education > Courses", "Government"]')
@@ -153,7 +157,18 @@ def _parse_ranges(raw: Any, where: str, problems: _Problems) -> tuple[Range, ...
             problems.add(here, f"ends ({pair[1]}) before it starts ({pair[0]}); swap or fix the times")
             continue
         ranges.append(Range(start, end))
+    _no_overlaps(ranges, where, problems)
     return tuple(ranges)
+
+
+def _no_overlaps(ranges: list[Range], where: str, problems: _Problems) -> None:
+    """Keep ranges of one recording that overlap would publish the same speech twice."""
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i].start)
+    for a, b in zip(order, order[1:]):
+        if ranges[b].start < ranges[a].end:
+            problems.add(f"{where}[{b + 1}]", f"overlaps range {a + 1} ({format_timecode(ranges[a].start)} to "
+                                              f"{format_timecode(ranges[a].end)}): the same speech would be "
+                                              "published twice; end one range where the next starts")
 
 
 def _parse_source(item: Any, raw_dir: Path, speakers: set[str], where: str, problems: _Problems):
@@ -174,6 +189,20 @@ def _parse_source(item: Any, raw_dir: Path, speakers: set[str], where: str, prob
     if path is None:
         return None
     return Source(file, path, kind, keep, tuple(sorted(channels.items())))
+
+
+def _same_recording_twice(sources: list[Source], where: str, problems: _Problems) -> None:
+    """Two sources of one episode from the same recording must keep different parts of it."""
+    for later, source in enumerate(sources):
+        for first, other in enumerate(sources[:later]):
+            if other.file != source.file:
+                continue
+            whole = not source.keep or not other.keep
+            if whole or any(a.start < b.end and b.start < a.end for a in source.keep for b in other.keep):
+                problems.add(f"{where}.sources #{later + 1}.keep", f"keeps part of {source.file!r} that source "
+                             f"#{first + 1} keeps too: the same speech would be published twice; keep different "
+                             "ranges (a source without keep ranges keeps all of it)")
+                break
 
 
 def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
@@ -205,12 +234,14 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
     language = _str(item, "language", where, problems, ctx["language"]) or ctx["language"]
     if why := languages.problem(language or "en", auto=True):
         problems.add(f"{where}.language", why)
+    language = languages.normalised(language)
     raw_sources = item.get("sources", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         problems.add(f"{where}.sources", "needs at least one [[episodes.sources]] table")
         raw_sources = []
     sources = [_parse_source(s, ctx["raw_dir"], ctx["speakers"], f"{where}.sources #{i}", problems)
                for i, s in enumerate(raw_sources, 1)]
+    _same_recording_twice([s for s in sources if s], where, problems)
     kinds = {s.kind for s in sources if s}
     if len(kinds) > 1:
         problems.add(f"{where}.sources", "mixes audio and video sources; an episode is all audio or all video")
@@ -225,12 +256,14 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
         date=date, language=language, speakers=tuple(speakers),
         sources=tuple(s for s in sources if s), chapters=tuple(Chapter(at, t) for at, t in chapters),
         turns=tuple(TurnHint(at, s) for at, s in turns), artwork=_str(item, "artwork", where, problems),
+        model=_str(item, "model", where, problems),
     )
 
 
-def parse(raw: dict, path: Path) -> Course:
-    """Validate a parsed TOML document; CourseFileError lists every problem found."""
-    problems = _Problems(path)
+def parse(raw: dict, path: Path, text: str | None = None) -> Course:
+    """Validate a parsed TOML document; CourseFileError lists every problem found, each with its line
+    (`text`: the file's text, read from `path` when not given)."""
+    problems = _Problems(path, _locator(raw, path, text))
     for key in raw:
         if key not in _TOP_LEVEL:
             problems.add(key, f"unknown table{_closest(key, _TOP_LEVEL)}; allowed: {', '.join(sorted(_TOP_LEVEL))}")
@@ -255,6 +288,15 @@ def parse(raw: dict, path: Path) -> Course:
     return course
 
 
+def _locator(raw: dict, path: Path, text: str | None) -> Locator | None:
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    return Locator(text, slugs_of(raw))
+
+
 def _nearby(path: Path) -> str:
     """The fix for a course file that is not there: a close name in its folder, or how to give one."""
     try:
@@ -264,7 +306,8 @@ def _nearby(path: Path) -> str:
     close = difflib.get_close_matches(path.name, names, n=1)
     if close:
         return f"did you mean {path.parent / close[0]}? Pass it with --course"
-    return "pass the course file with --course PATH, or create course.toml"
+    folder = path.parent if path.suffix == ".toml" else path  # a folder not made yet is named as it was given
+    return f"pass the course file (or its folder) with --course PATH, or start one with 'coursecast init {folder}'"
 
 
 def load(path: Path) -> Course:
@@ -272,8 +315,10 @@ def load(path: Path) -> Course:
     path = Path(path).resolve()
     if path.exists() and not path.is_dir() and (why := paths.file_problem(path, str(path), what="course file")):
         raise CourseFileError([why])  # a FIFO would block the read forever
+    text = ""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError as e:
         raise CourseFileError([f"{path}: course file not found; {_nearby(path)}"]) from e
     except IsADirectoryError as e:
@@ -283,5 +328,7 @@ def load(path: Path) -> Course:
     except UnicodeDecodeError as e:
         raise CourseFileError([f"{path}: not UTF-8 text ({e.reason}); save it as UTF-8"]) from e
     except tomllib.TOMLDecodeError as e:
-        raise CourseFileError([f"{path.name}: not valid TOML: {e}; fix the syntax there"]) from e
-    return parse(raw, path)
+        at = re.search(r"at line (\d+)", str(e))
+        line = f":{at.group(1)}" if at else ""
+        raise CourseFileError([f"{path.name}{line}: not valid TOML: {e}; fix the syntax there"]) from e
+    return parse(raw, path, text)

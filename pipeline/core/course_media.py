@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .course import Course
+from .course_lines import place
 from .errors import CourseFileError, MediaError
 from .fsutil import write_json
 from .media import MediaInfo, StreamInfo, probe
@@ -56,7 +57,7 @@ def probe_sources(course: Course, cache_path: Path | None = None) -> dict[str, M
     infos: dict[str, MediaInfo] = {}
     for episode in course.episodes:
         for index, source in enumerate(episode.sources, 1):
-            where = f"{course.path.name}, [[episodes]] '{episode.slug}'.sources #{index}"
+            where = place(course.path, f"[[episodes]] '{episode.slug}'.sources #{index}")
             if source.file in infos:
                 info = infos[source.file]
             else:

@@ -49,8 +49,9 @@ class LocalExecutor:
     def __init__(self, jobs: int):
         self.pool = ThreadPoolExecutor(max_workers=max(1, jobs))
 
-    def submit(self, fn: Callable, task: Any) -> Future:
-        return self.pool.submit(fn, task)
+    def submit(self, fn: Callable, task: Any, progress: Any = None) -> Future:
+        """fn(task, progress): the task may report how far it is through `progress` (core/progress.py)."""
+        return self.pool.submit(fn, task, progress)
 
     def finished(self, futures: Iterable[Future]) -> set:
         done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
@@ -71,9 +72,10 @@ class DaskExecutor:
     def __init__(self, client: Any, cluster: Any = None):
         self.client, self.cluster = client, cluster
 
-    def submit(self, fn: Callable, task: Any) -> Any:
+    def submit(self, fn: Callable, task: Any, progress: Any = None) -> Any:
+        """fn(task, None) on a worker: progress lines stay with the coordinator (started, finished)."""
         # pure=False: a task is an action with side effects (files), never deduplicated or cached by Dask
-        return self.client.submit(fn, task, pure=False, key=f"{task.name}#{secrets.token_hex(4)}")
+        return self.client.submit(fn, task, None, pure=False, key=f"{task.name}#{secrets.token_hex(4)}")
 
     def finished(self, futures: Iterable[Any]) -> set:
         from distributed import wait as dask_wait

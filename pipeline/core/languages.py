@@ -78,3 +78,14 @@ def alpha3(tag: str) -> str:
         return iso_639_2(tag)[0]
     except ValueError:
         return UNDETERMINED
+
+
+def normalised(tag: str) -> str:
+    """The tag as BCP 47 writes it ('en_US' -> 'en-US', 'SV-fi' -> 'sv-FI'); unchanged when it is no tag
+    ('auto', or a mistake `problem` names)."""
+    if not isinstance(tag, str) or tag == AUTO or _language(tag) is None:
+        return tag
+    try:
+        return langcodes.standardize_tag(tag)
+    except (ValueError, LookupError):
+        return tag

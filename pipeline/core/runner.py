@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from .dependency import StateStore, Task
 from .errors import REPORT_BUGS, BuildLockedError, CoursecastError, StateError
 from .executors import LocalExecutor
-from .progress import Progress
+from .progress import Progress, running
 
 log = logging.getLogger("coursecast.runner")
 
@@ -150,7 +150,7 @@ class _Run:
             return
         log.debug("%s is stale: %s", task.name, "; ".join(verdict.reasons))
         self.progress.started(task)
-        self.running[task.name] = self.executor.submit(_timed, task)
+        self.running[task.name] = self.executor.submit(_timed, task, self.progress)
 
     def finish(self, task: Task, future: Any) -> None:
         error, seconds = self.executor.outcome(future, task.name)
@@ -172,8 +172,9 @@ class _Run:
         self.progress.finished(task, "failed", seconds, error)
 
 
-def _timed(task: Task) -> tuple[str | None, float]:
+def _timed(task: Task, progress: Progress | None = None) -> tuple[str | None, float]:
     start = time.monotonic()
+    running(task, progress)  # the task may report how far it is (progress.task_progress)
     try:
         task.run()
         return None, time.monotonic() - start
@@ -182,6 +183,8 @@ def _timed(task: Task) -> tuple[str | None, float]:
     except Exception as e:
         log.debug("%s", traceback.format_exc())
         return _failure(task, e), time.monotonic() - start
+    finally:
+        running(None, None)
 
 
 def _failure(task: Task, error: Exception) -> str:

@@ -58,8 +58,8 @@ class AudioSettings:
     max_pause_s: float = 1.2  # seconds a pause may last when shorten_pauses is on
     mp3_bitrate_mono_kbps: int = 96  # CBR
     mp3_bitrate_stereo_kbps: int = 128  # CBR
-    aac_bitrate_mono_kbps: int = 64
-    aac_bitrate_stereo_kbps: int = 96
+    aac_bitrate_mono_kbps: int = 64  # M4A (AAC), mono episodes
+    aac_bitrate_stereo_kbps: int = 96  # M4A (AAC), stereo episodes
     sample_rate_hz: int = 44100  # every encode
     intro: str = ""  # sting before every episode, relative to the course folder ("" = none)
     outro: str = ""  # sting after every episode ("" = none)
@@ -94,6 +94,7 @@ class TranscriptionSettings:
 
     engine: str = "auto"  # "auto", "faster-whisper" or "openai-whisper"
     model: str = "tiny.en"  # a Whisper model name, a checkpoint path or a CTranslate2 folder
+    models: tuple[tuple[str, str], ...] = ()  # per language, e.g. { de = "base" }: episodes in it use that model
     vocabulary: tuple[str, ...] = ()  # names and terms respelled after decoding (speaker names are added)
     beam_size: int = 5  # beams searched at temperature 0
     temperature_fallback: bool = True  # retry at higher temperature when a window fails
@@ -122,6 +123,15 @@ class TranscriptionSettings:
     def english_only(self) -> bool:
         """A '.en' model: it transcribes English and nothing else."""
         return self.model.endswith(".en")
+
+    def model_for(self, language: str, episode_model: str = "") -> str:
+        """The model an episode is heard with: its own `model`, else the rule for its language (the whole
+        tag, then its primary language: 'de-AT', then 'de'), else `model`."""
+        if episode_model:
+            return episode_model
+        rules = {tag.lower(): model for tag, model in self.models}
+        primary = language.split("-")[0].lower()
+        return rules.get(language.lower()) or rules.get(primary) or self.model
 
 
 @dataclass(frozen=True)

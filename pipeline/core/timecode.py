@@ -1,19 +1,50 @@
-"""Timecodes: HH:MM:SS.mmm in the course file, seconds everywhere else."""
+"""Timecodes: what the course file accepts for a time, seconds everywhere else.
+
+A course-file time may be written as
+  "HH:MM:SS.mmm" / "H:MM:SS" ("01:02:03.500", "1:02:03"),
+  "MM:SS" / "M:SS.mmm"       ("1:20", "12:05.5": minutes and seconds),
+  plain seconds              (80, 80.5, "80", "80s", "80.5 s"),
+  a TOML local time          (01:02:03.500, no quotes: tomllib gives a datetime.time).
+"""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-_TIMECODE = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d)(?:\.(\d{1,3}))?$")
+_FRACTION = r"(?:[.,](\d{1,3}))?"
+_HOURS = re.compile(rf"^(\d{{1,2}}):([0-5]\d):([0-5]\d){_FRACTION}$")  # H:MM:SS(.mmm)
+_MINUTES = re.compile(rf"^(\d{{1,3}}):([0-5]\d){_FRACTION}$")  # M:SS(.mmm), minutes may pass 59
+_SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*s?$")  # 80, 80.5, 80s, 80.5 s
+FORMS = 'HH:MM:SS.mmm, H:MM:SS, MM:SS, seconds (80 or "80s") or a TOML time (00:01:20, no quotes)'
 
 
-def parse_timecode(text: str) -> float:
-    """'01:02:03.500' -> 3723.5 seconds; raises ValueError with the expected form."""
-    match = _TIMECODE.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        raise ValueError(f"{text!r} is not a timecode; write HH:MM:SS.mmm, e.g. 00:01:30.250")
-    hours, minutes, seconds, millis = match.groups()
-    fraction = int((millis or "0").ljust(3, "0")) / 1000
-    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + fraction
+def _millis(text: str | None) -> float:
+    return int((text or "0").ljust(3, "0")) / 1000
+
+
+def parse_timecode(value) -> float:
+    """'01:02:03.500' -> 3723.5 seconds (and every other form above); raises ValueError naming the forms."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time; write {FORMS}")
+    if isinstance(value, (int, float)):
+        if value < 0 or value != value or value == float("inf"):
+            raise ValueError(f"{value!r} is not a time (seconds from 0 up); write {FORMS}")
+        return float(value)
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None:
+            raise ValueError(f"{value.isoformat()} has a time zone; write the time without one, e.g. 00:01:20")
+        return value.hour * 3600 + value.minute * 60 + value.second + round(value.microsecond / 1e6, 3)
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None:
+        if match := _HOURS.match(text):
+            hours, minutes, seconds, millis = match.groups()
+            return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + _millis(millis)
+        if match := _MINUTES.match(text):
+            minutes, seconds, millis = match.groups()
+            return int(minutes) * 60 + int(seconds) + _millis(millis)
+        if match := _SECONDS.match(text):
+            return float(match.group(1))
+    raise ValueError(f"{value!r} is not a time; write {FORMS}, e.g. \"1:20\" or \"00:01:30.250\"")
 
 
 def format_timecode(seconds: float, *, millis: bool = True, sep: str = ".") -> str:

@@ -29,6 +29,7 @@ from typing import Sequence
 from ..core import layout
 from ..core import transcript as transcript_model
 from ..core.course import Course
+from ..core.course_lines import place
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_if_changed, write_json
@@ -235,7 +236,7 @@ def tasks(course: Course) -> list[Task]:
 
 def _order_problems(course: Course) -> list[str]:
     ordered = sorted(course.episodes, key=lambda e: (e.module, e.number))
-    return [f"{course.path.name}, [[episodes]] '{b.slug}'.date: {b.date} is before '{a.slug}' ({a.date}), which "
+    return [f"{place(course.path, f'[[episodes]] {b.slug!r}.date')}: {b.date} is before '{a.slug}' ({a.date}), which "
             f"comes first in the course; apps that sort by date will play them out of order; fix the dates"
             for a, b in zip(ordered, ordered[1:]) if b.date < a.date]
 

@@ -20,6 +20,7 @@ from reportlab.platypus import PageBreak
 
 from ..core import layout
 from ..core.course import Chapter, Course, Episode, Module
+from ..core.course_lines import place
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, StageError
 from ..core.fonts import FACES
@@ -190,7 +191,7 @@ def preflight(course: Course) -> list[str]:
         try:
             register_family(getattr(course.print, key))
         except CoursecastError as e:
-            problems.append(f"{course.path.name}, [print].{key}: {e}")
+            problems.append(f"{place(course.path, f'[print].{key}')}: {e}")
     if problems:
         return problems
     return fallback.problems(printed_fields(course), every_face(course.print.font, course.print.heading_font))

@@ -52,7 +52,7 @@ class WordTiming:
     """How words an editor wrote are timed: forced alignment against the episode's audio."""
 
     audio: Path  # the 16 kHz audio of the episode
-    model: str  # [transcription] model: the one that aligns
+    model: str  # the episode's Whisper model (course.model_of): the one that aligns
 
 
 def edit_sources(course: Course, episode: Episode) -> EditSources:
@@ -61,7 +61,7 @@ def edit_sources(course: Course, episode: Episode) -> EditSources:
 
 
 def word_timing(course: Course, episode: Episode) -> WordTiming:
-    return WordTiming(layout.asr_audio(course, episode), course.transcription.model)
+    return WordTiming(layout.asr_audio(course, episode), course.model_of(episode))
 
 
 @dataclass(frozen=True)

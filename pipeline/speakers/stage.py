@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core import layout
 from ..core.course import Course, Episode, TurnHint
+from ..core.course_lines import place
 from ..core.dependency import Task
 from ..episodes import published_times
 from ..transcribe import episode_terms, heard_parts
@@ -123,7 +124,8 @@ def preflight(course: Course) -> list[str]:
     """Channel maps the episode cannot be attributed with; voice samples that name nobody; missing speaker models."""
     problems = []
     for episode in course.episodes:
-        where = f"{course.path.name}, [[episodes]] '{episode.slug}'"
+        mapped = next((i for i, s in enumerate(episode.sources, 1) if s.channels), 1)
+        where = place(course.path, f"[[episodes]] '{episode.slug}'.sources #{mapped}.channels")
         maps = {s.channels for s in episode.sources if s.channels}
         if any(len(m) != 2 for m in maps):
             problems.append(f"{where}: 'channels' names one side only; name both, e.g. "

@@ -18,13 +18,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from ..core.asr_audio import SAMPLE_RATE
 from ..core.errors import StageError
 from ..core.languages import AUTO
+from ..core.progress import task_progress
 from ..core.transcript import Coverage, Segment, Word
 from . import coverage
 from .guards import FRAME_S, guard, split_at_pauses, tighten
@@ -78,8 +79,10 @@ class Engine(Protocol):
     name: str  # "faster-whisper" | "openai-whisper"
     model: str  # description of the model actually loaded
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
-        """Segments of `audio` (float32 at SAMPLE_RATE) with word times; speakers None."""
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
+        """Segments of `audio` (float32 at SAMPLE_RATE) with word times; speakers None. `on_progress` is
+        told the seconds of `audio` decoded so far, as decoding goes (the build's progress line)."""
 
     def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
         """(Whisper's code, probability) of the language spoken in `speech` (up to 30 s)."""
@@ -171,7 +174,9 @@ def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listene
         language, probability = engine.detect_language(coverage.speech_sample(audio, speech))
         log.info("detected language %s (probability %.2f)", language, probability)
         options = replace(options, language=language)
-    kept, removed = guard(engine.transcribe(audio, options), options.no_speech_threshold, options.log_prob_threshold)
+    report, total = task_progress(), len(audio) / SAMPLE_RATE
+    heard = engine.transcribe(audio, options, on_progress=lambda done: report(done, total))
+    kept, removed = guard(heard, options.no_speech_threshold, options.log_prob_threshold)
     alone = replace(options, prompt="", condition_on_previous_text=False, vad=None,
                     hallucination_silence_threshold=None, temperatures=FALLBACK_TEMPERATURES)
 
@@ -267,13 +272,24 @@ class FasterWhisperEngine:
         self._model = WhisperModel(folder, device="cpu", compute_type=COMPUTE_TYPE,
                                    cpu_threads=1, num_workers=threads * workers)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
-        spans = pieces(audio)
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
+        spans, reached = pieces(audio), {}
+        lock = threading.Lock()
+
+        def decoded(span: tuple[int, int], seconds: float) -> None:  # pieces decode at once: report their sum
+            with lock:
+                reached[span] = seconds
+                total = sum(reached.values())
+            if on_progress:
+                on_progress(total)
+
         with ThreadPoolExecutor(max_workers=min(self._threads, len(spans))) as pool:
-            parts = list(pool.map(lambda span: self._piece(audio, span, options), spans))
+            parts = list(pool.map(lambda span: self._piece(audio, span, options, decoded), spans))
         return tuple(segment for part in parts for segment in part)
 
-    def _piece(self, audio: np.ndarray, span: tuple[int, int], options: DecodeOptions) -> list[Segment]:
+    def _piece(self, audio: np.ndarray, span: tuple[int, int], options: DecodeOptions,
+               decoded: Callable[[tuple[int, int], float], None] = lambda span, seconds: None) -> list[Segment]:
         segments, _info = self._model.transcribe(
             audio[span[0]:span[1]], language=options.language, beam_size=options.beam_size,
             temperature=list(options.temperatures),
@@ -285,7 +301,12 @@ class FasterWhisperEngine:
             vad_parameters=_fw_vad_parameters(options.vad) if options.vad else None,
             hallucination_silence_threshold=options.hallucination_silence_threshold,
         )
-        return [_shifted(self._convert(s), span[0] / SAMPLE_RATE) for s in segments]
+        found = []
+        for s in segments:  # a generator: each segment is decoded as it is asked for
+            found.append(_shifted(self._convert(s), span[0] / SAMPLE_RATE))
+            decoded(span, min(s.end, (span[1] - span[0]) / SAMPLE_RATE))
+        decoded(span, (span[1] - span[0]) / SAMPLE_RATE)
+        return found
 
     def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
         if not self._model.model.is_multilingual:
@@ -312,7 +333,8 @@ class OpenAIWhisperEngine:
         self._lock = threading.Lock()  # whisper installs kv-cache hooks on the shared modules
         log.info("loaded %s with openai-whisper (%d thread(s))", self.model, threads)
 
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions) -> tuple[Segment, ...]:
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
         chunks = speech_chunks(audio, options.vad) if options.vad else [{"start": 0, "end": len(audio)}]
         if not chunks:
             return ()

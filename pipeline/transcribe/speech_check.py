@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..core import layout
 from ..core.course import Course, Episode
+from ..core.course_lines import place
 from ..core.errors import CoursecastError
 from ..core.transcript import Stretch, load
 
@@ -80,7 +81,7 @@ def notes(gaps: list[SpeechGaps]) -> list[str]:
 def problems(gaps: list[SpeechGaps], course: Course) -> list[str]:
     """An episode whose words cover less of its speech than [transcription].min_speech_coverage."""
     threshold = course.transcription.min_speech_coverage
-    return [f"{course.path.name}, [[episodes]] '{g.episode}': the words cover {g.covered_share:.1%} of the speech "
+    return [f"{place(course.path, f'[[episodes]] {g.episode!r}')}: the words cover {g.covered_share:.1%} of the speech "
             f"in {_where(g)}, under [transcription].min_speech_coverage = {threshold:g}; the stretches without "
             f"words are listed in {g.review}: write what is said into {g.edit}, or lower the setting"
             for g in gaps if g.covered_share < threshold]

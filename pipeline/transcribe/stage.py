@@ -25,6 +25,9 @@ from ..core import layout
 from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.asr_audio import seconds as audio_seconds
 from ..core.course import Course, Episode
+from ..core.course_lines import line_of, place
+from ..core.course_list import kept_seconds
+from ..core.course_media import ProbeCache
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import sha256_file
@@ -144,20 +147,21 @@ def heard_parts(course: Course, episode: Episode) -> tuple[Heard, ...]:
                        layout.heard_transcript(course, episode, part)) for part in parts)
 
 
-def _tools(course: Course, engine: str) -> tuple[str, ...]:
+def _tools(model: str, engine: str) -> tuple[str, ...]:
     tools = (f"transcribe-stage {STAGE_VERSION}",)
     try:
         tools += (engines.engine_version(engine),)
     except StageError:
         pass  # the engine is missing: the preflight says so, and what to install
-    if offline := whisper_models.offline_version(course.transcription.model):
+    if offline := whisper_models.offline_version(model):
         tools += (offline,)  # the pinned offline copy, used when the model cannot be downloaded
     return tools
 
 
-def _weight(audio: Path, episode: Episode) -> float:
-    """Expected seconds of audio: the WAV's length when it exists, else the keep ranges."""
-    return audio_seconds(audio) or sum(r.duration for s in episode.sources for r in s.keep) or UNKNOWN_SECONDS
+def _weight(audio: Path, course: Course, episode: Episode, cache: ProbeCache) -> float:
+    """Expected seconds of audio: the WAV's length when it exists, else what the episode keeps of its
+    recordings (keep ranges, or the recordings' probed lengths), else a guess."""
+    return audio_seconds(audio) or kept_seconds(course, episode, cache) or UNKNOWN_SECONDS
 
 
 def tasks(course: Course) -> list[Task]:
@@ -165,38 +169,40 @@ def tasks(course: Course) -> list[Task]:
     settings = course.transcription
     try:
         engine = engines.resolve(settings.engine)
-        model = whisper_models.choose(settings.model, course.root)
+        models = {e.slug: whisper_models.choose(course.model_of(e), course.root) for e in course.episodes}
     except StageError:
         return []  # the preflight names the problem before any build starts
-    tools = _tools(course, engine)
-    result = []
+    result, cache = [], ProbeCache(course.folder(layout.STATE) / "probe.json")  # filled when the course loaded
     for episode in course.episodes:
-        options = decode_options(settings, episode.language)
+        options, model = decode_options(settings, episode.language), models[episode.slug]
+        tools = _tools(model.setting, engine)
         for part in heard_parts(course, episode):
             job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options)
             result.append(Task(
                 stage="transcribe", name=f"transcribe:{episode.slug}" + ("" if part.part == "mix" else f":{part.part}"),
                 action=listen, job=job, inputs=(part.audio, *model.files), targets=(part.heard,), tools=tools,
-                episode=episode.slug, weight=_weight(part.audio, episode)))
+                episode=episode.slug, weight=_weight(part.audio, course, episode, cache)))
     return result
 
 
 def preflight(course: Course) -> list[str]:
     """What stops transcription before a build starts: the engine, the model, the prompt."""
-    where = f"{course.path.name}, [transcription]"
     problems, settings = [], course.transcription
     try:
         engine = engines.resolve(settings.engine)
     except StageError as e:
-        problems.append(f"{course.path.name}, {e}")
+        problems.append(f"{line_of(course.path, '[transcription].engine')}: {e}")
         engine = ""
-    try:
-        choice = whisper_models.choose(settings.model, course.root)
-    except StageError as e:
-        return problems + [f"{course.path.name}, {e}"]
-    if choice.kind == "checkpoint" and engine == "faster-whisper":
-        problems.append(f"{where}.model: {settings.model!r} is a PyTorch checkpoint, which faster-whisper "
-                        "cannot run; set engine = 'openai-whisper' or give a CTranslate2 folder")
+    for setting in dict.fromkeys([course.model_of(e) for e in course.episodes] or [settings.model]):
+        try:
+            choice = whisper_models.choose(setting, course.root)
+        except StageError as e:
+            problems.append(f"{line_of(course.path, '[transcription].model')}: {e}")
+            continue
+        if choice.kind == "checkpoint" and engine == "faster-whisper":
+            problems.append(f"{place(course.path, '[transcription].model')}: {choice.setting!r} is a PyTorch "
+                            "checkpoint, which faster-whisper cannot run; set engine = 'openai-whisper' or give a "
+                            "CTranslate2 folder")
     return problems
 
 

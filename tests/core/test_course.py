@@ -1,6 +1,7 @@
 """The course file: every class of mistake gets a precise message, all at once."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,22 +54,22 @@ def test_the_real_course_file_has_the_eight_modules():
     ('file = "ep1.wav"', 'file = "../secret.wav"', "'../secret.wav' leaves raw_interviews/"),
     ('file = "ep1.wav"', 'file = "/etc/passwd"', "'/etc/passwd' leaves raw_interviews/"),
     ('keep = [["00:00:00.000", "00:00:01.500"]]', 'keep = [["00:00:01.500", "00:00:00.500"]]', "ends (00:00:00.500) before it starts (00:00:01.500)"),
-    ('keep = [["00:00:00.000", "00:00:01.500"]]', 'keep = [["00:00:00.000", "1:5"]]', "'1:5' is not a timecode; write HH:MM:SS.mmm"),
+    ('keep = [["00:00:00.000", "00:00:01.500"]]', 'keep = [["00:00:00.000", "1:5"]]', "'1:5' is not a time; write HH:MM:SS.mmm, H:MM:SS, MM:SS"),
     ('date = 2026-09-01', 'date = "first of september"', "is not a date; write date = 2026-09-01"),
-    ('[[speakers]]\nid = "guest"', '[[speakers]]\nid = "host"', "[[speakers]].id: 'host' is used more than once"),
+    ('[[speakers]]\nid = "guest"', '[[speakers]]\nid = "host"', "[[speakers]] #2.id: 'host' is used more than once"),
     ('role = "guest"', 'role = "star"', "'star' is not a role"),
 ])
 def test_each_mistake_is_named_with_its_place(tmp_path, old, new, expected):
     assert old in MINIMAL_COURSE
     problems = problems_of(tmp_path, MINIMAL_COURSE.replace(old, new, 1))
     assert any(expected in p for p in problems), problems
-    assert all(p.startswith("course.toml, ") for p in problems)
+    assert all(re.match(r"course\.toml:\d+: ", p) for p in problems), problems
 
 
 def test_duplicate_episode_slug_and_number(tmp_path):
     episode = MINIMAL_COURSE[MINIMAL_COURSE.index("[[episodes]]"):]
     problems = problems_of(tmp_path, MINIMAL_COURSE + episode)
-    assert any("[[episodes]].slug: 'ep1' is used more than once" in p for p in problems)
+    assert any("[[episodes]] #2.slug: 'ep1' is used more than once" in p for p in problems)
     assert any("(module, number)" in p and "more than once" in p for p in problems)
 
 
@@ -134,9 +135,9 @@ paper = "A3"
     proc = subprocess.run([sys.executable, "-m", "pipeline", "--course", str(course_dir / "course.toml"), "build"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "course.toml, [audio].channels: 'strereo': use one of 'auto', 'mono', 'stereo'" in proc.stderr
-    assert "course.toml, [transcription].engine: 'fast-whisper': use one of 'auto', 'faster-whisper'" in proc.stderr
-    assert "course.toml, [print].paper: 'A3': use one of 'A4', 'Letter'" in proc.stderr
+    assert re.search(r"course\.toml:\d+: " + re.escape("[audio].channels: 'strereo'"), proc.stderr) and "[audio].channels: 'strereo': use one of 'auto', 'mono', 'stereo'" in proc.stderr
+    assert re.search(r"course\.toml:\d+: " + re.escape("[transcription].engine: 'fast-whisper'"), proc.stderr) and "[transcription].engine: 'fast-whisper': use one of 'auto', 'faster-whisper'" in proc.stderr
+    assert re.search(r"course\.toml:\d+: " + re.escape("[print].paper: 'A3'"), proc.stderr) and "[print].paper: 'A3': use one of 'A4', 'Letter'" in proc.stderr
     built = [p for p in course_dir.rglob("*") if p.is_file() and p.parent.name in ("episodes", "transcripts")]
     assert built == [] and not (course_dir / ".coursecast" / "state.json").exists()
 

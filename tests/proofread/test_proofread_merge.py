@@ -156,9 +156,10 @@ def test_corrections_survive_a_recut_or_are_listed(episode_dir):
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
     assert 'edits/ep1.txt:' in listed and '"Nilson." → "Nilsson."' in listed
     assert "no longer in the recording" in listed and "A new answer that was added later." in listed
-    [problem] = review.check(course)
+    [problem, stale] = review.check(course)
     assert problem.startswith("edits/ep1.txt:") and "'Nilson.' → 'Nilsson.'" in problem
     assert "transcripts/ep1.review.txt" in problem
+    assert stale.startswith("edits/ep1.txt: made from an earlier cut") and "update-edits ep1" in stale  # test_recut.py
 
 
 def test_a_correction_is_placed_where_the_new_recording_was_heard_differently(episode_dir):
