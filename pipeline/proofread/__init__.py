@@ -1,6 +1,5 @@
 """The proofreading round trip: editing files, course-wide replacements, merge, forced alignment, review."""
 from .corrections import (
-    MERGE_VERSION,
     EditSources,
     EpisodeEdits,
     WordTiming,
@@ -12,6 +11,6 @@ from .corrections import (
 from .editing import EditFileJob, create_edit_file, edit_file_job, episode_title
 from .review import ReviewJob, check, diff_report, read_machine, review_job, tasks, write_review
 
-__all__ = ["MERGE_VERSION", "EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
+__all__ = ["EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
            "corrected_transcript", "create_edit_file", "diff_report", "edit_file_job", "edit_sources",
            "episode_plan", "episode_title", "read_machine", "review_job", "tasks", "word_timing", "write_review"]

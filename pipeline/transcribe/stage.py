@@ -38,7 +38,12 @@ from .engines import DecodeOptions
 
 log = logging.getLogger("coursecast.transcribe")
 
-STAGE_VERSION = 3  # bump when this stage writes something different from the same inputs (2: coverage, terms; 3: terms respelled by the speakers task)
+# What shapes what each engine hears (the code is keyed by itself). The speech detection of both engines
+# and the coverage pass is faster-whisper's Silero model, run by onnxruntime, so openai-whisper lists them too.
+ENGINE_LIBRARIES = {
+    "faster-whisper": ("faster-whisper", "ctranslate2", "tokenizers", "onnxruntime", "numpy"),
+    "openai-whisper": ("openai-whisper", "torch", "tiktoken", "numba", "faster-whisper", "onnxruntime", "numpy"),
+}
 UNKNOWN_SECONDS = 60.0  # weight of an episode whose audio is not cut yet and has no keep ranges
 
 
@@ -144,15 +149,9 @@ def heard_parts(course: Course, episode: Episode) -> tuple[Heard, ...]:
                        layout.heard_transcript(course, episode, part)) for part in parts)
 
 
-def _tools(course: Course, engine: str) -> tuple[str, ...]:
-    tools = (f"transcribe-stage {STAGE_VERSION}",)
-    try:
-        tools += (engines.engine_version(engine),)
-    except StageError:
-        pass  # the engine is missing: the preflight says so, and what to install
-    if offline := whisper_models.offline_version(course.transcription.model):
-        tools += (offline,)  # the pinned offline copy, used when the model cannot be downloaded
-    return tools
+def _tools(course: Course) -> tuple[str, ...]:
+    offline = whisper_models.offline_version(course.transcription.model)
+    return (offline,) if offline else ()  # the pinned offline copy, used when the model cannot be downloaded
 
 
 def _weight(audio: Path, episode: Episode) -> float:
@@ -168,7 +167,7 @@ def tasks(course: Course) -> list[Task]:
         model = whisper_models.choose(settings.model, course.root)
     except StageError:
         return []  # the preflight names the problem before any build starts
-    tools = _tools(course, engine)
+    tools = _tools(course)
     result = []
     for episode in course.episodes:
         options = decode_options(settings, episode.language)
@@ -177,6 +176,7 @@ def tasks(course: Course) -> list[Task]:
             result.append(Task(
                 stage="transcribe", name=f"transcribe:{episode.slug}" + ("" if part.part == "mix" else f":{part.part}"),
                 action=listen, job=job, inputs=(part.audio, *model.files), targets=(part.heard,), tools=tools,
+                libraries=ENGINE_LIBRARIES[engine],
                 episode=episode.slug, weight=_weight(part.audio, episode)))
     return result
 
