@@ -48,6 +48,7 @@ class Unit:
     binds: frozenset[str]  # the module-level names it defines (none: it runs whenever the module is imported)
     uses: frozenset[str]  # every name it mentions
     edges: tuple[tuple[str, str], ...]  # (module, name or EVERYTHING) of the project imports in it
+    outside: frozenset[str]  # top-level names of the other imports in it, the standard library's left out
     digest: str  # sha256 of its syntax tree (no comments, no line numbers)
 
 
@@ -131,8 +132,15 @@ def _unit(node: ast.stmt, package: str, lines: list[bytes]) -> Unit:
     else:  # the statement's lines, its decorators included
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
         text = b"".join(lines[first - 1:node.end_lineno])
-    return Unit(frozenset(_bound(node)), frozenset(names), tuple(_edges(imports, package)),
+    return Unit(frozenset(_bound(node)), frozenset(names), tuple(_edges(imports, package)), _outside(imports),
                 hashlib.sha256(text).hexdigest())
+
+
+def _outside(imports: list[ast.AST]) -> frozenset[str]:
+    names = [a.name for i in imports if isinstance(i, ast.Import) for a in i.names]
+    names += [i.module for i in imports if isinstance(i, ast.ImportFrom) and not i.level and i.module]
+    tops = {name.split(".")[0] for name in names}
+    return frozenset(t for t in tops if t != PROJECT and t not in sys.stdlib_module_names)
 
 
 def _split(node: ast.stmt) -> list[ast.stmt]:
@@ -220,6 +228,14 @@ def code_digests(action: Callable[[Any], Any], files: Iterable[Path] = ()) -> di
     found = dict(_action_code(plain.__module__, plain.__qualname__.split(".")[0]))
     found.update({rel(path): _file_digest(Path(path)) for path in files})
     return found
+
+
+def imported_outside(action: Callable[[Any], Any]) -> set[str]:
+    """Top-level names of the libraries the code an action reaches imports ('reportlab', 'PIL'), for the
+    test that every one is declared in the task's `libraries` or known not to shape its outputs."""
+    plain = inspect.unwrap(action)
+    reached = reach(plain.__module__, [plain.__qualname__.split(".")[0]])
+    return {name for module, indices in reached.items() for i in indices for name in parse(module).units[i].outside}
 
 
 # -- library versions -------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from .fsutil import sha256_file, write_json
 
 MISSING = "missing"  # the hash recorded for an input that does not exist
 CODE_NAMED = 3  # changed source files a reason names before it counts the rest
+OLD_RECORD = "code changed: not recorded (built by an older coursecast)"  # a record from before code keys
 STATE_FIX = ("delete it and build again (every task is redone, transcriptions included), "
              "or put back a copy from a backup")  # what to do about a damaged state file
 
@@ -51,7 +52,7 @@ class Task:
     inputs: tuple[Path, ...] = ()  # files whose content the outputs depend on
     targets: tuple[Path, ...] = ()  # files the action writes
     libraries: tuple[str, ...] = ()  # distributions whose versions shape the outputs ("reportlab"); "ffmpeg": its build
-    code_files: tuple[Path, ...] = ()  # files of the package the action reads besides its code (templates): keyed like it
+    code_files: tuple[Path, ...] = ()  # package files the action reads besides its code (templates), keyed like it
     tools: tuple[str, ...] = ()  # any other version that shapes the outputs and is neither code nor a library (rare)
     episode: str | None = None  # episode slug, for progress and status
     weight: float = 1.0  # expected relative cost (seconds of audio), for the ETA
@@ -242,10 +243,11 @@ class StateStore:
         for path in set(old["inputs"]) - set(new["inputs"]):
             reasons.append(f"input no longer used: {path}")
         reasons += [f"parameter changed: {key}" for key in changed_keys(old.get("params"), new["params"])]
+        if not isinstance(old.get("code"), dict) or not isinstance(old.get("libraries"), dict):
+            return reasons + [OLD_RECORD]  # its tools were hand-bumped numbers: nothing more to compare
         if old["tools"] != new["tools"]:
-            reasons.append(f"tool version changed: {', '.join(new['tools'])}")
-        return reasons + _code_changes(old.get("code"), new["code"]) + _library_changes(old.get("libraries"),
-                                                                                        new["libraries"])
+            reasons.append(f"tool version changed: {', '.join(new['tools']) or 'none now'}")
+        return reasons + _code_changes(old["code"], new["code"]) + _library_changes(old["libraries"], new["libraries"])
 
     def record(self, task: Task) -> None:
         """Remember what the task was just built from (called after its action succeeded)."""
@@ -269,10 +271,8 @@ class StateStore:
         return os.path.relpath(path, self.folder.parent)
 
 
-def _code_changes(old: dict | None, new: dict[str, str]) -> list[str]:
+def _code_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
     """'code changed: pipeline/captions/split.py' (the first few files; how many more)."""
-    if not isinstance(old, dict):
-        return ["code changed: not recorded (built by an older coursecast)"]
     changed = [path for path in sorted(set(old) | set(new)) if old.get(path) != new.get(path)]
     if not changed:
         return []
@@ -280,10 +280,9 @@ def _code_changes(old: dict | None, new: dict[str, str]) -> list[str]:
     return [f"code changed: {', '.join(changed[:CODE_NAMED])}{more}"]
 
 
-def _library_changes(old: dict | None, new: dict[str, str]) -> list[str]:
+def _library_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
     """'library changed: reportlab 4.1 -> 4.2', one per library."""
-    old = old if isinstance(old, dict) else {}
-    reasons = [f"library changed: {name} {old.get(name, 'unrecorded')} -> {version}"
+    reasons = [f"library changed: {name} {old.get(name, 'not used before')} -> {version}"
                for name, version in new.items() if old.get(name) != version]
     return reasons + [f"library no longer used: {name}" for name in old if name not in new]
 

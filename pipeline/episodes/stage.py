@@ -32,7 +32,7 @@ from .timeline import Piece, load_timeline, published_times
 from .video import VideoResult, build_video
 
 AUDIO_LIBRARIES = ("ffmpeg", "ffmpeg-python", "numpy")  # what cuts, measures and encodes (the code is keyed by itself)
-TAG_LIBRARIES = ("ffmpeg", "ffmpeg-python", "mutagen")  # what writes the tags and chapters
+TAG_LIBRARIES = ("ffmpeg", "ffmpeg-python", "mutagen", "langcodes")  # what writes the tags, chapters, language
 VIDEO_LIBRARIES = ("ffmpeg", "ffmpeg-python")  # what encodes the cut video
 TAG_COST = 0.01  # the tag task's cost per second of audio, relative to the audio task's
 VIDEO_COST = 6.0  # the video task's cost per second, relative to the audio task's (720p, veryfast)

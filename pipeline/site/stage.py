@@ -19,7 +19,7 @@ STAGE = "site"
 ASSETS = render.ASSETS
 ASSET_NAMES = ("site.css", "site.js")
 PAGE_WEIGHT = 0.02  # relative cost of rendering a page (no media is decoded)
-LIBRARIES = ("jinja2", "markupsafe", "nh3", "mutagen")  # what shapes a page's HTML besides the code and templates
+LIBRARIES = ("jinja2", "markupsafe", "nh3", "mutagen", "langcodes")  # what shapes a page besides its code and templates
 
 
 @dataclass(frozen=True)

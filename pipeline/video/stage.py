@@ -37,7 +37,7 @@ from ..core.media import probe
 from ..episodes import TagFields, TagInfo, chapter_marks, cover_path, read_chapters, tag_fields, tag_video
 from .mux import CaptionedVideo, CaptionTrack, burn_captions, caption_video, language_tag
 
-LIBRARIES = ("ffmpeg", "ffmpeg-python")  # the ffmpeg build and what writes its commands (the code is keyed by itself)
+LIBRARIES = ("ffmpeg", "ffmpeg-python", "langcodes")  # the ffmpeg build, its commands' writer, the tracks' languages
 TAG_LIBRARIES = (*LIBRARIES, "mutagen")  # the video's tags are written with mutagen
 MUX_WEIGHT = 0.01  # relative cost per second of video of the stream-copy mux
 TAG_WEIGHT = 0.01  # relative cost per second of video of the tags (a stream-copy remux for the chapters)

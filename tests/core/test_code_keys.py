@@ -6,6 +6,7 @@ course with that copy (real ffmpeg); the library test changes the version the lo
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import json
 import os
 import shutil
@@ -152,3 +153,26 @@ def test_a_template_the_action_reads_is_keyed_like_its_code(tmp_path):
     first = action_code.code_digests(upper, (template,))
     assert first[template.as_posix()] and "pipeline/core/fsutil.py" in first
     assert first["tests/core/test_runner.py"]  # the action's own module, wherever it lives
+
+
+# Libraries the reached code imports that do not shape the task's outputs, and why.
+NOT_SHAPING = {
+    "speakers": {"onnxruntime", "torch"},  # it reads the voices found; diarize: and voice: run the models, keyed there
+    "captions": {"jiwer"},  # the review file's measure, reached through proofread's interface
+    "feeds": {"pillow"},  # the artwork check refuses a bad cover, never changes the feed
+}
+
+
+def test_every_library_the_code_imports_is_declared_or_known_not_to_shape_the_output():
+    from pipeline.core import course_file, stages
+    from pipeline.transcribe.stage import ENGINE_LIBRARIES
+
+    course = course_file.load(REPO / "demo" / "course.toml")
+    distributions = importlib.metadata.packages_distributions()
+    other_engine = {name for libraries in ENGINE_LIBRARIES.values() for name in libraries}
+    for task in stages.all_tasks(course):
+        imported = {d.lower() for name in action_code.imported_outside(task.action)
+                    for d in distributions.get(name, [name])}
+        kind = task.name.split(":")[0]
+        allowed = other_engine if kind == "transcribe" else NOT_SHAPING.get(kind, set())  # one engine runs
+        assert imported - {n.lower() for n in task.libraries} - allowed == set(), task.name
