@@ -176,3 +176,39 @@ def test_every_library_the_code_imports_is_declared_or_known_not_to_shape_the_ou
         kind = task.name.split(":")[0]
         allowed = other_engine if kind == "transcribe" else NOT_SHAPING.get(kind, set())  # one engine runs
         assert imported - {n.lower() for n in task.libraries} - allowed == set(), task.name
+
+
+def test_caption_timing_keys_the_models_files_and_whisper(tmp_path):
+    from pipeline import captions
+    from pipeline.core import course_file
+    from pipeline.core.model_choice import CT2_FILES
+
+    for name in CT2_FILES:  # a CTranslate2 folder: the forced alignment converts and runs it
+        (tmp_path / "model" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "model" / name).write_text(name)
+    (tmp_path / "course.toml").write_text(MINIMAL_COURSE + '\n[transcription]\nmodel = "./model"\n', encoding="utf-8")
+    (task,) = captions.tasks(course_file.load(tmp_path / "course.toml"))
+    assert {tmp_path / "model" / name for name in CT2_FILES} <= set(task.inputs)
+    assert {"openai-whisper", "torch"} <= set(task.libraries)
+
+
+def test_openai_whisper_keys_faster_whispers_version_for_its_speech_detection(tmp_path):
+    from pipeline import transcribe
+    from pipeline.core import course_file
+
+    (tmp_path / "course.toml").write_text(MINIMAL_COURSE + '\n[transcription]\nengine = "openai-whisper"\n',
+                                          encoding="utf-8")
+    (task,) = transcribe.tasks(course_file.load(tmp_path / "course.toml"))
+    assert {"openai-whisper", "torch", "faster-whisper", "onnxruntime"} <= set(task.libraries)
+    assert "ctranslate2" not in task.libraries  # faster-whisper's decoder does not run
+
+
+def test_no_time_is_written_that_is_not_an_input_and_older_transcripts_still_load():
+    from pipeline.core.transcript import EditInfo, Transcript, from_dict
+
+    edited = Transcript("ep1", "en", "faster-whisper", "tiny.en", {}, "0" * 64, 1.0, (),
+                        edited=EditInfo("edits/ep1.txt", "1" * 64, 2, 0))
+    raw = edited.to_dict()
+    assert "applied_at" not in raw["edited"]  # the editing file's content (sha256) says which edits were merged
+    raw["edited"]["applied_at"] = "2026-11-30T10:00:00Z"  # what format 2 wrote
+    assert from_dict(raw).edited == edited.edited
