@@ -13,7 +13,9 @@ statements reached in it (their source lines: a change elsewhere in the file cha
 recorded under its file name, so `status` can say "code changed: pipeline/captions/split.py".
 
 Library versions come from the installed distributions' metadata (`importlib.metadata`, which imports
-nothing) and, for "ffmpeg", from `ffmpeg -version`. Everything is computed once per process.
+nothing) and, for "ffmpeg", from `ffmpeg -version`. Everything is computed once per process, and each
+action's digests are remembered between runs (~/.cache/coursecast/code-keys.json) with the size, mtime
+and inode of the files they were read from, so a no-op `status` parses no source.
 """
 from __future__ import annotations
 
@@ -22,12 +24,18 @@ import functools
 import hashlib
 import importlib.metadata
 import inspect
+import json
+import logging
+import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .errors import MediaError
+from .fsutil import write_json
+from .model_choice import cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `pipeline` package
 PROJECT = __name__.split(".")[0]  # "pipeline": only its modules are followed
@@ -203,14 +211,67 @@ def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
 
 
-@functools.lru_cache(maxsize=None)
-def _action_code(module: str, name: str) -> tuple[tuple[str, str], ...]:
-    digests = {}
+def _read_action_code(module: str, name: str) -> tuple[dict[str, str], list[Path]]:
+    """(file name -> digest of the statements reached in it, the source files read)."""
+    digests, files = {}, []
     for current, indices in reach(module, [name]).items():
         source = parse(current)
         digest = hashlib.sha256("".join(source.units[i].digest for i in sorted(indices)).encode())
         digests[rel(source.path)] = digest.hexdigest()[:DIGEST_CHARS]
+        files.append(source.path)
+    return digests, files
+
+
+@functools.lru_cache(maxsize=None)
+def _action_code(module: str, name: str) -> tuple[tuple[str, str], ...]:
+    digests = REMEMBERED.get(f"{ROOT}|{module}:{name}", lambda: _read_action_code(module, name))
     return tuple(sorted(digests.items()))
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+class Remembered:
+    """Each action's digests, kept between runs with the (size, mtime, inode) of every file they were read from,
+    this module's included: a no-op `status` reads no source. Only a cache: a damaged or unwritable one is
+    ignored, and the source is read again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        self._entries: dict[str, Any] | None = None
+
+    def get(self, key: str, read: Callable[[], tuple[dict[str, str], list[Path]]]) -> dict[str, str]:
+        with self._lock:
+            entry = self._load().get(key)
+        if isinstance(entry, dict) and entry.get("stamps") and \
+                all(_stamp(Path(p)) == stamp for p, stamp in entry["stamps"].items()):
+            return dict(entry["digests"])
+        digests, files = read()
+        with self._lock:
+            self._load()[key] = {"stamps": {str(p): _stamp(p) for p in {*files, Path(__file__)}}, "digests": digests}
+            try:
+                write_json(self.path, self._entries)
+            except OSError as e:
+                logging.getLogger("coursecast.state").debug("%s: not saved (%s)", self.path, e)
+        return digests
+
+    def _load(self) -> dict[str, Any]:
+        if self._entries is None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+            self._entries = data if isinstance(data, dict) else {}
+        return self._entries
+
+
+REMEMBERED = Remembered(cache_dir().parent / "code-keys.json")  # ~/.cache/coursecast/code-keys.json
 
 
 @functools.lru_cache(maxsize=None)

@@ -212,3 +212,19 @@ def test_no_time_is_written_that_is_not_an_input_and_older_transcripts_still_loa
     assert "applied_at" not in raw["edited"]  # the editing file's content (sha256) says which edits were merged
     raw["edited"]["applied_at"] = "2026-11-30T10:00:00Z"  # what format 2 wrote
     assert from_dict(raw).edited == edited.edited
+
+
+def test_remembered_digests_are_read_again_when_a_file_changes_or_the_cache_is_damaged(tmp_path):
+    source, reads = tmp_path / "module.py", []
+    source.write_text("A = 1\n")
+
+    def read():
+        reads.append(source.read_text())
+        return {"module.py": source.read_text()}, [source]
+
+    (tmp_path / "cache.json").write_text("{not json")
+    assert action_code.Remembered(tmp_path / "cache.json").get("k", read) == {"module.py": "A = 1\n"}
+    assert action_code.Remembered(tmp_path / "cache.json").get("k", read) == {"module.py": "A = 1\n"}
+    assert len(reads) == 1  # the second run read nothing
+    source.write_text("A = 22\n")
+    assert action_code.Remembered(tmp_path / "cache.json").get("k", read) == {"module.py": "A = 22\n"}
