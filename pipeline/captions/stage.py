@@ -22,11 +22,14 @@ from ..core import transcript as transcript_io
 from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
+from ..core.model_choice import ModelChoice
 from ..core.fsutil import write_text
 from ..core.settings import CaptionSettings
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, turns
 from ..proofread import EditSources, WordTiming
+from ..transcribe import choose as choose_model
+from ..transcribe import offline_version
 from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars
 from .split import split_cues
 
@@ -35,7 +38,9 @@ __all__ = ["Cue", "Violation", "CaptionReport", "split_cues", "get_writer", "wri
 
 log = logging.getLogger("coursecast.captions")
 
-CAPTIONS_VERSION = 2  # bump when the splitting or the writers change their output
+# What times the words an editor wrote (forced alignment: openai-whisper on torch, whatever the engine), besides
+# the code (keyed by itself) and the model's files (inputs).
+LIBRARIES = ("openai-whisper", "torch", "tiktoken", "numba", "numpy")
 OUTPUT_EXTENSIONS = ("json", "vtt", "srt", "txt")  # every file write_outputs writes
 TASK_WEIGHT = 0.05  # relative cost of a captions task (a transcription weighs its seconds of audio)
 
@@ -195,11 +200,25 @@ def tasks(course: Course) -> list[Task]:
 
 def _task(course: Course, episode: Episode) -> Task:
     job = captions_job(course, episode)
+    model = _model(course)
     return Task(stage="transcribe", name=f"captions:{episode.slug}", action=build_transcript_outputs, job=job,
-                inputs=(job.machine, *job.corrections.files, job.timing.audio),
-                targets=tuple(path for _, path in job.outputs),
-                tools=(f"captions {CAPTIONS_VERSION}", f"merge {proofread.MERGE_VERSION}"), episode=episode.slug,
-                weight=TASK_WEIGHT)
+                inputs=(job.machine, *job.corrections.files, job.timing.audio, *(model.files if model else ())),
+                targets=tuple(path for _, path in job.outputs), libraries=LIBRARIES,
+                tools=_offline_model(course), episode=episode.slug, weight=TASK_WEIGHT)
+
+
+def _model(course: Course) -> ModelChoice | None:
+    """The model that times the editors' words (its files are inputs); None when the setting names none."""
+    try:
+        return choose_model(course.transcription.model, course.root)
+    except StageError:
+        return None  # the transcribe stage's preflight names the problem before any build starts
+
+
+def _offline_model(course: Course) -> tuple[str, ...]:
+    """The pinned offline copy of a model given by name, used when it cannot be downloaded."""
+    offline = offline_version(course.transcription.model)
+    return (offline,) if offline else ()
 
 
 def check(course: Course) -> list[str]:

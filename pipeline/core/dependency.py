@@ -1,15 +1,18 @@
 """Staleness, decided here and nowhere else (after doit's dependency.py).
 
-A task declares the files it reads (`inputs`), the tool versions that matter
-(`tools`), the files it writes (`targets`) and its `job`: one frozen dataclass
+A task declares the files it reads (`inputs`), the libraries and tools it calls
+(`libraries`), the files it writes (`targets`) and its `job`: one frozen dataclass
 holding exactly what its action reads. The action is called with the job and
 nothing else, and the job *is* the task's parameters (`job_params`, after doit's
 `config_changed`), so a value the action uses cannot be missing from the key.
-Its key is the hash of all of these. A task is stale when, and only when:
+The code the action runs is part of the key too: the source it reaches in the
+project (`action_code.code_digests`, per file), so no version number is bumped by
+hand. A task is stale when, and only when:
   - a target is missing, or was changed since the task wrote it;
   - the content of an input changed;
   - a parameter changed;
-  - a tool version changed.
+  - the code its action runs changed ("code changed: pipeline/captions/split.py");
+  - a library's version changed ("library changed: reportlab 4.1 -> 4.2"), or a tool's.
 Nothing else (mtimes, a `touch`) makes it stale. Content hashes are cached by
 (size, mtime, inode), so a no-op build reads no media.
 """
@@ -29,10 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .action_code import code_digests, library_versions
 from .errors import StateError
 from .fsutil import sha256_file, write_json
 
 MISSING = "missing"  # the hash recorded for an input that does not exist
+CODE_NAMED = 3  # changed source files a reason names before it counts the rest
+OLD_RECORD = "code changed: not recorded (built by an older coursecast)"  # a record from before code keys
 STATE_FIX = ("delete it and build again (every task is redone, transcriptions included), "
              "or put back a copy from a backup")  # what to do about a damaged state file
 
@@ -45,7 +51,9 @@ class Task:
     job: Any  # frozen dataclass: everything the action reads, and so the task's parameters
     inputs: tuple[Path, ...] = ()  # files whose content the outputs depend on
     targets: tuple[Path, ...] = ()  # files the action writes
-    tools: tuple[str, ...] = ()  # versions that matter, e.g. "ffmpeg 5.1.9", "episodes-stage 1"
+    libraries: tuple[str, ...] = ()  # distributions whose versions shape the outputs ("reportlab"); "ffmpeg": its build
+    code_files: tuple[Path, ...] = ()  # package files the action reads besides its code (templates), keyed like it
+    tools: tuple[str, ...] = ()  # any other version that shapes the outputs and is neither code nor a library (rare)
     episode: str | None = None  # episode slug, for progress and status
     weight: float = 1.0  # expected relative cost (seconds of audio), for the ETA
     create_only: bool = False  # run only while a target is missing (editors' files: never overwritten)
@@ -208,6 +216,8 @@ class StateStore:
             "inputs": {job_params(Path(p), self.folder.parent): self.hashes.digest(p) for p in task.inputs},
             "params": job_params(task.job, self.folder.parent),
             "tools": list(task.tools),
+            "code": code_digests(task.action, task.code_files),
+            "libraries": library_versions(task.libraries),
         }
 
     def verdict(self, task: Task) -> Verdict:
@@ -233,9 +243,11 @@ class StateStore:
         for path in set(old["inputs"]) - set(new["inputs"]):
             reasons.append(f"input no longer used: {path}")
         reasons += [f"parameter changed: {key}" for key in changed_keys(old.get("params"), new["params"])]
+        if not isinstance(old.get("code"), dict) or not isinstance(old.get("libraries"), dict):
+            return reasons + [OLD_RECORD]  # its tools were hand-bumped numbers: nothing more to compare
         if old["tools"] != new["tools"]:
-            reasons.append(f"tool version changed: {', '.join(new['tools'])}")
-        return reasons
+            reasons.append(f"tool version changed: {', '.join(new['tools']) or 'none now'}")
+        return reasons + _code_changes(old["code"], new["code"]) + _library_changes(old["libraries"], new["libraries"])
 
     def record(self, task: Task) -> None:
         """Remember what the task was just built from (called after its action succeeded)."""
@@ -257,6 +269,22 @@ class StateStore:
 
     def _rel(self, path: Path) -> str:
         return os.path.relpath(path, self.folder.parent)
+
+
+def _code_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """'code changed: pipeline/captions/split.py' (the first few files; how many more)."""
+    changed = [path for path in sorted(set(old) | set(new)) if old.get(path) != new.get(path)]
+    if not changed:
+        return []
+    more = f" and {len(changed) - CODE_NAMED} more" if len(changed) > CODE_NAMED else ""
+    return [f"code changed: {', '.join(changed[:CODE_NAMED])}{more}"]
+
+
+def _library_changes(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """'library changed: reportlab 4.1 -> 4.2', one per library."""
+    reasons = [f"library changed: {name} {old.get(name, 'not used before')} -> {version}"
+               for name, version in new.items() if old.get(name) != version]
+    return reasons + [f"library no longer used: {name}" for name in old if name not in new]
 
 
 def _write_state(path: Path, data: Any) -> None:

@@ -15,7 +15,8 @@ from .errors import CoursecastError
 from .fsutil import write_json
 from .text import without_controls
 
-FORMAT_VERSION = 2  # bump when the JSON layout changes (2: coverage, term_fixes, language_probability)
+FORMAT_VERSION = 3  # the JSON layout, written into every transcript (2: coverage, term_fixes, language_probability;
+# 3: edited.applied_at dropped: the editing file's time is not an input, its sha256 says which edits were merged)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,6 @@ class TermFix:
 class EditInfo:
     file: str  # the editing file, relative to the course folder
     sha256: str  # its content hash when applied
-    applied_at: str  # ISO 8601 UTC time the edits were merged
     changed_words: int  # words the editor changed or inserted
     deleted_words: int  # machine words the editor removed
 
@@ -182,7 +182,7 @@ def from_dict(raw: dict[str, Any]) -> Transcript:
     raw = dict(raw)
     raw["segments"] = tuple(_segment(s) for s in raw.get("segments", ()))
     if raw.get("edited"):
-        raw["edited"] = EditInfo(**raw["edited"])
+        raw["edited"] = EditInfo(**{k: v for k, v in raw["edited"].items() if k != "applied_at"})  # format 2 had it
     raw["attribution"] = tuple(without_controls(line) for line in raw.get("attribution", ()))
     if raw.get("coverage"):
         raw["coverage"] = _coverage(raw["coverage"])

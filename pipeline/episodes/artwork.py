@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import PIL
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from ..core import layout
@@ -20,7 +19,7 @@ from ..core.errors import StageError
 from ..core.fonts import FontError, first_font
 from ..core.fsutil import atomic_path, write_bytes
 
-ARTWORK_VERSION = "artwork 1"  # bump when the generated design changes
+LIBRARIES = ("pillow",)  # what draws and re-encodes the artwork (the code is keyed by itself)
 SIZE_PX = 3000  # generated artwork, square
 MIN_PX = 1400  # smallest square podcast apps accept
 MAX_PX = 3000  # largest square podcast apps accept
@@ -195,14 +194,13 @@ def _font_file() -> Path | None:
 
 def tasks(course: Course) -> list[Task]:
     result = []
-    tools = (f"Pillow {PIL.__version__}", ARTWORK_VERSION)
     font = _font_file()
     for task_name, target, given, where, design in _designs(course):
         job = ArtworkJob(target, course.root / given, where, None, None) if given else \
             ArtworkJob(target, None, where, design, font)
         inputs = tuple(p for p in (job.given, job.font) if p is not None)
         result.append(Task(stage="episodes", name=task_name, action=make_artwork, job=job, inputs=inputs,
-                           targets=(target,), tools=tools, weight=1.0))
+                           targets=(target,), libraries=LIBRARIES, weight=1.0))
     return result
 
 

@@ -16,13 +16,12 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import mutagen
 
 from ..core import layout
 from ..core.course import Course, Episode, Range
 from ..core.dependency import Task
 from ..core.errors import MediaError, StageError
-from ..core.media import ffmpeg_version, probe
+from ..core.media import probe
 from ..core.timecode import format_timecode
 from . import artwork
 from .audio import AudioTargets, build_audio, disk_errors
@@ -32,9 +31,9 @@ from .tags import TagFields, TagInfo, audio_duration, chapter_marks, tag_m4a, ta
 from .timeline import Piece, load_timeline, published_times
 from .video import VideoResult, build_video
 
-AUDIO_VERSION = "episodes-audio 1"  # bump when the audio task's output changes for the same inputs
-TAGS_VERSION = "episodes-tags 1"
-VIDEO_VERSION = "episodes-video 1"
+AUDIO_LIBRARIES = ("ffmpeg", "ffmpeg-python", "numpy")  # what cuts, measures and encodes (the code is keyed by itself)
+TAG_LIBRARIES = ("ffmpeg", "ffmpeg-python", "mutagen", "langcodes")  # what writes the tags, chapters, language
+VIDEO_LIBRARIES = ("ffmpeg", "ffmpeg-python")  # what encodes the cut video
 TAG_COST = 0.01  # the tag task's cost per second of audio, relative to the audio task's
 VIDEO_COST = 6.0  # the video task's cost per second, relative to the audio task's (720p, veryfast)
 UNKNOWN_SECONDS = 600.0  # weight of an episode whose length cannot be read yet
@@ -224,7 +223,7 @@ def _sting_paths(course: Course, episode: Episode) -> tuple[Path | None, Path | 
     return (course.root / intro if intro else None), (course.root / outro if outro else None)
 
 
-def _episode_tasks(course: Course, episode: Episode, tools: tuple[str, ...]) -> list[Task]:
+def _episode_tasks(course: Course, episode: Episode) -> list[Task]:
     slug, weight = episode.slug, seconds(episode)
     intro, outro = _sting_paths(course, episode)
     recordings = _recordings(episode)
@@ -234,30 +233,29 @@ def _episode_tasks(course: Course, episode: Episode, tools: tuple[str, ...]) -> 
     audio_out = tuple(p for p in (targets.asr, targets.asr_left, targets.asr_right, targets.mp3, targets.m4a,
                                   targets.timeline, targets.report) if p is not None)
     result = [Task(stage="episodes", name=f"episodes:{slug}", action=make_audio, job=audio, inputs=files,
-                   targets=audio_out, tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight)]
+                   targets=audio_out, libraries=AUDIO_LIBRARIES, episode=slug, weight=weight)]
     tags = TagJob(slug, tag_fields(course, episode), tuple((c.at, c.title) for c in episode.chapters),
                   artwork.cover_path(course, episode), (targets.mp3, targets.m4a), targets.timeline,
                   tuple(layout.episode_audio(course, episode, ext) for ext in ("mp3", "m4a")),
                   layout.chapters_json(course, episode))
     result.append(Task(stage="episodes", name=f"tags:{slug}", action=tag_episode, job=tags,
                        inputs=(*tags.untagged, tags.timeline, tags.cover), targets=(*tags.published, tags.chapters_json),
-                       tools=(*tools, f"mutagen {mutagen.version_string}", TAGS_VERSION), episode=slug,
+                       libraries=TAG_LIBRARIES, episode=slug,
                        weight=weight * TAG_COST))
     if episode.kind == "video":
         video = VideoJob(slug, recordings, intro, outro, targets.m4a, targets.timeline,
                          VideoEncoding.of(course.audio), layout.episode_video(course, episode))
         result.append(Task(stage="episodes", name=f"video-encode:{slug}", action=make_video, job=video,
                            inputs=(*files, targets.m4a, targets.timeline), targets=(video.target,),
-                           tools=(*tools, VIDEO_VERSION), episode=slug, weight=weight * VIDEO_COST))
+                           libraries=VIDEO_LIBRARIES, episode=slug, weight=weight * VIDEO_COST))
     return result
 
 
 def tasks(course: Course) -> list[Task]:
     """Artwork, then per episode: audio, tags and (video episodes) video."""
-    tools = (f"ffmpeg {ffmpeg_version()}",)
     result = artwork.tasks(course)
     for episode in course.episodes:
-        result += _episode_tasks(course, episode, tools)
+        result += _episode_tasks(course, episode)
     return result
 
 

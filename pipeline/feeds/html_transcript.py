@@ -20,7 +20,6 @@ from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, turns
 from ..core.transcript import load as load_transcript
 
-HTML_TRANSCRIPT_VERSION = 1  # bump when the document's shape changes
 _OPENING = "<!-- Podcasting 2.0 HTML transcript: for each speaker turn a <cite>, a <time> and a <p>. -->"
 
 

@@ -18,11 +18,9 @@ rules apps apply), and this module (limits, the build, tasks and checks).
 """
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -35,7 +33,7 @@ from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_if_changed, write_json
 from ..core.media import published_length
 from ..episodes import read_chapters as episode_chapters
-from .html_transcript import HTML_TRANSCRIPT_VERSION, HtmlTranscriptJob, make_html_transcript
+from .html_transcript import HtmlTranscriptJob, make_html_transcript
 from .plan import FeedPlan, ItemPlan, detected_languages, feed_plans, plan_feed
 from .podcast_ext import MAX_NAME_CHARS
 from .render import item_description, render
@@ -53,7 +51,7 @@ from .validate import (
 
 __all__ = ["FeedReport", "build_feed", "check", "plan_feed", "plan_problems", "tasks", "write_json_transcript"]
 
-FEEDS_STAGE_VERSION = 1  # bump when the feeds' shape changes: part of every feeds task's key
+LIBRARIES = ("feedgen", "lxml", "nh3", "mutagen")  # what shapes a feed's XML (the code is keyed by itself)
 FEED_WEIGHT = 0.1  # relative cost of a feed task (no media is decoded)
 JSON_TRANSCRIPT_VERSION = "1.0.0"  # Podcast Index JSON transcript format
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -200,20 +198,11 @@ def write_json_transcript(source: Path, target: Path) -> int:
 
 
 # -- the stage contract: tasks and checks --------------------------------------------------------
-def _version(package: str) -> str:
-    return f"{package} {importlib.metadata.version(package)}"
-
-
-@lru_cache(maxsize=None)
-def _tools() -> tuple[str, ...]:
-    return (f"feeds-stage {FEEDS_STAGE_VERSION}", _version("feedgen"), _version("nh3"), _version("mutagen"))
-
-
 def _json_transcript_task(course: Course, episode) -> Task:
     job = JsonTranscriptJob(layout.transcript(course, episode, "json"), layout.podcast_transcript(course, episode))
     return Task(stage="feeds", name=f"feeds:{episode.slug}:json-transcript", episode=episode.slug,
                 action=make_json_transcript, job=job, inputs=(job.source,), targets=(job.target,),
-                tools=(*_tools()[:1], f"podcast-json-transcript {JSON_TRANSCRIPT_VERSION}"), weight=FEED_WEIGHT)
+                weight=FEED_WEIGHT)
 
 
 def _html_transcript_task(course: Course, episode) -> Task:
@@ -221,7 +210,7 @@ def _html_transcript_task(course: Course, episode) -> Task:
                             episode.title, episode.language)
     return Task(stage="feeds", name=f"feeds:{episode.slug}:html-transcript", episode=episode.slug,
                 action=make_html_transcript, job=job, inputs=(job.source,), targets=(job.target,),
-                tools=(*_tools()[:1], f"html-transcript {HTML_TRANSCRIPT_VERSION}"), weight=FEED_WEIGHT)
+                weight=FEED_WEIGHT)
 
 
 def tasks(course: Course) -> list[Task]:
@@ -230,7 +219,7 @@ def tasks(course: Course) -> list[Task]:
               for task in (_json_transcript_task(course, ep), _html_transcript_task(course, ep))]
     for name, plan in feed_plans(course):
         result.append(Task(stage="feeds", name=name, action=build_feed, job=plan, inputs=plan.inputs,
-                           targets=(plan.target,), tools=_tools(), weight=FEED_WEIGHT))
+                           targets=(plan.target,), libraries=LIBRARIES, weight=FEED_WEIGHT))
     return result
 
 

@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import reportlab
 from reportlab.platypus import PageBreak
 
 from ..core import layout
@@ -43,8 +42,7 @@ from .index import PageRecorder, index_story
 from .story import booklet_front, episode_story, escape, module_divider, speaker_names, story_context
 from .styles import every_face, find_font, register_family
 
-STAGE_VERSION = 1  # bump when the layout changes: every PDF is rebuilt
-TOOLS = (f"reportlab {reportlab.Version}", f"print-stage {STAGE_VERSION}")
+LIBRARIES = ("reportlab",)  # what lays out the PDFs (the code is keyed by itself)
 _REPORTLAB = threading.Lock()  # reportlab keeps global state (font registry, fonts' subsets): one PDF at a time
 
 
@@ -157,7 +155,7 @@ def _episode_task(course: Course, printed: PrintedCourse, episode: Episode) -> T
                           layout.episode_pdf(course, episode, proof=True))
     return Task(stage="print", name=f"print:{episode.slug}", action=print_editions, job=job,
                 inputs=(job.episode.transcript, job.episode.chapters, *printed.fonts), targets=(job.reading, job.proof),
-                tools=TOOLS, episode=episode.slug)
+                libraries=LIBRARIES, episode=episode.slug)
 
 
 def _booklet_task(course: Course, printed: PrintedCourse, module: Module | None) -> Task:
@@ -171,7 +169,7 @@ def _booklet_task(course: Course, printed: PrintedCourse, module: Module | None)
     return Task(stage="print", name=f"print:module-{module.number}" if module else "print:course",
                 action=print_booklet, job=job,
                 inputs=(*(p for e in job.episodes for p in (e.transcript, e.chapters)), *printed.fonts),
-                targets=(job.target,), tools=TOOLS, weight=len(episodes))
+                targets=(job.target,), libraries=LIBRARIES, weight=len(episodes))
 
 
 def tasks(course: Course) -> list[Task]:

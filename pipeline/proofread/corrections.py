@@ -22,12 +22,11 @@ from ..core.fsutil import sha256_file
 from ..core.transcript import EditInfo, Segment, Transcript, Word, load
 from .align import align, time_words
 from .bounds import check_length, checked_times, read, squeezed
-from .editing import EditDoc, Shown, edited_at, relative, respell, shown_words, speaker_names
+from .editing import EditDoc, Shown, relative, respell, shown_words, speaker_names
 from .merge import EditWord, MergePlan, Planned, edit_words, key, plan, unedited
 from .replacements import Change, Rules, load_rules
 from .soundbites import place
 
-MERGE_VERSION = 3  # bump when the same inputs would give a different corrected transcript
 log = logging.getLogger("coursecast.proofread")
 
 
@@ -134,7 +133,7 @@ def _soundbites(edits: EpisodeEdits, segments: tuple[Segment, ...]) -> tuple:
 
 def _edit_info(sources: EditSources, merged: MergePlan) -> EditInfo:
     path = sources.edit_file
-    return EditInfo(file=relative(sources.root, path), sha256=sha256_file(path), applied_at=edited_at(path),
+    return EditInfo(file=relative(sources.root, path), sha256=sha256_file(path),
                     changed_words=merged.changed, deleted_words=merged.deleted)
 
 

@@ -19,7 +19,6 @@ parser reports every problem with its line number.
 """
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 import textwrap
@@ -36,7 +35,6 @@ from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
 from .soundbites import Mark, strip_marks
 
-FORMAT_VERSION = 1  # bump when the written file changes
 UNKNOWN_SPEAKER = "Speaker"  # the name written (and read) for a turn whose speaker is unknown
 WRAP_COLUMNS = 78  # characters per line of paragraph text
 TASK_WEIGHT = 0.01  # relative cost of writing an editing file (a transcription weighs its seconds)
@@ -372,12 +370,6 @@ def edit_tasks(course: Course) -> list[Task]:
     for episode in course.episodes:
         job = edit_file_job(course, episode)
         tasks.append(Task(stage="transcribe", name=f"edits:{episode.slug}", action=create_edit_file, job=job,
-                          inputs=(job.machine,), targets=(job.target, job.base), tools=(f"edit-file {FORMAT_VERSION}",),
+                          inputs=(job.machine,), targets=(job.target, job.base),
                           episode=episode.slug, weight=TASK_WEIGHT, create_only=True))
     return tasks
-
-
-def edited_at(path: Path) -> str:
-    """The file's modification time, UTC ISO 8601 to the second (deterministic for an unchanged file)."""
-    stamp = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, tz=dt.timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -29,7 +29,7 @@ from .corrections import EditSources, EpisodeEdits, edit_sources, episode_plan
 from .editing import edit_tasks, episode_title, relative
 from .merge import Correction, key
 
-REVIEW_VERSION = 3  # bump when the review file's content changes for the same inputs (3: speech, respellings)
+LIBRARIES = ("jiwer",)  # what measures the editor's changes (the code is keyed by itself)
 CONTEXT_WORDS = 4  # words shown either side of a change
 TASK_WEIGHT = 0.01  # relative cost of a review task (a transcription weighs its seconds of audio)
 
@@ -296,7 +296,7 @@ def review_tasks(course: Course) -> list[Task]:
         inputs = (job.machine, job.sources.edit_file, job.sources.edit_base, job.sources.replacements,
                   *(path for _, path in job.heard))
         tasks.append(Task(stage="transcribe", name=f"review:{episode.slug}", action=write_review, job=job,
-                          inputs=inputs, targets=(job.target,), tools=(f"review {REVIEW_VERSION}",),
+                          inputs=inputs, targets=(job.target,), libraries=LIBRARIES,
                           episode=episode.slug, weight=TASK_WEIGHT))
     return tasks
 

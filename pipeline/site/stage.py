@@ -2,16 +2,13 @@
 
 Pages: the course page (`site:index`), a page per module (`site:module:<slug>`)
 and a page per episode (`site:episode:<slug>`). The stylesheet and script are
-copied by `site:assets`. The stage's own code and templates are part of
-every page's key (their content hash is a tool version): rendering is cheap, so any
-change to how pages are made re-renders them all, with no version to remember to bump.
+copied by `site:assets`. The code a page's action runs and the templates are part of
+every page's key (`code_files`): rendering is cheap, so any change to how pages are
+made re-renders them all, with no version to remember to bump.
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from . import render, search
@@ -19,10 +16,10 @@ from ._deps import Course, Task, layout, write_text
 from .jobs import CourseJob, EpisodeJob, ModuleJob, plan_course, plan_episode, plan_module
 
 STAGE = "site"
-PACKAGE = Path(__file__).parent
 ASSETS = render.ASSETS
 ASSET_NAMES = ("site.css", "site.js", search.SCRIPT_NAME)
 PAGE_WEIGHT = 0.02  # relative cost of rendering a page (no media is decoded)
+LIBRARIES = ("jinja2", "markupsafe", "nh3", "mutagen", "langcodes")  # what shapes a page besides its code and templates
 
 
 @dataclass(frozen=True)
@@ -66,19 +63,10 @@ def copy_assets(job: AssetsJob) -> list[PageReport]:
     return reports
 
 
-@lru_cache(maxsize=1)
-def tools() -> tuple[str, ...]:
-    """The content of this stage's code and templates, and the libraries that shape its HTML."""
-    digest = hashlib.sha256()
-    for source in sorted([*PACKAGE.glob("*.py"), *render.TEMPLATES.glob("*.html")]):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    versions = (f"{name} {importlib.metadata.version(name)}" for name in ("jinja2", "nh3", "mutagen"))
-    return (f"site-stage {digest.hexdigest()[:16]}", *versions)
-
-
 def _page_task(name: str, action, job, episode: str | None = None) -> Task:
     return Task(stage=STAGE, name=name, action=action, job=job, inputs=job.inputs, targets=(job.target,),
-                tools=tools(), episode=episode, weight=PAGE_WEIGHT)
+                libraries=LIBRARIES, code_files=tuple(sorted(render.TEMPLATES.glob("*.html"))), episode=episode,
+                weight=PAGE_WEIGHT)
 
 
 def _assets_task(course: Course) -> Task:

@@ -21,7 +21,6 @@ MIN_GAP_SECONDS = 0.1  # a speaker's pauses shorter than this are bridged
 MIN_TURN_SECONDS = 0.05  # talk shorter than this is dropped
 OVERLAP_REACH_SECONDS = 3.0  # the second voice of an overlap is someone who talks this near
 LABEL = "SPEAKER_{}"  # label of the n-th speaker to talk (1-based)
-ALGORITHM_VERSION = 1  # bump when a change here, in linking or in clustering changes the turns
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,6 @@ class DiarizeOptions:
     turns (`name_speakers`) without diarizing again.
     """
     speakers: int | None = None  # how many people talk (the episode's `speakers`); None: estimated
-    version: int = ALGORITHM_VERSION  # the algorithm's version
     segmentation_sha256: str = SEGMENTATION.sha256  # the segmentation-3.0 ONNX file
     encoder_sha256: str = ENCODER.sha256  # the resemblyzer weights
 

@@ -4,8 +4,8 @@
 one-speaker-per-channel source, that names two or more speakers: who speaks when
 in its ASR audio, written to work/<slug>/speakers.json as turns labelled
 SPEAKER_1, SPEAKER_2, ... (in order of first speech) and one voice per label. Its
-key is the audio's content and `DiarizeOptions` (how many voices, the algorithm's
-version, both models' hashes), so it runs once per recording content: a renamed
+key is the audio's content and `DiarizeOptions` (how many voices, both models'
+hashes), besides the code it runs and its runtimes' versions, so it runs once per recording content: a renamed
 speaker or a new voice sample never runs it again.
 
 `voice:<speaker-id>` hears a speaker's voice sample (raw_interviews/voices/<id>.*)
@@ -14,8 +14,6 @@ cheap speakers task names the labels from these (see `naming.py`).
 """
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from .diarize import Diarization, DiarizeOptions, diarize
 from .models import ENCODER, SEGMENTATION
 from .naming import RosterEntry, rule_order
 
-VOICE_VERSION = 1  # bump when a voice sample's voice would come out different
+LIBRARIES = ("onnxruntime", "torch", "numpy", "scipy")  # the runtimes the turns and voices come from (the code is keyed by itself)
 THREADS = 1  # CPU threads per diarization: episodes run side by side (-j) instead
 WEIGHT_PER_SECOND = 0.05  # relative cost per second of audio (a transcription weighs 1 per second)
 UNKNOWN_SECONDS = 60.0  # weight of an episode whose audio is not cut yet
@@ -45,14 +43,13 @@ class DiarizeJob:
     episode: str  # slug, for messages
     audio: Path  # the episode's 16 kHz mono ASR audio
     target: Path  # speakers.json: turns and a voice per label
-    options: DiarizeOptions  # how many voices, algorithm version, model hashes
+    options: DiarizeOptions  # how many voices, model hashes
 
 
 @dataclass(frozen=True)
 class VoiceOptions:
     """What a voice sample's voice depends on besides the sample."""
 
-    version: int = VOICE_VERSION  # how a sample is heard
     segmentation_sha256: str = SEGMENTATION.sha256  # finds the speech in the sample
     encoder_sha256: str = ENCODER.sha256  # turns it into a voice
 
@@ -147,7 +144,7 @@ def diarize_task(course: Course, episode: Episode) -> Task:
                      DiarizeOptions(speakers=voice_count(course, episode)))
     seconds = audio_seconds(audio) or sum(r.duration for s in episode.sources for r in s.keep) or UNKNOWN_SECONDS
     return Task(stage="transcribe", name=f"diarize:{episode.slug}", action=find_speakers, job=job, inputs=(audio,),
-                targets=(job.target,), tools=_tools(), episode=episode.slug, weight=seconds * WEIGHT_PER_SECOND)
+                targets=(job.target,), libraries=LIBRARIES, episode=episode.slug, weight=seconds * WEIGHT_PER_SECOND)
 
 
 def voice_tasks(course: Course) -> list[Task]:
@@ -158,20 +155,8 @@ def voice_tasks(course: Course) -> list[Task]:
     for speaker in used:
         job = VoiceJob(speaker, samples[speaker][0], layout.voice_print(course, speaker))
         result.append(Task(stage="transcribe", name=f"voice:{speaker}", action=learn_voice, job=job,
-                           inputs=(job.sample,), targets=(job.target,), tools=_tools(), weight=1.0))
+                           inputs=(job.sample,), targets=(job.target,), libraries=LIBRARIES, weight=1.0))
     return result
-
-
-@functools.lru_cache(maxsize=1)
-def _tools() -> tuple[str, ...]:
-    """The runtimes whose numbers the turns and voices come from (read from package metadata, not imported)."""
-    versions = []
-    for package in ("onnxruntime", "torch", "numpy"):
-        try:
-            versions.append(f"{package} {importlib.metadata.version(package)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{package} missing")
-    return tuple(versions)
 
 
 def sample_problems(course: Course) -> list[str]:

@@ -23,7 +23,9 @@ from . import found
 from .attribute import AttributionResult, ChannelSpeaker, SpeakerHints, attribute
 from .naming import RosterEntry, describe, display_names, name_speakers
 
-STAGE_VERSION = 3  # bump when attribution writes something different from the same inputs (3: respelling)
+# What shapes the machine transcript besides the code (keyed by itself, transcribe/glossary.py included): the
+# respelling's fuzzy and phonetic matching, and the arithmetic of attribution and naming.
+LIBRARIES = ("rapidfuzz", "jellyfish", "numpy", "scipy")
 TASK_WEIGHT = 1.0  # relative cost: reads the sides' audio once
 SOLE_NOTE = "The episode lists one speaker, so every word is {}'s."  # the sole speaker's note, with its name
 HINTS_NOTE = "Speakers from the course file's turn hints."  # how speakers were found, for the editing file
@@ -109,7 +111,7 @@ def _task(course: Course, episode: Episode) -> Task:
     voice_files = (job.found, *(path for _, path in job.voices)) if job.found else ()
     return Task(stage="transcribe", name=f"speakers:{episode.slug}", action=attribute_speakers, job=job,
                 inputs=(*(h.heard for h in heard), *(c.audio for c in channels), job.timeline, *voice_files),
-                targets=(job.target,), tools=(f"speakers-stage {STAGE_VERSION}",), episode=episode.slug,
+                targets=(job.target,), libraries=LIBRARIES, episode=episode.slug,
                 weight=TASK_WEIGHT)
 
 

@@ -113,13 +113,6 @@ def resolve(setting: str) -> str:
     return setting
 
 
-def engine_version(name: str) -> str:
-    """'faster-whisper 1.2.1 (ctranslate2 4.8.5)': a tool version in the staleness key."""
-    text = f"{name} {version(name)}"
-    backend = "ctranslate2" if name == "faster-whisper" else "torch"
-    return f"{text} ({backend} {version(backend)})"
-
-
 def cpu_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import logging
 import mmap
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.action_code import code_digests, library_versions
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path, file_sha256, sha256_file
 from ..core.model_choice import CT2_FILES, ModelChoice, cache_dir, choose, require_ct2_folder  # noqa: F401  (re-exported)
@@ -37,7 +39,7 @@ from . import offline
 log = logging.getLogger("coursecast.models")
 
 CT2_BINARY_VERSION = 6  # the CTranslate2 model.bin layout this reader understands
-CONVERTER_VERSION = 1  # bump when the conversion changes: old cached checkpoints are ignored
+CONVERTER_DIGEST_CHARS = 12  # hex characters of the converter's digest in a cached checkpoint's name
 OFFLINE_MODEL = "tiny.en"  # the default model, which works offline (so does "base": offline.MODELS)
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: "bfloat16"}
 _GELU = 3  # CTranslate2's ActivationType::GELU
@@ -244,7 +246,14 @@ def check_vocabulary(folder: Path, n_vocab: int) -> None:
 
 # -- conversion and its cache ------------------------------------------------------------
 def checkpoint_path(folder: Path) -> Path:
-    return cache_dir() / f"ct2-{file_sha256(Path(folder) / 'model.bin')}-v{CONVERTER_VERSION}.pt"
+    return cache_dir() / f"ct2-{file_sha256(Path(folder) / 'model.bin')}-{converter_digest()}.pt"
+
+
+def converter_digest() -> str:
+    """The conversion's code and the libraries it writes with: when they change, old cached checkpoints are
+    ignored and the model is converted again (no version number to bump)."""
+    parts = {**code_digests(convert), **library_versions(("torch", "numpy"))}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:CONVERTER_DIGEST_CHARS]
 
 
 _CONVERT_LOCK = threading.Lock()  # one conversion at a time in this process
@@ -294,7 +303,7 @@ def convert(folder: Path, target: Path) -> None:
     heads = _config(folder).get("alignment_heads") or []
     weights = {key: torch.from_numpy(value) for key, value in state_dict(model, folder).items()}
     sidecar = {"source": str(folder), "source_sha256": file_sha256(folder / "model.bin"),
-               "converter": CONVERTER_VERSION, "alignment_heads": heads,
+               "converter": converter_digest(), "alignment_heads": heads,
                "alignment_dump": alignment_dump(heads, dims["n_text_layer"], dims["n_text_head"]) if heads else ""}
     with atomic_path(target) as tmp:
         torch.save({"dims": dims, "model_state_dict": weights}, tmp)

@@ -41,7 +41,12 @@ from .engines import DecodeOptions
 
 log = logging.getLogger("coursecast.transcribe")
 
-STAGE_VERSION = 3  # bump when this stage writes something different from the same inputs (2: coverage, terms; 3: terms respelled by the speakers task)
+# What shapes what each engine hears (the code is keyed by itself). The speech detection of both engines
+# and the coverage pass is faster-whisper's Silero model, run by onnxruntime, so openai-whisper lists them too.
+ENGINE_LIBRARIES = {
+    "faster-whisper": ("faster-whisper", "ctranslate2", "tokenizers", "onnxruntime", "numpy"),
+    "openai-whisper": ("openai-whisper", "torch", "tiktoken", "numba", "faster-whisper", "onnxruntime", "numpy"),
+}
 UNKNOWN_SECONDS = 60.0  # weight of an episode whose audio is not cut yet and has no keep ranges
 
 
@@ -147,15 +152,9 @@ def heard_parts(course: Course, episode: Episode) -> tuple[Heard, ...]:
                        layout.heard_transcript(course, episode, part)) for part in parts)
 
 
-def _tools(model: str, engine: str) -> tuple[str, ...]:
-    tools = (f"transcribe-stage {STAGE_VERSION}",)
-    try:
-        tools += (engines.engine_version(engine),)
-    except StageError:
-        pass  # the engine is missing: the preflight says so, and what to install
-    if offline := whisper_models.offline_version(model):
-        tools += (offline,)  # the pinned offline copy, used when the model cannot be downloaded
-    return tools
+def _tools(model: str) -> tuple[str, ...]:
+    offline = whisper_models.offline_version(model)
+    return (offline,) if offline else ()  # the pinned offline copy, used when the model cannot be downloaded
 
 
 def _weight(audio: Path, course: Course, episode: Episode, cache: ProbeCache) -> float:
@@ -175,12 +174,13 @@ def tasks(course: Course) -> list[Task]:
     result, cache = [], ProbeCache(course.folder(layout.STATE) / "probe.json")  # filled when the course loaded
     for episode in course.episodes:
         options, model = decode_options(settings, episode.language), models[episode.slug]
-        tools = _tools(model.setting, engine)
+        tools = _tools(model.setting)
         for part in heard_parts(course, episode):
             job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options)
             result.append(Task(
                 stage="transcribe", name=f"transcribe:{episode.slug}" + ("" if part.part == "mix" else f":{part.part}"),
                 action=listen, job=job, inputs=(part.audio, *model.files), targets=(part.heard,), tools=tools,
+                libraries=ENGINE_LIBRARIES[engine],
                 episode=episode.slug, weight=_weight(part.audio, course, episode, cache)))
     return result
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import mutagen
 
 from ..core import layout
 from ..core.course import Course, Episode
@@ -36,11 +35,12 @@ from ..core.fonts import find_font
 from ..core.fsutil import write_bytes
 from ..core.languages import AUTO
 from ..core.transcript import load
-from ..core.media import ffmpeg_version, probe
+from ..core.media import probe
 from ..episodes import TagFields, TagInfo, chapter_marks, cover_path, read_chapters, tag_fields, tag_video
 from .mux import CaptionedVideo, CaptionTrack, burn_captions, caption_video, language_tag
 
-STAGE_VERSION = 3  # bump when the mux, the tags or the caption rendering changes its output
+LIBRARIES = ("ffmpeg", "ffmpeg-python", "langcodes")  # the ffmpeg build, its commands' writer, the tracks' languages
+TAG_LIBRARIES = (*LIBRARIES, "mutagen")  # the video's tags are written with mutagen
 MUX_WEIGHT = 0.01  # relative cost per second of video of the stream-copy mux
 TAG_WEIGHT = 0.01  # relative cost per second of video of the tags (a stream-copy remux for the chapters)
 BURN_WEIGHT = 0.5  # relative cost per second of video of the open-caption encode (measured 2x realtime)
@@ -134,10 +134,6 @@ def _seconds(episode: Episode) -> float:
     return UNKNOWN_DURATION_S
 
 
-def _tools() -> tuple[str, ...]:
-    return (f"ffmpeg {ffmpeg_version()}", f"video-stage {STAGE_VERSION}")
-
-
 def _closed_task(course: Course, episode: Episode) -> Task:
     tracks = tuple(PublishedTrack(t, layout.video_captions(course, episode, t.language))
                    for t in caption_tracks(course, episode))
@@ -145,7 +141,7 @@ def _closed_task(course: Course, episode: Episode) -> Task:
                            layout.untagged_captioned_video(course, episode))
     return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
                 inputs=(job.video, *(t.track.vtt for t in tracks), *(t.track.spoken for t in tracks if t.track.spoken)),
-                targets=(job.target, *(t.beside for t in tracks)), tools=_tools(), episode=episode.slug,
+                targets=(job.target, *(t.beside for t in tracks)), libraries=LIBRARIES, episode=episode.slug,
                 weight=_seconds(episode) * MUX_WEIGHT)
 
 
@@ -158,7 +154,7 @@ def _tag_task(course: Course, episode: Episode, burned: bool = False) -> Task:
     name = "video-open-tags" if burned else "video-tags"
     return Task(stage="video", name=f"{name}:{episode.slug}", action=tag_captioned, job=job,
                 inputs=(job.captioned, job.cover, job.chapters), targets=(job.target,),
-                tools=(*_tools(), f"mutagen {mutagen.version_string}"), episode=episode.slug,
+                libraries=TAG_LIBRARIES, episode=episode.slug,
                 weight=_seconds(episode) * TAG_WEIGHT)
 
 
@@ -177,7 +173,7 @@ def _open_task(course: Course, episode: Episode) -> Task:
                          settings.open_caption_preset, settings.open_caption_crf, course.captions.max_chars_per_line)
     return Task(stage="video", name=f"video-open:{episode.slug}", action=build_open, job=job,
                 inputs=(job.video, job.track.vtt, *((job.track.spoken,) if job.track.spoken else ()), job.font_file),
-                targets=(job.target,), tools=_tools(),
+                targets=(job.target,), libraries=LIBRARIES,
                 episode=episode.slug, weight=_seconds(episode) * BURN_WEIGHT)
 
 

@@ -67,7 +67,7 @@ def test_the_diarization_key_is_the_audio_and_the_options_never_the_names(tmp_pa
     path = write_course(tmp_path, {})
     params = by_name(path)["diarize:ep1"].params
     assert set(params) == {"episode", "audio", "target", "options"}
-    assert set(params["options"]) == {"speakers", "version", "segmentation_sha256", "encoder_sha256"}
+    assert set(params["options"]) == {"speakers", "segmentation_sha256", "encoder_sha256"}
     renamed = path.read_text(encoding="utf-8").replace('name = "Erik Guest"', 'name = "Erik Gäst"')
     path.write_text(renamed.replace('role = "guest"', 'role = "interviewer"'), encoding="utf-8")
     assert by_name(path)["diarize:ep1"].params == params
