@@ -79,7 +79,7 @@ def _assets_task(course: Course) -> Task:
 def _search_task(course: Course) -> Task:
     job = search.plan(course)
     return Task(stage=STAGE, name="site:search", action=search.write_index, job=job, inputs=job.inputs,
-                targets=(job.target,), tools=tools(), weight=PAGE_WEIGHT * max(1, len(job.episodes)))
+                targets=(job.target,), libraries=("mutagen",), weight=PAGE_WEIGHT * max(1, len(job.episodes)))
 
 
 def tasks(course: Course) -> list[Task]:
