@@ -11,18 +11,13 @@ from typing import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from ..core.timecode import format_timecode
+from ..core.timecode import player_clock
 from .markup import paragraph, sanitise
 from .plan import FeedPlan, ItemPlan
 from .podcast_ext import PodcastIndexEntryExtension, PodcastIndexExtension
 from .validate import parse_category
 
 GENERATOR = "coursecast"  # <generator>: no version, so upgrades alone do not change feeds
-
-
-def _clock(seconds: float) -> str:
-    text = format_timecode(seconds, millis=False)
-    return text[3:] if text.startswith("00:") else text
 
 
 def item_description(item: ItemPlan, chapters: Sequence[tuple[float, str]]) -> str:
@@ -32,7 +27,7 @@ def item_description(item: ItemPlan, chapters: Sequence[tuple[float, str]]) -> s
         people = "; ".join(f"{p.name}{', ' + p.note if p.note else ''} ({p.role})" for p in item.persons)
         parts.append(f"<p>Speakers: {html.escape(people)}</p>")
     if chapters:
-        rows = "".join(f"<li>{_clock(at)} {html.escape(title)}</li>" for at, title in chapters)
+        rows = "".join(f"<li>{player_clock(at)} {html.escape(title)}</li>" for at, title in chapters)
         parts.append(f"<p><strong>Chapters</strong></p><ol>{rows}</ol>")
     parts.append(f'<p><a href="{html.escape(item.text_transcript.url)}">Transcript</a> · '
                  f'<a href="{html.escape(item.pdf.url)}">Printable transcript (PDF)</a></p>')

@@ -15,7 +15,7 @@ from reportlab.platypus import HRFlowable, PageBreak, Paragraph, Spacer, TableSt
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ..core.course import Chapter
-from ..core.timecode import format_timecode
+from ..core.timecode import player_clock
 from ..core.transcript import Segment, Transcript, turns
 from .jobs import PrintedCourse, PrintedEpisode, PrintedModule
 from .pages import Heading, LineNumbers, Mark, NumberedParagraph
@@ -147,11 +147,8 @@ def _text_markup(tokens: Sequence[tuple[str, float]], low: float | None) -> tupl
 
 
 def clock(seconds: float, long: bool) -> str:
-    """12:31 in episodes under an hour, 1:02:31 in longer ones (as audio players show it)."""
-    text = format_timecode(seconds, millis=False)
-    if not long:
-        return text[3:]
-    return text[1:] if text.startswith("0") else text
+    """12:31 in episodes under an hour, 0:12:31 and 1:02:31 in longer ones (core.timecode.player_clock)."""
+    return player_clock(seconds, hours=long)
 
 
 # -- flowables ------------------------------------------------------------------------

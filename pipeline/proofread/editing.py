@@ -32,6 +32,7 @@ from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import write_bytes, write_text
+from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
 
@@ -168,8 +169,7 @@ def _turns(transcript: Transcript, shown: list[Shown]) -> list[tuple[str | None,
 
 
 def _stamp(seconds: float) -> str:
-    total = max(0, int(seconds))  # whole seconds, rounded down: the turn starts at or after it
-    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
+    return format_timecode(max(0, int(seconds)), millis=False)  # whole seconds, rounded down: the turn is at or after
 
 
 def _paragraph(header: str, words: list[str]) -> list[str]:
