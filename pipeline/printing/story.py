@@ -15,6 +15,7 @@ from reportlab.platypus import HRFlowable, PageBreak, Paragraph, Spacer, TableSt
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ..core.course import Chapter
+from ..core.text import SENTENCE_END
 from ..core.timecode import player_clock
 from ..core.transcript import Segment, Transcript, turns
 from .jobs import PrintedCourse, PrintedEpisode, PrintedModule
@@ -39,7 +40,6 @@ TITLE_PAGE_DROP_PT = 150  # points of white above a booklet's title
 COVER_BAR_PT = 48  # points, width of the accent bar above a title page's kicker
 TOC_CELLS = [("VALIGN", (0, 0), (-1, -1), "TOP")] + [  # no cell padding: styles space entries
     (side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
-SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*$")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
