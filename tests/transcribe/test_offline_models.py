@@ -70,6 +70,7 @@ def test_the_assembled_base_model_is_the_pinned_one(model_cache):  # noqa: F811
 def test_a_damaged_cache_is_rebuilt_and_the_next_transcription_works(tmp_path, model_cache, no_network,  # noqa: F811
                                                                      monkeypatch):
     monkeypatch.setattr(engines, "_CACHE", {})  # a new process: the engines load their models again
+    monkeypatch.setattr(models, "_SHARED", {})
     checkpoint = models.converted_checkpoint(offline.folder("tiny.en"))
     base = offline.folder("base") / "model.bin"
     checkpoint.write_bytes(checkpoint.read_bytes()[:100_000])  # a converted checkpoint cut short
