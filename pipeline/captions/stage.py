@@ -27,6 +27,7 @@ from ..core.settings import CaptionSettings
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, turns
 from ..proofread import EditSources, WordTiming
+from ..speakers import speaker_names  # everyone the episode names: (roster id, name)
 from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars
 from .split import split_cues
 
@@ -156,14 +157,9 @@ class CaptionsJob:
     outputs: tuple[tuple[str, Path], ...]  # (extension, file) of every format written
 
 
-def speaker_names(course: Course, episode: Episode) -> dict[str, str]:
-    """Roster id -> display name for the episode's speakers."""
-    return {sid: course.speaker(sid).name for sid in episode.speakers}
-
-
 def keep_together(course: Course, episode: Episode) -> tuple[str, ...]:
     """Multi-word names a caption must not split: the speakers' names and the course vocabulary's."""
-    candidates = [*speaker_names(course, episode).values(), *course.transcription.vocabulary]
+    candidates = [*dict(speaker_names(course, episode)).values(), *course.transcription.vocabulary]
     return tuple(dict.fromkeys(n for n in candidates if len(n.split()) > 1))
 
 
@@ -173,7 +169,7 @@ def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
 
 def captions_job(course: Course, episode: Episode) -> CaptionsJob:
     return CaptionsJob(layout.machine_transcript(course, episode), proofread.edit_sources(course, episode),
-                       proofread.word_timing(course, episode), tuple(speaker_names(course, episode).items()),
+                       proofread.word_timing(course, episode), speaker_names(course, episode),
                        keep_together(course, episode), course.captions, tuple(output_paths(course, episode).items()))
 
 

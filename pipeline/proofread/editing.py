@@ -117,7 +117,7 @@ def _join(a: Word, b: Word) -> Word:
 
 
 # -- writing --------------------------------------------------------------------------
-def speaker_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | None = None) -> dict[str, str]:
+def editor_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | None = None) -> dict[str, str]:
     """Every speaker an editor may name: the course roster ((id, name) pairs), plus the transcript's own."""
     names = dict(transcript.speakers) if transcript else {}
     names.update(dict(roster))
@@ -355,7 +355,7 @@ def create_edit_file(job: EditFileJob) -> EditFileResult:
         return EditFileResult(job.target, False, 0)
     machine = load(job.machine)
     rules = load_rules(job.replacements, job.root)
-    text = render(machine, title=job.title, names=speaker_names(job.roster, machine), listed=list(job.listed),
+    text = render(machine, title=job.title, names=editor_names(job.roster, machine), listed=list(job.listed),
                   base=relative(job.root, job.base), rules=rules)
     write_bytes(job.base, job.machine.read_bytes())
     write_text(job.target, text)
