@@ -40,7 +40,6 @@ FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_S)  # samples per loudness frame
 VOICE_FRACTION = 0.3  # a frame is speech above floor + this share of the window's floor-to-peak range (dB)
 FLOOR_PERCENTILE = 10  # the window's quiet level: this percentile of its frames' dB
 PEAK_PERCENTILE = 95  # the window's loud level
-END_MARGIN_S = 0.1  # seconds kept after a word's last loud frame: its quiet last consonant
 MIN_VOICED_FRAMES = 3  # consecutive loud frames (30 ms) that make speech; shorter blips are breaths, clicks
 
 _EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")  # quotes, commas, brackets around a word
@@ -111,9 +110,8 @@ def _align_window(shared, tokenizer, window: Window, samples: np.ndarray) -> lis
     timed = _per_word(timings, [len(w) for w in per_word], window.start)
     if timed is None:
         return None
-    voiced = _voiced(samples)
-    timed = [_trim(t, voiced, window.start) for t in timed]
-    return timed[:-1] + [_extend(timed[-1], voiced, window.start)]
+    timed = [_trimmed(t, samples, window.start) for t in timed]
+    return timed[:-1] + [_extend(timed[-1], _voiced(samples), window.start)]
 
 
 def _extend(word: Timed, voiced: np.ndarray, offset: float) -> Timed:
@@ -143,15 +141,12 @@ def _voiced(samples: np.ndarray) -> np.ndarray:
     return np.convolve(runs, np.ones(MIN_VOICED_FRAMES), mode="same") > 0  # runs kept whole, blips dropped
 
 
-def _trim(word: Timed, voiced: np.ndarray, offset: float) -> Timed:
-    """Whisper's DTW lets a word soak up the pause before or after it: cut the silent frames off its ends."""
-    first, last = int((word.start - offset) / FRAME_S), int(np.ceil((word.end - offset) / FRAME_S))
-    inside = np.flatnonzero(voiced[first:last])
-    if not len(inside):
-        return word
-    start = max(word.start, offset + float(first + inside[0]) * FRAME_S)
-    end = min(word.end, offset + float(first + inside[-1] + 1) * FRAME_S + END_MARGIN_S)
-    return Timed(round(start, 3), round(max(start, end), 3), word.probability)
+def _trimmed(word: Timed, samples: np.ndarray, offset: float) -> Timed:
+    """Whisper's DTW lets a word soak up the pause before or after it: the transcribe stage's trimmer cuts it."""
+    from ..transcribe import tighten_word
+
+    cut = tighten_word(Word("", word.start - offset, word.end - offset, word.probability), samples)
+    return Timed(round(cut.start + offset, 3), round(cut.end + offset, 3), word.probability)
 
 
 def _per_word(timings, counts: list[int], offset: float) -> list[Timed] | None:
