@@ -78,7 +78,8 @@ def _lexicon(language: str):
     """wordfreq's Zipf lookup for `language` (a Whisper code), or None where wordfreq has no list for it."""
     from wordfreq import available_languages, zipf_frequency
 
-    code = WORDFREQ_LANGUAGE.get(language, language)
+    base = language.split("-")[0].lower()  # "en-GB" -> "en"
+    code = WORDFREQ_LANGUAGE.get(base, base)
     return (lambda word: zipf_frequency(word, code)) if code in available_languages() else None
 
 
