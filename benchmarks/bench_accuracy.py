@@ -16,7 +16,10 @@ Transcribers (English sets with tiny.en, the offline default; multilingual with 
   - the `whisper` CLI's defaults (beam 5, best of 5, the temperature ladder, fp32 on CPU), in
     process (`whisper.transcribe`, what the CLI calls) with the converted checkpoint (not with --quick).
 Reported: WER % per set (Whisper's English normaliser, the reference's parentheses kept as words;
-the basic normaliser for other languages), roster names spelled right, the share of the
+the basic normaliser for other languages), roster names spelled right, the words each pipeline's
+transcripts would have respelled into a roster of names that look like words (issue 20; the
+false-positive set of benchmarks/glossary_check.py, its reference texts and word lists in a row of
+their own: every one counted is wrong), the share of the
 conversations' speech (Silero VAD) that has words (segments for the standalone tools, which give
 no word times by default), and transcription seconds on the English sets (model loaded).
 """
@@ -46,7 +49,7 @@ ENGLISH_MODEL, MULTILINGUAL_MODEL = "tiny.en", "base"
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `pipeline` importable
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import conversation  # noqa: E402
+from benchmarks import conversation, glossary_check  # noqa: E402
 from benchmarks.report import wer  # noqa: E402
 
 
@@ -66,6 +69,7 @@ class Heard:
     text: str  # everything written
     spans: tuple[tuple[float, float], ...]  # timed words (pipeline) or segments (standalone tools)
     seconds: float  # transcription time, model loaded
+    wrong: int | None = None  # words respelled into a false friend's name (glossary_check), pipeline only
 
 
 # -- samples ---------------------------------------------------------------------------------
@@ -133,7 +137,8 @@ def pipeline(engine: str, *, respell: bool = True, prompt: bool = False):
                          prompt=stage.vocabulary_prompt(terms, ()) if prompt else "")
         seconds = time.perf_counter() - start
         heard = load(tmp / "heard.json")
-        return Heard(heard.text, tuple((w.start, w.end) for w in heard.words), seconds)
+        wrong = len(glossary_check.wrong_in_transcript(sample.name, heard))
+        return Heard(heard.text, tuple((w.start, w.end) for w in heard.words), seconds, wrong)
     return run
 
 
@@ -245,6 +250,10 @@ def score(samples: list[Sample], heard: dict[str, Heard]) -> dict:
             row[group] = _wer(members[0], [s.reference for s in members], [heard[s.name].text for s in members])
     hits = [term_hits(s.reference, heard[s.name].text, (*s.names, *s.terms)) for s in samples if s.name in heard]
     row["names"] = f"{sum(h for h, _ in hits)}/{sum(t for _, t in hits)}"
+    wrong = [heard[s.name].wrong for s in samples if s.name in heard]
+    if None not in wrong:
+        words = sum(len(heard[s.name].text.split()) for s in samples if s.name in heard)
+        row["false_friends"] = f"{sum(wrong)} of {words} words"
     row["conversation_covered_percent"] = _coverage([s for s in samples if s.group in CONVERSATION], heard)
     english = [s for s in samples if s.language == "en"]
     seconds = sum(heard[s.name].seconds for s in english)
@@ -264,13 +273,18 @@ def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
         heard = {s.name: transcribe(s, out) for s in todo}
         results[label] = score(todo, heard)
         texts[label] = {name: h.text for name, h in heard.items()}
+    check = glossary_check.measure(SPEECH)
+    results["glossary false-positive set: reference texts; 5000 common words x 11 languages (no audio)"] = {
+        "false_friends": f"{check['reference_wrong']} of {check['reference_words']} words; "
+                         f"{check['lexicon_wrong']} of {check['lexicon_words']} words"}
     return {"samples": {s.name: round((s.audio.stat().st_size - 44) / (2 * RATE), 1) for s in todo},
-            "results": results, "texts": texts}
+            "results": results, "texts": texts, "glossary_wrong": check["wrong"]}
 
 
 COLUMNS = (("round_table", "round table"), ("call", "call"), ("call_phone", "phone"), ("ljspeech", "LJ Speech"),
            ("sonnets", "sonnets"), ("jfk", "JFK"), ("de", "de (base)"), ("es", "es (base)"), ("fr", "fr (base)"),
-           ("names", "names right"), ("conversation_covered_percent", "conv. speech with words %"),
+           ("names", "names right"), ("false_friends", "words respelled into a false friend"),
+           ("conversation_covered_percent", "conv. speech with words %"),
            ("x_realtime", "x realtime (English)"))
 
 

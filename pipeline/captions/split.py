@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..core.settings import CaptionSettings
+from ..core.text import SENTENCE_END
 from ..core.transcript import Transcript, Word
 from .lint import MS_PER_S, SPEAKER_DASH, Cue, min_gap_ms, reading_chars, speaker_label, to_ms
 
@@ -51,7 +52,6 @@ LINE_END_AVOID = LINKERS | frozenset("a an the my your his her its our their thi
 CONTRACTED_IS = frozenset("it's that's there's here's he's she's what's who's where's how's let's".split())
 PRONOUN_I = frozenset({"i", "i'm", "i've", "i'll", "i'd", "i’m", "i’ve", "i’ll", "i’d"})
 ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "e.g.", "i.e.", "vs."})
-_SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:\-–—][\"'”’)\]]*$")
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 _ATTACHES = re.compile(r"^(?:[-'’]\w|[,.;:!?%)\]”]+$)")  # Whisper's space-less pieces: "-substantial", "'s", ","
@@ -85,7 +85,7 @@ def _possessive(word: str) -> bool:
 
 
 def _ends_sentence(word: str) -> bool:
-    return bool(_SENTENCE_END.search(word)) and word.lower() not in ABBREVIATIONS
+    return bool(SENTENCE_END.search(word)) and word.lower() not in ABBREVIATIONS
 
 
 def _speaker_words(transcript: Transcript) -> list[tuple[Word, str | None]]:
@@ -119,7 +119,7 @@ def _name_spans(words: list[tuple[Word, str | None]], names: Sequence[str]) -> l
                 glue[i:i + len(parts) - 1] = [True] * (len(parts) - 1)
     for i in range(len(words) - 1):
         this, nxt = words[i][0].text, words[i + 1][0].text
-        if _capitalised(this) and _capitalised(nxt) and not _SENTENCE_END.search(this) \
+        if _capitalised(this) and _capitalised(nxt) and not SENTENCE_END.search(this) \
                 and not _CLAUSE_END.search(this) or this.lower() in ABBREVIATIONS and _capitalised(nxt):
             glue[i] = True
     return glue

@@ -30,6 +30,7 @@ from ..core.transcript import Transcript, turns
 from ..proofread import EditSources, WordTiming
 from ..transcribe import choose as choose_model
 from ..transcribe import offline_version
+from ..speakers import speaker_names  # everyone the episode names: (roster id, name)
 from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars
 from .split import split_cues
 
@@ -161,14 +162,9 @@ class CaptionsJob:
     outputs: tuple[tuple[str, Path], ...]  # (extension, file) of every format written
 
 
-def speaker_names(course: Course, episode: Episode) -> dict[str, str]:
-    """Roster id -> display name for the episode's speakers."""
-    return {sid: course.speaker(sid).name for sid in episode.speakers}
-
-
 def keep_together(course: Course, episode: Episode) -> tuple[str, ...]:
     """Multi-word names a caption must not split: the speakers' names and the course vocabulary's."""
-    candidates = [*speaker_names(course, episode).values(), *course.transcription.vocabulary]
+    candidates = [*dict(speaker_names(course, episode)).values(), *course.transcription.vocabulary]
     return tuple(dict.fromkeys(n for n in candidates if len(n.split()) > 1))
 
 
@@ -178,7 +174,7 @@ def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
 
 def captions_job(course: Course, episode: Episode) -> CaptionsJob:
     return CaptionsJob(layout.machine_transcript(course, episode), proofread.edit_sources(course, episode),
-                       proofread.word_timing(course, episode), tuple(speaker_names(course, episode).items()),
+                       proofread.word_timing(course, episode), speaker_names(course, episode),
                        keep_together(course, episode), course.captions, tuple(output_paths(course, episode).items()))
 
 

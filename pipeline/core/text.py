@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a word ending a sentence: . ! ? … then ' " ” ’ ) ]
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 except tab and newline, DEL, C1
 NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed",
          0x0D: "carriage return", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}  # the ones people meet

@@ -1,10 +1,21 @@
-"""Timecodes: what the course file accepts for a time, seconds everywhere else.
+"""Timecodes and clocks: seconds everywhere inside; here, what the course file accepts for a time and the one
+place that writes a time for each medium.
 
 A course-file time may be written as
   "HH:MM:SS.mmm" / "H:MM:SS" ("01:02:03.500", "1:02:03"),
   "MM:SS" / "M:SS.mmm"       ("1:20", "12:05.5": minutes and seconds),
   plain seconds              (80, 80.5, "80", "80s", "80.5 s"),
   a TOML local time          (01:02:03.500, no quotes: tomllib gives a datetime.time).
+
+Each medium's convention (issue 20: the published clocks agree, in the form each one asks for):
+  - the course file, WebVTT captions and chapters: HH:MM:SS.mmm (`format_timecode`); SRT the same
+    with a comma (`sep=","`); editing and review files, messages: HH:MM:SS (`millis=False`);
+  - ASS subtitles (burnt-in video captions): H:MM:SS.cc (`ass_timecode`);
+  - a clock people read, as audio players show a position: M:SS under an hour, H:MM:SS from an
+    hour on (`player_clock`): the printed transcripts, the site, the feeds' show notes and HTML
+    transcripts; the printed margin, in an episode an hour or longer, writes every stamp H:MM:SS
+    (`hours=True`) so they line up;
+  - podcast:chapters JSON and itunes:duration: seconds as numbers (the feeds write them so).
 """
 from __future__ import annotations
 
@@ -55,3 +66,21 @@ def format_timecode(seconds: float, *, millis: bool = True, sep: str = ".") -> s
     secs, ms = divmod(rest, 1000)
     text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
     return f"{text}{sep}{ms:03d}" if millis else text
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Whole seconds, rounded down after rounding to the millisecond (as `format_timecode` cuts its .mmm)."""
+    return max(0, int(round(seconds * 1000))) // 1000
+
+
+def player_clock(seconds: float, *, hours: bool = False) -> str:
+    """63.4 -> '1:03', 3723 -> '1:02:03'; `hours`: '0:01:03' (an episode an hour or longer, every stamp alike)."""
+    total = _whole_seconds(seconds)
+    hour, minutes, secs = total // 3600, total // 60 % 60, total % 60
+    return f"{hour}:{minutes:02d}:{secs:02d}" if hour or hours else f"{minutes}:{secs:02d}"
+
+
+def ass_timecode(seconds: float) -> str:
+    """3723.456 -> '1:02:03.46': ASS subtitles' H:MM:SS.cc (centiseconds)."""
+    cs = int(round(max(0.0, seconds) * 100))
+    return f"{cs // 360_000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..core.fsutil import write_text
 from ..core.languages import AUTO
-from ..core.timecode import format_timecode
+from ..core.timecode import player_clock
 from ..core.transcript import Transcript, turns
 from ..core.transcript import load as load_transcript
 
@@ -34,7 +34,7 @@ def _attribute(value: str) -> str:
 def _turn(name: str, start: float, text: str) -> list[str]:
     seconds = max(0, int(start))
     return [f"<cite>{_text(name)}:</cite>",
-            f'<time datetime="PT{seconds}S">{format_timecode(seconds, millis=False)}</time>',
+            f'<time datetime="PT{seconds}S">{player_clock(seconds)}</time>',
             f"<p>{_text(text)}</p>"]
 
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from ..core.timecode import format_timecode
+from ..core.timecode import player_clock
 from .markup import paragraph, sanitise
 from .plan import FeedPlan, ItemPlan
 from ..core.transcript import Soundbite
@@ -23,11 +23,6 @@ GENERATOR = "coursecast"  # <generator>: no version, so upgrades alone do not ch
 MIN_SOUNDBITE_S = 0.001  # podcast:soundbite duration must be > 0 (a one-word passage timed as a point)
 
 
-def _clock(seconds: float) -> str:
-    text = format_timecode(seconds, millis=False)
-    return text[3:] if text.startswith("00:") else text
-
-
 def item_description(item: ItemPlan, chapters: Sequence[tuple[float, str]]) -> str:
     """Episode HTML: the summary, who speaks, the chapter list and links to the transcripts."""
     parts = [paragraph(item.summary_html)]
@@ -35,7 +30,7 @@ def item_description(item: ItemPlan, chapters: Sequence[tuple[float, str]]) -> s
         people = "; ".join(f"{p.name}{', ' + p.note if p.note else ''} ({p.role})" for p in item.persons)
         parts.append(f"<p>Speakers: {html.escape(people)}</p>")
     if chapters:
-        rows = "".join(f"<li>{_clock(at)} {html.escape(title)}</li>" for at, title in chapters)
+        rows = "".join(f"<li>{player_clock(at)} {html.escape(title)}</li>" for at, title in chapters)
         parts.append(f"<p><strong>Chapters</strong></p><ol>{rows}</ol>")
     parts.append(f'<p><a href="{html.escape(item.text_transcript.url)}">Transcript</a> · '
                  f'<a href="{html.escape(item.pdf.url)}">Printable transcript (PDF)</a></p>')

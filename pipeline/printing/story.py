@@ -15,7 +15,8 @@ from reportlab.platypus import HRFlowable, PageBreak, Paragraph, Spacer, TableSt
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ..core.course import Chapter
-from ..core.timecode import format_timecode
+from ..core.text import SENTENCE_END
+from ..core.timecode import player_clock
 from ..core.transcript import Segment, Transcript, turns
 from . import fallback
 from .jobs import PrintedCourse, PrintedEpisode, PrintedModule
@@ -41,7 +42,6 @@ TITLE_PAGE_DROP_PT = 150  # points of white above a booklet's title
 COVER_BAR_PT = 48  # points, width of the accent bar above a title page's kicker
 TOC_CELLS = [("VALIGN", (0, 0), (-1, -1), "TOP")] + [  # no cell padding: styles space entries
     (side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING", "BOTTOMPADDING")]
-SENTENCE_END = re.compile(r"[.!?…][”’\"')\]]*$")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -150,11 +150,8 @@ def _text_markup(tokens: Sequence[tuple[str, float]], low: float | None) -> tupl
 
 
 def clock(seconds: float, long: bool) -> str:
-    """12:31 in episodes under an hour, 1:02:31 in longer ones (as audio players show it)."""
-    text = format_timecode(seconds, millis=False)
-    if not long:
-        return text[3:]
-    return text[1:] if text.startswith("0") else text
+    """12:31 in episodes under an hour, 0:12:31 and 1:02:31 in longer ones (core.timecode.player_clock)."""
+    return player_clock(seconds, hours=long)
 
 
 # -- flowables ------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -41,12 +40,9 @@ FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_S)  # samples per loudness frame
 VOICE_FRACTION = 0.3  # a frame is speech above floor + this share of the window's floor-to-peak range (dB)
 FLOOR_PERCENTILE = 10  # the window's quiet level: this percentile of its frames' dB
 PEAK_PERCENTILE = 95  # the window's loud level
-END_MARGIN_S = 0.1  # seconds kept after a word's last loud frame: its quiet last consonant
 MIN_VOICED_FRAMES = 3  # consecutive loud frames (30 ms) that make speech; shorter blips are breaths, clicks
 
 _EDGE_PUNCTUATION = re.compile(r"^[^\w]+|[^\w]+$")  # quotes, commas, brackets around a word
-_MODELS: dict = {}
-_LOCK = threading.Lock()  # find_alignment installs hooks on the shared model: one window at a time
 
 
 @dataclass(frozen=True)
@@ -64,14 +60,11 @@ class Timed:
 
 
 def load_model(setting: str, root: Path):
-    """The openai-whisper model of the course's [transcription] model setting, loaded once per process."""
-    from ..transcribe import choose, load_whisper
+    """The openai-whisper model of the course's [transcription] model setting: the one the transcribe stage
+    shares (loaded once per process), with the lock every use of it holds."""
+    from ..transcribe import choose, shared_whisper
 
-    key = (setting, str(root))
-    with _LOCK:
-        if key not in _MODELS:
-            _MODELS[key] = load_whisper(choose(setting, root))[0]
-        return _MODELS[key]
+    return shared_whisper(choose(setting, root))
 
 
 def align(audio: Path, windows: Sequence[Window], *, model: str, root: Path, language: str) -> list[list[Timed] | None]:
@@ -79,13 +72,13 @@ def align(audio: Path, windows: Sequence[Window], *, model: str, root: Path, lan
     if not windows:
         return []
     read_window(audio, 0.0, 0.0)  # a missing or unusable file is reported before the model loads
-    whisper_model = load_model(model, root)
-    tokenizer = _tokenizer(whisper_model, language)
+    shared = load_model(model, root)
+    tokenizer = _tokenizer(shared.model, language)
     results = []
     for window in windows:
         samples = read_window(audio, window.start, window.end)
         try:
-            results.append(_align_window(whisper_model, tokenizer, window, samples))
+            results.append(_align_window(shared, tokenizer, window, samples))
         except (RuntimeError, ValueError, IndexError) as e:  # torch/numba errors on a degenerate window
             log.warning("alignment of %d words at %.2f s failed: %s", len(window.words), window.start, e)
             results.append(None)
@@ -99,11 +92,12 @@ def _tokenizer(model, language: str):
                          language=language.split("-")[0].lower() or "en", task="transcribe")
 
 
-def _align_window(model, tokenizer, window: Window, samples: np.ndarray) -> list[Timed] | None:
+def _align_window(shared, tokenizer, window: Window, samples: np.ndarray) -> list[Timed] | None:
     import torch
     from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, log_mel_spectrogram, pad_or_trim
     from whisper.timing import find_alignment
 
+    model = shared.model
     per_word = [tokenizer.encode(" " + _spoken(word)) for word in window.words]
     tokens = [t for word in per_word for t in word]
     frames = len(samples) // HOP_LENGTH
@@ -111,14 +105,13 @@ def _align_window(model, tokenizer, window: Window, samples: np.ndarray) -> list
         return None
     mel = log_mel_spectrogram(torch.from_numpy(samples), model.dims.n_mels, padding=N_SAMPLES)
     mel = pad_or_trim(mel, N_FRAMES).to(model.device)
-    with _LOCK:
+    with shared.lock:  # find_alignment installs hooks on the shared model: one use at a time
         timings = find_alignment(model, tokenizer, tokens, mel, frames)
     timed = _per_word(timings, [len(w) for w in per_word], window.start)
     if timed is None:
         return None
-    voiced = _voiced(samples)
-    timed = [_trim(t, voiced, window.start) for t in timed]
-    return timed[:-1] + [_extend(timed[-1], voiced, window.start)]
+    timed = [_trimmed(t, samples, window.start) for t in timed]
+    return timed[:-1] + [_extend(timed[-1], _voiced(samples), window.start)]
 
 
 def _extend(word: Timed, voiced: np.ndarray, offset: float) -> Timed:
@@ -148,15 +141,12 @@ def _voiced(samples: np.ndarray) -> np.ndarray:
     return np.convolve(runs, np.ones(MIN_VOICED_FRAMES), mode="same") > 0  # runs kept whole, blips dropped
 
 
-def _trim(word: Timed, voiced: np.ndarray, offset: float) -> Timed:
-    """Whisper's DTW lets a word soak up the pause before or after it: cut the silent frames off its ends."""
-    first, last = int((word.start - offset) / FRAME_S), int(np.ceil((word.end - offset) / FRAME_S))
-    inside = np.flatnonzero(voiced[first:last])
-    if not len(inside):
-        return word
-    start = max(word.start, offset + float(first + inside[0]) * FRAME_S)
-    end = min(word.end, offset + float(first + inside[-1] + 1) * FRAME_S + END_MARGIN_S)
-    return Timed(round(start, 3), round(max(start, end), 3), word.probability)
+def _trimmed(word: Timed, samples: np.ndarray, offset: float) -> Timed:
+    """Whisper's DTW lets a word soak up the pause before or after it: the transcribe stage's trimmer cuts it."""
+    from ..transcribe import tighten_word
+
+    cut = tighten_word(Word("", word.start - offset, word.end - offset, word.probability), samples)
+    return Timed(round(cut.start + offset, 3), round(cut.end + offset, 3), word.probability)
 
 
 def _per_word(timings, counts: list[int], offset: float) -> list[Timed] | None:

@@ -22,7 +22,7 @@ from ..core.fsutil import sha256_file
 from ..core.transcript import EditInfo, Segment, Transcript, Word, load
 from .align import align, time_words
 from .bounds import check_length, checked_times, read, squeezed
-from .editing import EditDoc, Shown, relative, respell, shown_words, speaker_names
+from .editing import EditDoc, Shown, editor_names, relative, respell, shown_words
 from .merge import EditWord, MergePlan, Planned, edit_words, key, plan, unedited
 from .replacements import Change, Rules, load_rules
 from .soundbites import place
@@ -90,7 +90,7 @@ def episode_plan(sources: EditSources, machine: Transcript) -> EpisodeEdits:
     if not os.path.lexists(path):  # a link to nowhere is read, and refused with its path
         return EpisodeEdits(*start, None, (), (), unedited(shown, speakers))
     base_transcript = load(sources.edit_base) if sources.edit_base.exists() else machine
-    doc = read(path, file=relative(sources.root, path), inside=sources.root, names=speaker_names(sources.roster, machine),
+    doc = read(path, file=relative(sources.root, path), inside=sources.root, names=editor_names(sources.roster, machine),
                former=base_transcript.speakers)
     check_length(doc, machine.duration)
     doc, warnings = checked_times(doc, machine.duration)
@@ -112,7 +112,7 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     for warning in (*edits.warnings, *squeezed(edits.plan, words, edits.doc.file if edits.doc else "")):
         log.warning("%s", warning)
     segments = assemble(edits.plan, words, machine.segments)
-    names = speaker_names(sources.roster, machine)
+    names = editor_names(sources.roster, machine)
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}
     info = _edit_info(sources, edits.plan) if edits.plan.edited else None

@@ -31,6 +31,7 @@ from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.fsutil import write_bytes, write_text
+from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
 from .soundbites import Mark, strip_marks
@@ -115,7 +116,7 @@ def _join(a: Word, b: Word) -> Word:
 
 
 # -- writing --------------------------------------------------------------------------
-def speaker_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | None = None) -> dict[str, str]:
+def editor_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | None = None) -> dict[str, str]:
     """Every speaker an editor may name: the course roster ((id, name) pairs), plus the transcript's own."""
     names = dict(transcript.speakers) if transcript else {}
     names.update(dict(roster))
@@ -167,8 +168,7 @@ def _turns(transcript: Transcript, shown: list[Shown]) -> list[tuple[str | None,
 
 
 def _stamp(seconds: float) -> str:
-    total = max(0, int(seconds))  # whole seconds, rounded down: the turn starts at or after it
-    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
+    return format_timecode(max(0, int(seconds)), millis=False)  # whole seconds, rounded down: the turn is at or after
 
 
 def _paragraph(header: str, words: list[str]) -> list[str]:
@@ -357,7 +357,7 @@ def create_edit_file(job: EditFileJob) -> EditFileResult:
         return EditFileResult(job.target, False, 0)
     machine = load(job.machine)
     rules = load_rules(job.replacements, job.root)
-    text = render(machine, title=job.title, names=speaker_names(job.roster, machine), listed=list(job.listed),
+    text = render(machine, title=job.title, names=editor_names(job.roster, machine), listed=list(job.listed),
                   base=relative(job.root, job.base), rules=rules)
     write_bytes(job.base, job.machine.read_bytes())
     write_text(job.target, text)

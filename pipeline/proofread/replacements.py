@@ -29,10 +29,9 @@ from typing import Callable, Sequence, TypeVar
 
 from ..core.errors import StageError
 from ..core.paths import require_file
-from ..core.text import first_control, shown
+from ..core.text import SENTENCE_END, first_control, shown
 
 TABLES = {"replace": False, "replace_exact_case": True}  # table -> whether case must match
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")  # a word ending a sentence
 T = TypeVar("T")
 
 

@@ -15,11 +15,13 @@ from ..core.errors import CoursecastError, StageError
 from ..core.fsutil import write_text
 from ..core.languages import AUTO, iso_639_2
 from ..core.media import published_length
+from ..core.text import SENTENCE_END
+from ..core.timecode import format_timecode, player_clock
 from ..core.transcript import Segment, Transcript, Turn, turns
 from ..core.transcript import load as load_transcript
 from ..episodes import read_chapters
 from ..feeds import paragraph, sanitise
 
-__all__ = ["AUTO", "Course", "CoursecastError", "Episode", "Module", "Segment", "Speaker", "StageError", "Task",
-           "Transcript", "Turn", "iso_639_2", "layout", "load_transcript", "paragraph", "published_length",
-           "read_chapters", "sanitise", "turns", "write_text"]
+__all__ = ["AUTO", "Course", "CoursecastError", "Episode", "Module", "SENTENCE_END", "Segment", "Speaker", "StageError",
+           "Task", "Transcript", "Turn", "format_timecode", "iso_639_2", "layout", "load_transcript", "paragraph",
+           "player_clock", "published_length", "read_chapters", "sanitise", "turns", "write_text"]

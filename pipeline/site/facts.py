@@ -5,16 +5,16 @@ or unreadable, so a page is never written with a dead link or a guessed value.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._deps import (
-    CoursecastError, Segment, StageError, Transcript, layout, load_transcript, published_length, read_chapters, turns,
+    SENTENCE_END, CoursecastError, Segment, StageError, Transcript, layout, load_transcript, published_length,
+    read_chapters, turns,
 )
 
-SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")  # a word that ends a sentence
 ABBREVIATIONS = frozenset({"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "e.g.", "i.e.", "vs.", "no.", "approx."})
+
 
 @dataclass(frozen=True)
 class Chapter:

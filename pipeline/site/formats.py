@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
+from ._deps import format_timecode
+from ._deps import player_clock as clock  # noqa: F401  (the `clock` filter: positions as players show them)
+
 BYTES_PER_KB = 1000  # SI units, as file managers on phones show them
 SIZE_UNITS = ("bytes", "kB", "MB", "GB")
 SECONDS_DECIMALS = 3  # data-start precision: milliseconds, like the transcript
@@ -24,12 +27,6 @@ def seconds(value: float) -> str:
 def _hms(value: float) -> tuple[int, int, int]:
     total = max(0, int(value))
     return total // 3600, total % 3600 // 60, total % 60
-
-
-def clock(value: float) -> str:
-    """63.4 -> '1:03'; 3723 -> '1:02:03' (as players show positions)."""
-    hours, minutes, secs = _hms(value)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def iso_duration(value: float) -> str:
@@ -60,17 +57,10 @@ def file_size(count: int) -> str:
     return f"{count} bytes" if unit == 0 else f"{value:.1f} {SIZE_UNITS[unit]}"
 
 
-def vtt_time(value: float) -> str:
-    total_ms = max(0, round(value * 1000))
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
-
 
 def chapters_vtt(chapters: Sequence) -> str:
     """WebVTT of kind 'chapters': one cue per chapter (objects with start, end and title)."""
-    cues = [f"{vtt_time(c.start)} --> {vtt_time(max(c.end, c.start + 0.001))}\n{_cue_text(c.title)}"
+    cues = [f"{format_timecode(c.start)} --> {format_timecode(max(c.end, c.start + 0.001))}\n{_cue_text(c.title)}"
             for c in chapters]
     return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
 

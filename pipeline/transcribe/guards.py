@@ -35,7 +35,7 @@ SPLIT_PAUSE_S = 1.0  # seconds between two words that end a segment
 def tighten(segment: Segment, samples: np.ndarray) -> Segment:
     """Trim the pause Whisper's alignment often gives a word's edges (the word after a pause
     "starts" when the pause does), so segments and captions start when the speech does."""
-    words = tuple(_tighten_word(w, samples) for w in segment.words)
+    words = tuple(tighten_word(w, samples) for w in segment.words)
     return replace(segment, words=words, start=words[0].start, end=words[-1].end) if words else segment
 
 
@@ -54,7 +54,9 @@ def split_at_pauses(segment: Segment) -> list[Segment]:
                     text=" ".join(w.text for w in words[a:b])) for a, b in zip(bounds, bounds[1:])]
 
 
-def _tighten_word(word: Word, samples: np.ndarray) -> Word:
+def tighten_word(word: Word, samples: np.ndarray) -> Word:
+    """`word` without the quiet (QUIET_DB under its loudest frame) of MIN_PAUSE_S or more at its edges: the one
+    word-edge trimmer (transcription, and forced alignment in proofread)."""
     frame = int(FRAME_S * SAMPLE_RATE)
     chunk = samples[int(word.start * SAMPLE_RATE):int(word.end * SAMPLE_RATE)]
     count = len(chunk) // frame

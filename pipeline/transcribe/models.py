@@ -340,6 +340,25 @@ def _fallback(name: str, error: Exception) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class SharedWhisper:
+    model: object  # the openai-whisper model, loaded once per process
+    description: str  # what the transcript records as its model
+    lock: threading.Lock  # held around every use: whisper hooks the model's modules (kv-cache, alignment)
+
+
+_SHARED: dict = {}  # (ModelChoice, device) -> SharedWhisper: the one cache of openai-whisper models
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_whisper(choice: ModelChoice, device: str = "cpu") -> SharedWhisper:
+    """The openai-whisper model of `choice`, loaded once per process for transcription and alignment alike."""
+    with _SHARED_LOCK:
+        if (choice, device) not in _SHARED:
+            _SHARED[choice, device] = SharedWhisper(*load_whisper(choice, device), threading.Lock())
+        return _SHARED[choice, device]
+
+
 def load_whisper(choice: ModelChoice, device: str = "cpu"):
     """(openai-whisper model, description): names download as usual, CTranslate2 folders convert."""
     import whisper

@@ -15,22 +15,19 @@ short is deleted and assembled again (the cache is disposable).
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..core import pinned
 from ..core.errors import StageError
-from ..core.fsutil import file_sha256, sha256_file
 from ..core.model_choice import cache_dir
 
 log = logging.getLogger("coursecast.models")
 
 CHUNK_BYTES = 1 << 20  # read size when joining and hashing
-FILE_MODE = 0o644  # cache files are read by other users' runs
 
 
 @dataclass(frozen=True)
@@ -103,11 +100,9 @@ def verified(file: PackagedFile) -> Path | None:
         return None
     if not path.is_file():
         raise StageError(f"{path}: missing from {file.package} {file.version}; reinstall it: {file.pip}")
-    found = file_sha256(path)
-    if found != file.sha256:
-        raise StageError(f"{path}: sha256 {found[:16]}..., expected {file.sha256[:16]}... ({file.package} "
-                         f"{file.version}): the file is damaged or not the pinned release; reinstall it: {file.pip}")
-    return path
+    return pinned.check(path, file.sha256, lambda found: StageError(
+        f"{path}: sha256 {found[:16]}..., expected {file.sha256[:16]}... ({file.package} {file.version}): the "
+        f"file is damaged or not the pinned release; reinstall it: {file.pip}"))
 
 
 _ASSEMBLE_LOCK = threading.Lock()  # one assembly at a time in this process
@@ -145,7 +140,7 @@ def _damaged(path: Path, sha256: str) -> bool:
     """True when `path` must be (re)built: missing, or its content is not the pinned one (then it is deleted)."""
     if not path.is_file():
         return True
-    if file_sha256(path) == sha256:
+    if pinned.matches(path, sha256):
         return False
     log.warning("%s: damaged (sha256 is not %s...); deleting it and assembling it again", path, sha256[:16])
     discard(path)
@@ -163,19 +158,9 @@ def discard(path: Path) -> None:
 
 def _write(target: Path, fill, sha256: str) -> None:
     """Write `target` through a temp file in its folder, check its sha256, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        fill(Path(tmp))
-        found = sha256_file(Path(tmp))
-        if found != sha256:
-            raise StageError(f"{target}: assembled with sha256 {found[:16]}..., expected {sha256[:16]}...; "
-                             "reinstall the model packages ('make setup') and run the build again")
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    pinned.write(target, fill, sha256, lambda found: StageError(
+        f"{target}: assembled with sha256 {found[:16]}..., expected {sha256[:16]}...; reinstall the model "
+        "packages ('make setup') and run the build again"))
 
 
 def _join(parts: list[Path], target: Path, model: OfflineModel) -> None:

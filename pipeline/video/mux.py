@@ -32,7 +32,7 @@ from ..core.fsutil import atomic_path
 from ..core.languages import iso_639_2
 from ..core.media import MediaInfo, probe, run
 from ..core.settings import MAX_CRF, X264_PRESETS
-from ..core.timecode import format_timecode
+from ..core.timecode import ass_timecode, format_timecode
 
 CUE_OVERRUN_S = 0.5  # seconds a cue may run past the video's end before the captions count as stale
 
@@ -105,11 +105,6 @@ def mux_vtt(captions: Sequence[Caption]) -> str:
     return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
 
 
-def _ass_stamp(seconds: float) -> str:
-    cs = int(round(seconds * 100))  # centiseconds: ASS's resolution
-    return f"{cs // 360_000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
-
-
 def _ass_text(line: str) -> str:
     return line.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
 
@@ -122,7 +117,7 @@ def ass_script(captions: Sequence[Caption], *, width: int, height: int, font: st
     outline, shadow = round(height * OUTLINE, 1), round(height * SHADOW, 1)
     style = (f"Style: Caption,{font},{size},&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,"
              f"100,100,0,0,1,{outline},{shadow},2,{margin_x},{margin_x},{margin_y},1")
-    events = [f"Dialogue: 0,{_ass_stamp(c.start)},{_ass_stamp(c.end)},Caption,,0,0,0,,"
+    events = [f"Dialogue: 0,{ass_timecode(c.start)},{ass_timecode(c.end)},Caption,,0,0,0,,"
               + "\\N".join(map(_ass_text, c.lines)) for c in captions]
     return "\n".join([
         "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",

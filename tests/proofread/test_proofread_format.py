@@ -32,7 +32,7 @@ def test_written_file_has_help_turn_lines_and_reads_back_to_the_same_words(tmp_p
     course, episode = make_course(tmp_path)
     machine = synthetic_transcript([("host", "Welcome to the course."), ("host", "Today: Malmo."),
                                     ("guest", "Thanks, Anna."), (None, "Hello?")])
-    text = proofread.render(machine, title="Episode 1: One (ep1)", names=proofread.speaker_names(roster(course)),
+    text = proofread.render(machine, title="Episode 1: One (ep1)", names=proofread.editor_names(roster(course)),
                             listed=["Anna Lindqvist", "Erik Nilsson"], base="edits/ep1.base.json",
                             rules=make_rules([("Malmo", "Malmö", False)]))
     lines = text.splitlines()
@@ -41,7 +41,7 @@ def test_written_file_has_help_turn_lines_and_reads_back_to_the_same_words(tmp_p
     assert "Speakers: Anna Lindqvist, Erik Nilsson" in " ".join(lines)
     assert "[00:00:00] Anna Lindqvist:" in lines and "[00:00:04] Erik Nilsson:" in lines
     assert "[00:00:05] Speaker:" in lines  # an unknown speaker is written so it reads back
-    doc = proofread.parse(text, file="edits/ep1.txt", names=proofread.speaker_names(roster(course)))
+    doc = proofread.parse(text, file="edits/ep1.txt", names=proofread.editor_names(roster(course)))
     assert [t.speaker for t in doc.turns] == ["host", "guest", None]
     assert doc.turns[0].words == ("Welcome", "to", "the", "course.", "Today:", "Malmö.")  # rule applied
     assert max(len(line) for line in lines if not line.startswith("#")) <= proofread.WRAP_COLUMNS

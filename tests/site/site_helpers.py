@@ -86,7 +86,7 @@ def long_transcript(slug: str, minutes: float, speakers=("anna", "erik")) -> Tra
 
 def long_vtt(transcript: Transcript) -> str:
     """Captions of a transcript as the captions stage writes them: a cue per ~7 words, with voice spans."""
-    from pipeline.site.formats import vtt_time
+    from pipeline.core.timecode import format_timecode as vtt_time
 
     cues = []
     for segment in transcript.segments:

@@ -153,3 +153,19 @@ def test_unknown_model_name_is_reported():
 def test_pytorch_checkpoint_cannot_run_in_faster_whisper(tmp_path):
     with pytest.raises(StageError, match="faster-whisper cannot run"):
         wm.faster_whisper_folder(wm.ModelChoice("x.pt", "checkpoint", tmp_path / "x.pt"))
+
+
+@pytest.mark.slow
+def test_openai_whisper_is_loaded_once_for_transcription_and_alignment(tmp_path, model_cache,  # noqa: F811
+                                                                       monkeypatch):
+    from pipeline.proofread import align
+    from pipeline.transcribe import engines
+
+    monkeypatch.setattr(wm, "_SHARED", {})
+    monkeypatch.setattr(engines, "_CACHE", {})
+    loads = []
+    real = wm.load_whisper
+    monkeypatch.setattr(wm, "load_whisper", lambda *a, **k: loads.append(a) or real(*a, **k))
+    engine = engines.get("openai-whisper", wm.choose("tiny.en", tmp_path))
+    aligner = align.load_model("tiny.en", tmp_path)
+    assert aligner.model is engine._model and aligner.lock is engine._lock and len(loads) == 1
