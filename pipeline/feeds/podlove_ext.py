@@ -16,18 +16,15 @@ from __future__ import annotations
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
+from ..core.timecode import format_timecode
+
 PSC_NS = "http://podlove.org/simple-chapters"
 PSC_VERSION = "1.2"
-MS_PER_S = 1000  # start times carry milliseconds
 
 
 def npt(seconds: float) -> str:
-    """62.5 -> '00:01:02.500': the Normal Play Time (RFC 2326) the format asks for."""
-    total = round(seconds * MS_PER_S)
-    hours, rest = divmod(total, 3600 * MS_PER_S)
-    minutes, rest = divmod(rest, 60 * MS_PER_S)
-    secs, millis = divmod(rest, MS_PER_S)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+    """62.5 -> '00:01:02.500': the Normal Play Time (RFC 2326) the format asks for, WebVTT's clock."""
+    return format_timecode(seconds)
 
 
 class PodloveExtension(BaseExtension):

@@ -39,7 +39,7 @@ from .jobs import (
 from . import fallback
 from .pages import DocInfo, render
 from .index import PageRecorder, index_story
-from .story import booklet_front, episode_story, escape, module_divider, speaker_names, story_context
+from .story import booklet_front, episode_story, escape, module_divider, printed_speaker_names, story_context
 from .styles import every_face, find_font, register_family
 
 LIBRARIES = ("reportlab",)  # what lays out the PDFs (the code is keyed by itself)
@@ -122,7 +122,7 @@ def print_booklet(job: BookletJob) -> PrintReport:
                                            level=0 if job.module else 1, toc=True)
             story += [*part, PageBreak()]
             words += count
-            speakers += [*(s.name for s in episode.speakers), *speaker_names(job.course, transcript)]
+            speakers += [*(s.name for s in episode.speakers), *printed_speaker_names(job.course, transcript)]
     recorder = PageRecorder(speakers, job.vocabulary)
     story += index_story(ctx, recorder, escape)
     info = _booklet_info(job.course, job.module, max(e.date for e in job.episodes))

@@ -197,7 +197,7 @@ def _names(course: PrintedCourse, transcript: Transcript) -> dict[str, str]:
     return names
 
 
-def speaker_names(course: PrintedCourse, transcript: Transcript) -> list[str]:
+def printed_speaker_names(course: PrintedCourse, transcript: Transcript) -> list[str]:
     """The names printed before the speakers' turns, in order of first turn."""
     names = _names(course, transcript)
     return list(dict.fromkeys(names.get(t.speaker, t.speaker) for t in turns(transcript) if t.speaker is not None))

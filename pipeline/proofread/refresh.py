@@ -27,7 +27,7 @@ from ..core.fsutil import write_bytes, write_text
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, load
 from .corrections import EditSources, EpisodeEdits, episode_plan
-from .editing import UNKNOWN_SPEAKER, _help, _paragraph, _stamp, _who, relative, respell, shown_words, speaker_names
+from .editing import UNKNOWN_SPEAKER, _help, _paragraph, _stamp, _who, editor_names, relative, respell, shown_words
 from .merge import Correction, Planned, key
 
 MAX_PASSAGE_WORDS = 12  # words of a new passage quoted in a message
@@ -106,7 +106,7 @@ def updated_text(sources: EditSources, machine: Transcript, *, title: str, liste
                  found: Stale, now: str) -> str:
     """The editing file as the merge reads it today: the editor's work where it applies, the machine's elsewhere."""
     edits = episode_plan(sources, machine)
-    names = speaker_names(sources.roster, machine)
+    names = editor_names(sources.roster, machine)
     lines = [f"# {title}", "#", *_help(names=", ".join(listed) or UNKNOWN_SPEAKER, unknown=UNKNOWN_SPEAKER,
                                       base=relative(sources.root, sources.edit_base)), *_who(machine.attribution)]
     lines += _update_notes(found, now)

@@ -25,7 +25,7 @@ from .naming import RosterEntry, describe, display_names, name_speakers
 
 # What shapes the machine transcript besides the code (keyed by itself, transcribe/glossary.py included): the
 # respelling's fuzzy and phonetic matching, and the arithmetic of attribution and naming.
-LIBRARIES = ("rapidfuzz", "jellyfish", "numpy", "scipy")
+LIBRARIES = ("rapidfuzz", "jellyfish", "wordfreq", "numpy", "scipy")  # the glossary respells with the first three
 TASK_WEIGHT = 1.0  # relative cost: reads the sides' audio once
 SOLE_NOTE = "The episode lists one speaker, so every word is {}'s."  # the sole speaker's note, with its name
 HINTS_NOTE = "Speakers from the course file's turn hints."  # how speakers were found, for the editing file
