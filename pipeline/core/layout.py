@@ -125,6 +125,11 @@ def speaker_turns(course: Course, episode: Episode) -> Path:
     return work_dir(course, episode) / "speakers.json"
 
 
+def voice_turns(course: Course, episode: Episode) -> Path:
+    """Who speaks when, as levelling reads it: times and voice indices, no names (the speakers task writes it)."""
+    return work_dir(course, episode) / "turns.json"
+
+
 def voices_folder(course: Course) -> Path:
     """raw_interviews/voices/: a short recording of each speaker alone, named <speaker-id>.<any audio extension>."""
     return folder(course, RAW) / VOICES
