@@ -1,4 +1,5 @@
-"""The proofreading round trip: editing files, course-wide replacements, merge, forced alignment, review."""
+"""The proofreading round trip: editing files, course-wide replacements, merge, forced alignment, strikes (cut
+by editing the text), review."""
 from .corrections import (
     MERGE_VERSION,
     EditSources,
@@ -9,9 +10,11 @@ from .corrections import (
     episode_plan,
     word_timing,
 )
+from .cuts import CutsJob, cuts_job, retimed, struck_runs, write_strikes
 from .editing import EditFileJob, create_edit_file, edit_file_job, episode_title
 from .review import ReviewJob, check, diff_report, read_machine, review_job, tasks, write_review
 
-__all__ = ["MERGE_VERSION", "EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
-           "corrected_transcript", "create_edit_file", "diff_report", "edit_file_job", "edit_sources",
-           "episode_plan", "episode_title", "read_machine", "review_job", "tasks", "word_timing", "write_review"]
+__all__ = ["MERGE_VERSION", "CutsJob", "EditFileJob", "EditSources", "EpisodeEdits", "ReviewJob", "WordTiming", "check",
+           "corrected_transcript", "create_edit_file", "cuts_job", "diff_report", "edit_file_job", "edit_sources",
+           "episode_plan", "episode_title", "read_machine", "retimed", "review_job", "struck_runs", "tasks", "word_timing",
+           "write_review", "write_strikes"]

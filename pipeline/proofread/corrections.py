@@ -110,7 +110,9 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     words = time_words(edits.plan, machine.duration, timer)
     for warning in (*edits.warnings, *squeezed(edits.plan, words, edits.doc.file if edits.doc else "")):
         log.warning("%s", warning)
-    segments = assemble(edits.plan, words, machine.segments)
+    kept = [(p, w) for p, w in zip(edits.plan.words, words) if not p.struck]  # struck: cut, in no published text
+    segments = assemble(replace(edits.plan, words=tuple(p for p, _ in kept)), tuple(w for _, w in kept),
+                        machine.segments)
     names = speaker_names(sources.roster, machine)
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}

@@ -34,6 +34,7 @@ from ..core.errors import StageError
 from ..core.fsutil import write_bytes, write_text
 from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
+from .strike import STRIKE_HELP, struck_words
 
 FORMAT_VERSION = 1  # bump when the written file changes
 UNKNOWN_SPEAKER = "Speaker"  # the name written (and read) for a turn whose speaker is unknown
@@ -48,7 +49,8 @@ HELP = (  # the comment block at the top of every editing file; {placeholders} f
     "PDF and feed then carries your corrections.",
     "- Each turn starts with a line \"[HH:MM:SS] Speaker Name:\"; its words follow, up to the next "
     "such line. Line breaks inside a turn do not matter.",
-    "- Fix words, names and punctuation; delete false starts and repeated words.",
+    "- Fix words, names and punctuation; delete false starts and repeated words from the text.",
+    STRIKE_HELP,
     "- Give a turn to another speaker by changing the name on its turn line. Speakers: {names}. "
     "Write \"{unknown}\" when you do not know who speaks.",
     "- Merge two turns by deleting the second turn line. Split a turn by adding a turn line before "
@@ -203,6 +205,7 @@ class EditTurn:
     speaker: str | None  # roster id; None for an unknown speaker
     words: tuple[str, ...]  # the turn's words, as the editor wrote them
     lines: tuple[int, ...]  # the line number of each word
+    struck: tuple[bool, ...] = ()  # per word: between `~~` and `~~` (cut from the audio); () = none struck
 
 
 @dataclass(frozen=True)
@@ -232,23 +235,33 @@ class _Parser:
         self.turns: list[dict] = []
         self.current: dict | None = None
         self.orphans = False  # words before the first turn line were reported
+        self.opened: tuple[int, int] | None = None  # (line, column) of the `~~` of an open strike
 
     def problem(self, number: int, message: str) -> None:
         self.problems.append(f"{self.file}:{number}: {message}")
 
     def feed(self, number: int, line: str) -> None:
+        offset = 0  # characters before the words (a turn line's time and name)
         if _header_like(line):
-            at, speaker, line = self.header(number, line) or (0.0, None, "")  # a bad turn line still owns its words
-            self.current = {"line": number, "at": at, "speaker": speaker, "words": [], "lines": []}
+            at, speaker, rest = self.header(number, line) or (0.0, None, "")  # a bad turn line still owns its words
+            self.current = {"line": number, "at": at, "speaker": speaker, "words": [], "lines": [], "struck": []}
             self.turns.append(self.current)
+            offset, line = len(line) - len(rest), rest
         elif self.current is None:
             if not self.orphans:
                 self.problem(number, "words before the first turn line; start the turn with a line like "
                                      f"'[00:00:00] {UNKNOWN_SPEAKER}:'")
             self.orphans = True
             return
-        self.current["words"] += line.split()
-        self.current["lines"] += [number] * len(line.split())
+        for word, struck in self.strike_words(number, line, offset):
+            self.current["words"].append(word)
+            self.current["lines"].append(number)
+            self.current["struck"].append(struck)
+
+    def strike_words(self, number: int, line: str, offset: int = 0) -> list[tuple[str, bool]]:
+        """The line's words, each with whether it is struck (strike.py)."""
+        words, self.opened = struck_words(line, number, offset, self.opened)
+        return words
 
     def header(self, number: int, line: str):
         """(seconds, speaker id, text after the colon) of a turn line, or None after noting the problem."""
@@ -267,7 +280,12 @@ class _Parser:
         return (at or 0.0), self.lookup[_key(name)], rest
 
     def finish(self) -> EditDoc:
-        kept = tuple(EditTurn(t["line"], t["at"], t["speaker"], tuple(t["words"]), tuple(t["lines"]))
+        if self.opened:
+            line, column = self.opened
+            self.problems.append(f"{self.file}:{line}:{column}: this '~~' opens a strike that never closes; "
+                                 "write '~~' after the last word to cut, or delete it")
+        kept = tuple(EditTurn(t["line"], t["at"], t["speaker"], tuple(t["words"]), tuple(t["lines"]),
+                              tuple(t["struck"]) if any(t["struck"]) else ())
                      for t in self.turns if t["words"])
         if not kept and not self.problems:
             self.problem(1, "no turns with words; restore the file, or delete it and build again to start "

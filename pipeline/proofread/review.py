@@ -25,6 +25,7 @@ from ..core.fsutil import write_if_changed
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, load
 from ..transcribe import heard_parts
+from .cuts import cuts_tasks
 from .corrections import EditSources, EpisodeEdits, edit_sources, episode_plan
 from .editing import edit_tasks, episode_title, relative
 from .merge import Correction, key
@@ -301,8 +302,8 @@ def review_tasks(course: Course) -> list[Task]:
 
 
 def tasks(course: Course) -> list[Task]:
-    """The proofreading round trip's tasks: editing files (created once) and review files."""
-    return edit_tasks(course) + review_tasks(course)
+    """The proofreading round trip's tasks: editing files (created once), strikes (cuts) and review files."""
+    return edit_tasks(course) + cuts_tasks(course) + review_tasks(course)
 
 
 def check(course: Course) -> list[str]:
