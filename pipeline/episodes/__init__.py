@@ -9,7 +9,7 @@ stage writes and the master task reads.
 from .artwork import cover_path
 from .audio import CutTargets, build_cut
 from .leveler import VoiceTurn
-from .master import MIN_EPISODE_S, MasterSources, MasterTargets, Turn, build_master, level_voices
+from .master import MIN_EPISODE_S, MasterSources, MasterTargets, build_master, level_voices
 from .published import Strike, load_published, load_strikes, published_times, save_strikes, sources_in_cut
 from .settings import Mastering, VideoEncoding
 from .sound import SoundOptions, SoundReport, load_turns, save_turns
@@ -21,7 +21,7 @@ from .tags import TagFields, TagInfo, chapter_marks, read_chapters, tag_video
 from .video import build_video
 
 __all__ = ["CutJob", "CutTargets", "MIN_EPISODE_S", "MasterJob", "MasterSources", "MasterTargets", "Mastering",
-           "Recording", "Strike", "TagFields", "TagInfo", "TagJob", "Turn", "VideoEncoding", "VideoJob",
+           "Recording", "Strike", "TagFields", "TagInfo", "TagJob", "VideoEncoding", "VideoJob",
            "build_cut", "build_master", "build_video", "chapter_marks", "check", "cover_path", "kept_chapters",
            "level_voices", "VoiceTurn", "SoundOptions", "SoundReport", "load_turns", "save_turns", "load_published", "load_strikes", "loudness_summary", "make_cut", "make_master", "sources_in_cut",
            "make_video", "preflight", "published_times", "read_chapters", "save_strikes", "tag_episode",

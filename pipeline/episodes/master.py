@@ -2,8 +2,9 @@
 and the published timeline.
 
 The strikes are taken out of the cut master (published.py decides where each
-cut falls), the voices are levelled (`level_voices`: the hook for a voice
-leveller; today it passes the master through), the result is measured and one
+cut falls), noise and hum are reduced and the voices levelled (`level_voices`:
+sound.py, with the speakers task's turns file: times and voice indices, no
+names), the result is measured and one
 gain (with a true-peak limiter when needed) brings it to the target; MP3 and M4A
 are encoded in one command from the master, measured and gated. A corrected
 encode is made when one missed the target, e.g. after heavy limiting.
@@ -14,18 +15,18 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 from ..core.errors import StageError
 from ..core.fsutil import atomic_path
 from ..core.media import run
 from . import graph as graphs
-from .audio import disk_errors, wav_frames
+from .audio import _scratch, disk_errors, wav_frames
 from .loudness import Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files, plan_gain, settle
-from .published import cut_spans, load_strikes, save_published, struck_timeline
+from .published import cut_spans, map_clips, load_strikes, save_published, struck_timeline
 from .settings import Mastering
+from .sound import NO_SPEECH, SoundOptions, SoundReport, load_turns, produce, sting_spans, with_voices_after
 from .timeline import Timeline
 
 MAX_ENCODES = 3  # encodes of one episode at most: the first and two corrected ones
@@ -47,17 +48,18 @@ class MasterSources:
     asr: Path  # the cut's 16 kHz ASR audio: where the pauses around each strike are quiet
     timeline: Path  # the cut task's timeline.json
     strikes: Path  # the editors' struck spans (times of the cut)
+    turns: Path | None = None  # the speakers task's turns file (times of the cut, voice indices); None: none
 
 
-Turn = tuple[float, float, str]  # (start, end) seconds of the cut master and who speaks: a voice's turn
-
-
-def level_voices(master: Path, turns: Sequence[Turn] | None, work: Path) -> Path:
-    """The hook for a voice leveller: the master with every voice brought to one level, before loudness
-    normalisation. `turns` (None: not known) say who speaks when, in the master's seconds; a leveller
-    writes its result into `work` (a scratch folder, removed after the encodes) and returns its path.
-    Today: the master as it is."""
-    return master
+def level_voices(sources: MasterSources, cut: dict, work: Path, stack: ExitStack, *, options: SoundOptions,
+                 channels: int, rate: int, what: str) -> tuple[Path, SoundReport]:
+    """The cut master cleaned and levelled (sound.py) into a scratch WAV in `work`, removed after the encodes."""
+    turns = load_turns(sources.turns) if sources.turns else ()
+    if not turns:
+        return sources.cut, SoundReport((), NO_SPEECH, False, NO_SPEECH, ())
+    out = stack.enter_context(_scratch(work, "produced", ".wav"))
+    report = produce(sources.cut, out, turns, sting_spans(cut), options, channels=channels, rate=rate, what=what)
+    return out, report
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,12 @@ def _encode(job: _Job, master: Path, published: Timeline, plan: GainPlan,
     return results
 
 
-def _report(job: _Job, measured: Loudness, results: dict[str, Encoded]) -> LoudnessReport:
+def _report(job: _Job, measured: Loudness, results: dict[str, Encoded], sound: SoundReport) -> LoudnessReport:
     s = job.settings
     problems = [p for ext, o in results.items()
                 for p in gate(f"{job.episode}.{ext}", o.loudness, job.target_lufs, s.gate_tolerance_lu,
                               s.gate_max_true_peak_db)]
-    report = LoudnessReport(job.episode, job.target_lufs, job.channels, measured, results, tuple(problems))
+    report = LoudnessReport(job.episode, job.target_lufs, job.channels, measured, results, tuple(problems), sound)
     if problems:
         report.save(job.targets.failed_report)
         raise StageError(f"{job.what} failed the loudness gate: {'; '.join(problems)}. Report: "
@@ -135,8 +137,18 @@ def published_cut(sources: MasterSources, settings: Mastering, what: str) -> Tim
     return published
 
 
+def _voices_after(sound: SoundReport, sources: MasterSources, published: Timeline, mp3: Path, channels: int,
+                  what: str) -> SoundReport:
+    """The report with each voice's loudness in the MP3 (its turns moved onto the published episode)."""
+    if not sound.voices or not sources.turns:
+        return sound
+    turns = [replace(t, start=map_clips(published, t.start), end=map_clips(published, t.end))
+             for t in load_turns(sources.turns)]
+    return with_voices_after(sound, mp3, turns, channels=channels, what=what)
+
+
 def build_master(sources: MasterSources, targets: MasterTargets, settings: Mastering, *,
-                 episode: str) -> LoudnessReport:
+                 episode: str, sound: SoundOptions = SoundOptions(True, "auto")) -> LoudnessReport:
     """Strike, level, normalise and encode one episode; the report is written only when all went well."""
     cut = _timeline_json(sources.timeline, f"episode '{episode}'")
     channels = int(cut.get("channels", 1))
@@ -145,13 +157,16 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
     published = published_cut(sources, settings, job.what)
     folders = (sources.cut.parent, targets.mp3.parent, targets.report.parent)
     with disk_errors(job.what, *folders), ExitStack() as stack:
-        master = level_voices(sources.cut, None, sources.cut.parent)
+        master, produced = level_voices(sources, cut, sources.cut.parent, stack, options=sound, channels=channels,
+                                        rate=settings.sample_rate_hz, what=job.what)
         measured = measure_files([master], what=f"{job.what}: measuring the cut")[0]
         plan = settle(plan_gain(measured, target, settings.true_peak_db, what=job.what), master,
                       settings.sample_rate_hz, what=f"{job.what}: measuring the limited master")
         encodes = {"mp3": stack.enter_context(atomic_path(targets.mp3)),
                    "m4a": stack.enter_context(atomic_path(targets.m4a))}
-        report = _report(job, measured, _encode(job, master, published, plan, encodes))
+        results = _encode(job, master, published, plan, encodes)
+        produced = _voices_after(produced, sources, published, encodes["mp3"], channels, job.what)
+        report = _report(job, measured, results, produced)
         save_published(targets.published, cut, published)
     with disk_errors(job.what, *folders):
         report.save(targets.report)

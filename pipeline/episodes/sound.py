@@ -14,7 +14,7 @@ import json
 import logging
 import shlex
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +23,7 @@ import numpy as np
 from ..core.errors import StageError
 from ..core.fsutil import write_json
 from . import denoise, leveler, meter
+from .timeline import from_dict
 from .leveler import Levelling, VoiceTurn
 
 log = logging.getLogger(__name__)
@@ -156,3 +157,21 @@ def voice_loudness(path: Path, turns: Sequence[VoiceTurn], *, channels: int, wha
         mask = meter.in_spans(centres, [(t.start + shift, t.end + shift) for t in turns if t.voice == voice])
         result[voice] = round(meter.integrated(found.power[mask]), 2)
     return result
+
+
+def sting_spans(cut: dict) -> list[tuple[float, float]]:
+    """Seconds of the cut (timeline.json, read) where a sting plays alone: the leveler and denoiser leave them."""
+    timeline, pieces = from_dict(cut["after"]), cut["pieces"]
+    spans = []
+    for index, clip in enumerate(timeline.clips):
+        if pieces[clip.piece]["sting"]:
+            lo, hi = timeline.interior(index)
+            spans.append((lo / timeline.rate, hi / timeline.rate))
+    return spans
+
+
+def with_voices_after(report: SoundReport, path: Path, turns: Sequence[VoiceTurn], *, channels: int,
+                      what: str) -> SoundReport:
+    """`report` with each voice's loudness in the finished file at `path` (turns in that file's seconds)."""
+    after = voice_loudness(path, turns, channels=channels, what=what)
+    return replace(report, voices=tuple(replace(v, after_lufs=after.get(v.voice)) for v in report.voices))

@@ -32,6 +32,8 @@ from .loudness import LoudnessReport, load_report
 from .master import MasterSources, MasterTargets, build_master
 from .published import compose, load_published, published_times
 from .settings import Mastering, VideoEncoding
+from . import reducers
+from .sound import SoundOptions
 from .tags import TagFields, TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
 from .timeline import Piece, Timeline
 from .video import VideoResult, build_video
@@ -77,6 +79,7 @@ class MasterJob:
     sources: MasterSources
     mastering: Mastering  # the [audio] values the strikes' joins, loudness and encodes use
     targets: MasterTargets
+    sound: SoundOptions = SoundOptions(True, "auto")  # [audio] level_voices and denoise
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ def master_targets(course: Course, episode: Episode) -> MasterTargets:
 
 def master_sources(course: Course, episode: Episode) -> MasterSources:
     return MasterSources(layout.cut_master(course, episode), layout.asr_audio(course, episode),
-                         layout.timeline(course, episode), layout.strikes(course, episode))
+                         layout.timeline(course, episode), layout.strikes(course, episode),
+                         layout.voice_turns(course, episode))
 
 
 def _has_sides(episode: Episode) -> bool:
@@ -200,7 +204,7 @@ def make_cut(job: CutJob) -> Timeline:
 
 def make_master(job: MasterJob) -> LoudnessReport:
     """The master task's action: strikes out, normalise, encode; the report says what was measured."""
-    return build_master(job.sources, job.targets, job.mastering, episode=job.episode)
+    return build_master(job.sources, job.targets, job.mastering, episode=job.episode, sound=job.sound)
 
 
 def tag_episode(job: TagJob) -> TagInfo:
@@ -277,13 +281,14 @@ def _audio_tasks(course: Course, episode: Episode, tools: tuple[str, ...], files
     cut = CutJob(slug, recordings, intro, outro, mastering, targets)
     cut_out = tuple(p for p in (targets.master, targets.asr, targets.asr_left, targets.asr_right,
                                 targets.timeline) if p is not None)
-    master = MasterJob(slug, master_sources(course, episode), mastering, master_targets(course, episode))
+    master = MasterJob(slug, master_sources(course, episode), mastering, master_targets(course, episode),
+                       SoundOptions(course.audio.level_voices, course.audio.denoise))
     out = master.targets
     return [Task(stage="episodes", name=f"episodes:{slug}", action=make_cut, job=cut, inputs=files,
                  targets=cut_out, tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight),
             Task(stage="episodes", name=f"master:{slug}", action=make_master, job=master,
                  inputs=tuple(vars(master.sources).values()), targets=(out.mp3, out.m4a, out.report, out.published),
-                 tools=(*tools, AUDIO_VERSION), episode=slug, weight=weight * MASTER_COST)]
+                 tools=(*tools, AUDIO_VERSION, reducers.version()), episode=slug, weight=weight * MASTER_COST)]
 
 
 def _episode_tasks(course: Course, episode: Episode, tools: tuple[str, ...]) -> list[Task]:

@@ -200,7 +200,8 @@ def test_tasks_split_audio_from_tags_so_a_title_change_keeps_the_audio(course_di
         <= set(audio.targets)
     assert layout.untagged_audio(course, ep, "mp3") not in audio.targets  # the cut encodes nothing
     assert set(master.inputs) == {layout.cut_master(course, ep), layout.asr_audio(course, ep),
-                                  layout.timeline(course, ep), layout.strikes(course, ep)}
+                                  layout.timeline(course, ep), layout.strikes(course, ep),
+                                  layout.voice_turns(course, ep)}  # times and voice indices: levelling's
     assert {layout.loudness_report(course, ep), layout.untagged_audio(course, ep, "m4a"),
             layout.published_timeline(course, ep)} <= set(master.targets)
     assert set(tags.inputs) >= {layout.untagged_audio(course, ep, "mp3"), layout.artwork(course, course.modules[0]),
