@@ -27,7 +27,7 @@ DELAY_S = {"deepfilternet": 0.030, "rnnoise": 0.020, "afftdn": 0.025, "anlmdn": 
 # reducer's output lags its input (frames, look-ahead, windows), measured by correlation; taken off
 INT16_SCALE = 32767.0  # RNNoise works on 16-bit sample values
 AFFTDN = "afftdn=nr=20:nf=-40:tn=1"  # ffmpeg: 20 dB reduction, noise floor tracked
-ANLMDN = "anlmdn=s=0.0005:p=0.002:r=0.006"  # ffmpeg: non-local means, strength for speech-level noise
+ANLMDN = "anlmdn=s=100"  # ffmpeg: non-local means; weaker strengths leave speech-level noise as it is (measured)
 DEFAULT = "deepfilternet"  # chosen by measurement (README, "Sound")
 NAMES = ("deepfilternet", "rnnoise", "afftdn", "anlmdn")
 

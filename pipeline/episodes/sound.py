@@ -159,6 +159,17 @@ def voice_loudness(path: Path, turns: Sequence[VoiceTurn], *, channels: int, wha
     return result
 
 
+def sound_summary(report: SoundReport) -> str:
+    """One line for `coursecast check`: what cleaning and levelling did, each voice before -> after."""
+    cleaning = ", ".join(report.cleaning) or "no cleaning"
+    if not report.levelled:
+        return f"{cleaning} ({report.cleaning_reason}); not levelled: {report.levelling_reason}"
+    voices = "; ".join(f"voice {v.voice + 1} {v.before_lufs:.1f} -> "
+                       + (f"{v.after_lufs:.1f}" if v.after_lufs is not None else "?")
+                       + f" LUFS ({v.gain_db:+.1f} dB, {v.speech_s:.0f} s of speech)" for v in report.voices)
+    return f"{cleaning} ({report.cleaning_reason}); levelled: {voices}"
+
+
 def sting_spans(cut: dict) -> list[tuple[float, float]]:
     """Seconds of the cut (timeline.json, read) where a sting plays alone: the leveler and denoiser leave them."""
     timeline, pieces = from_dict(cut["after"]), cut["pieces"]

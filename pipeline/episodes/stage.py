@@ -33,7 +33,7 @@ from .master import MasterSources, MasterTargets, build_master
 from .published import compose, load_published, published_times
 from .settings import Mastering, VideoEncoding
 from . import reducers
-from .sound import SoundOptions
+from .sound import SoundOptions, sound_summary
 from .tags import TagFields, TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
 from .timeline import Piece, Timeline
 from .video import VideoResult, build_video
@@ -367,4 +367,6 @@ def loudness_summary(course: Course) -> list[str]:
                             for ext, o in report.outputs.items())
         lines.append(f"{episode.slug}: input {report.input.integrated:.1f} LUFS, {report.input.true_peak:.1f} dBTP "
                      f"-> target {report.target_lufs:.1f}: {outputs}")
+        if report.sound is not None:
+            lines.append(f"{episode.slug}: sound: {sound_summary(report.sound)}")
     return lines
