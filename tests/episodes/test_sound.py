@@ -88,10 +88,24 @@ def test_noise_at_snr_10_is_reduced_and_speech_improves(pink10):
 
 
 @pytest.mark.slow
-def test_denoising_costs_no_words(pink10):
-    item, out = pink10
+def test_denoising_costs_no_words():
+    """On 10 clips (165 words; on 3 clips one word is 1.8 points and decides): measured 2.42 % -> 1.82 %.
+    White noise at 10 dB SNR measured 5.45 % -> 6.06 % (one word): the transcriber hears the raw cut."""
+    item = data.noisy("pink", 10.0, count=10)
+    out = denoise.clean(item.audio, RATE, "auto")[0]
     asr = measure.Transcriber()
     assert asr.wer(out, item.text) <= asr.wer(item.audio, item.text) + 0.5
+
+
+def test_the_transcriber_hears_the_raw_cut():
+    """The ASR audio is made by the cut task, whose job holds no sound option: cleaning never feeds Whisper."""
+    from dataclasses import fields
+
+    from pipeline.episodes import CutJob, Mastering, MasterJob
+
+    read_by_cut = {f.name for f in fields(CutJob)} | {f.name for f in fields(Mastering)}
+    assert not read_by_cut & {"sound", "denoise", "level_voices"}
+    assert "sound" in {f.name for f in fields(MasterJob)}
 
 
 def test_hum_is_found_and_notched():
