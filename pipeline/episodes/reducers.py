@@ -10,8 +10,10 @@ returns the same shape at the same rate, time-aligned with the input.
 from __future__ import annotations
 
 import ctypes
+import os
 import shlex
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import metadata
 
@@ -25,6 +27,10 @@ NET_FRAME = 480  # samples per network frame (10 ms at 48 kHz)
 DFN_ATTENUATION_DB = 100.0  # dB: DeepFilterNet's attenuation limit (100 = unlimited)
 DELAY_S = {"deepfilternet": 0.030, "rnnoise": 0.020, "afftdn": 0.025, "anlmdn": 0.008}  # seconds each
 # reducer's output lags its input (frames, look-ahead, windows), measured by correlation; taken off
+CHUNK_S = 30.0  # seconds of audio per network run; runs go side by side in threads
+WARMUP_S = 2.0  # seconds a run starts before its chunk (output discarded): the network's state settles
+FADE_S = 0.02  # seconds of crossfade between neighbouring runs
+MAX_THREADS = 8  # network runs at once at most
 INT16_SCALE = 32767.0  # RNNoise works on 16-bit sample values
 AFFTDN = "afftdn=nr=20:nf=-40:tn=1"  # ffmpeg: 20 dB reduction, noise floor tracked
 ANLMDN = "anlmdn=s=100"  # ffmpeg: non-local means; weaker strengths leave speech-level noise as it is (measured)
@@ -117,13 +123,42 @@ def _aligned(out: np.ndarray, rate: int, name: str, length: int) -> np.ndarray:
     return np.pad(out, (0, length - len(out)))
 
 
+def _weights(length: int, fade: int, first: bool, last: bool) -> np.ndarray:
+    weight = np.ones(length)
+    ramp = np.linspace(0.0, 1.0, fade, endpoint=False)
+    if not first:
+        weight[:fade] = ramp[:length]
+    if not last and length > fade:
+        weight[-fade:] = np.minimum(weight[-fade:], ramp[::-1] + 1.0 / fade)
+    return weight
+
+
+def _network(up: np.ndarray, name: str) -> np.ndarray:
+    """A network over 48 kHz `up` in CHUNK_S pieces run side by side (ctypes lets threads run in parallel),
+    each started WARMUP_S early so its state has settled, crossfaded over FADE_S; aligned with `up`."""
+    run = _deepfilternet if name == "deepfilternet" else _rnnoise
+    delay, size = int(round(DELAY_S[name] * NET_RATE)), int(CHUNK_S * NET_RATE)
+    warm, fade = int(WARMUP_S * NET_RATE), int(FADE_S * NET_RATE)
+    starts = list(range(0, len(up), size))
+
+    def piece(start: int) -> np.ndarray:
+        lo, hi = max(0, start - warm), min(len(up), start + size + fade)
+        return run(up[lo:hi])[delay:delay + hi - lo][start - lo:]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(starts), os.cpu_count() or 1, MAX_THREADS))) as pool:
+        pieces = list(pool.map(piece, starts))
+    out = np.zeros(len(up))
+    for n, (start, part) in enumerate(zip(starts, pieces)):
+        out[start:start + len(part)] += part * _weights(len(part), fade, n == 0, n == len(starts) - 1)
+    return out
+
+
 def _one(mono: np.ndarray, rate: int, name: str) -> np.ndarray:
     if name in ("afftdn", "anlmdn"):
         padded = np.pad(mono, (0, int(DELAY_S[name] * rate) + 1))
         return _aligned(_ffmpeg(padded, rate, AFFTDN if name == "afftdn" else ANLMDN), rate, name, len(mono))
-    up = _to_rate(mono, rate, NET_RATE)
-    out = _deepfilternet(up) if name == "deepfilternet" else _rnnoise(up)
-    return _aligned(_to_rate(out.astype(np.float64), NET_RATE, rate), rate, name, len(mono))
+    out = _to_rate(_network(_to_rate(mono, rate, NET_RATE), name), NET_RATE, rate)[:len(mono)]
+    return np.pad(out, (0, len(mono) - len(out)))
 
 
 def reduce(samples: np.ndarray, rate: int, name: str = DEFAULT) -> np.ndarray:
