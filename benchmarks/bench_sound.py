@@ -106,7 +106,9 @@ def run(out: Path, *, quick: bool = False, transcribe: bool = True) -> dict:
     chosen = reducer_choice([i for i in noise if "SNR 10" in i.name or "SNR 5" in i.name], asr)
     table = _table(found, measure.VERSIONS) + [["", "", "", "", "", "", "", "", ""]] + \
         _table(chosen, reducers.NAMES)[2:]
-    return {"versions": found, "reducers": chosen, "table": table}
+    result = {"versions": found, "reducers": chosen, "table": table}
+    (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
 
 
 def main() -> None:
@@ -117,7 +119,6 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     result = run(args.out, quick=args.quick, transcribe=not args.no_wer)
-    (args.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     print("\n".join("| " + " | ".join(row) + " |" for row in result["table"]))
 
 

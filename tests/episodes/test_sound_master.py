@@ -51,9 +51,9 @@ def test_two_voices_10_db_apart_come_out_within_1_5_lu_without_pumping(mastered)
     ours = mp3[int(start * SAMPLE_RATE):int(start * SAMPLE_RATE) + len(item.audio)]
     found = measure.levels(ours, item.turns, list(item.speech))
     before = measure.levels(item.audio, item.turns, list(item.speech))
-    assert before.spread_lu > 9.0  # recorded 9.9 LU apart
-    assert found.spread_lu <= SPREAD_LU, found  # measured 0.1 LU
-    assert found.pause_short_db <= -PAUSE_UNDER_DB, found  # measured -39 dB
+    assert before.spread_lu > 9.0  # recorded 10.1 LU apart (this 25 s layout)
+    assert found.spread_lu <= SPREAD_LU, found  # measured 0.05 LU (short-term range 11.6 -> 2.4 LU)
+    assert found.pause_short_db <= -PAUSE_UNDER_DB, found  # measured -39.5 dB (in: -47.6)
     assert report.passed  # the loudness gate still holds
 
 
