@@ -35,9 +35,9 @@ def test_two_voices_10_db_apart_come_out_level_without_pumping():
     before = measure.levels(item.audio, item.turns, list(item.speech))
     out, result = leveler.level(item.audio, RATE, list(item.turns))
     after = measure.levels(out, item.turns, list(item.speech))
-    assert before.spread_lu > 9.0  # measured 9.9
-    assert after.spread_lu <= 1.5  # measured 0.0
-    assert after.pause_short_db <= -15.0  # the loudest 400 ms in a pause, against the speech: measured -39
+    assert before.spread_lu > 9.0  # measured 10.1
+    assert after.spread_lu <= 1.5  # measured 0.02
+    assert after.pause_short_db <= -15.0  # the loudest 400 ms in a pause, against the speech: measured -39.7
     assert result.applied and {v.voice for v in result.voices} == {0, 1}
 
 
@@ -45,7 +45,7 @@ def test_a_drifting_voice_is_brought_back():
     item = data.drift(count=6)
     before = measure.levels(item.audio, item.turns, list(item.speech))
     after = measure.levels(leveler.level(item.audio, RATE, list(item.turns))[0], item.turns, list(item.speech))
-    assert after.range_lu < before.range_lu - 2.0  # p10-p90 short-term: measured 6.8 -> 2.7 LU over a minute
+    assert after.range_lu < before.range_lu - 2.0  # p10-p90 short-term: measured 8.2 -> 2.9 LU over 44 s
 
 
 def test_a_voice_with_a_few_seconds_gets_a_bounded_gain():
@@ -81,10 +81,10 @@ def test_noise_at_snr_10_is_reduced_and_speech_improves(pink10):
     item, out = pink10
     before = measure.levels(item.audio, item.turns, list(item.speech))
     after = measure.levels(out, item.turns, list(item.speech))
-    assert after.floor_db <= before.floor_db - 12.0  # measured -13 -> -58 dB
+    assert after.floor_db <= before.floor_db - 12.0  # measured -13.3 -> -58.4 dB
     pesq_in, stoi_in = measure.quality(item.audio, item.clean)
     pesq_out, stoi_out = measure.quality(out, item.clean)
-    assert pesq_out > pesq_in and stoi_out > stoi_in  # measured PESQ 1.24 -> 2.9, STOI 0.92 -> 0.96
+    assert pesq_out > pesq_in and stoi_out > stoi_in  # measured PESQ 1.24 -> 2.94, STOI 0.926 -> 0.964
 
 
 @pytest.mark.slow
@@ -120,7 +120,7 @@ def test_a_clean_recording_stays_clean():
     item = data.clean(count=3)
     out, cleaning = denoise.clean(item.audio, RATE, "auto")
     assert cleaning.applied == () and out is item.audio, cleaning.reason
-    levelled = leveler.level(out, RATE, list(item.turns))[0]
+    levelled = leveler.level(out, RATE, list(item.turns))[0]  # measured PESQ 4.644 -> 4.644
     assert abs(measure.quality(levelled, item.clean)[0] - measure.quality(item.audio, item.clean)[0]) <= 0.1
 
 
