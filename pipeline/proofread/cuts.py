@@ -164,3 +164,20 @@ def _moved_coverage(coverage: Coverage | None, at) -> Coverage | None:
         return None
     move = lambda stretches: tuple(Stretch(at(s.start), at(s.end)) for s in stretches)  # noqa: E731
     return replace(coverage, redecoded=move(coverage.redecoded), without_words=move(coverage.without_words))
+
+
+def emptied_chapters(edits: EpisodeEdits, chapters: Sequence[tuple[float, str]], timeline: Path) -> list[str]:
+    """'[HH:MM:SS] Title' of each chapter whose every word is struck: the published chapters drop it.
+
+    Chapter times are the course file's; `timeline` (the cut's) moves them onto the words' time."""
+    struck = {p.source for p in edits.plan.words if p.struck and p.source is not None}
+    if not struck or not chapters:
+        return []
+    starts = [s.word.start for s in edits.plan.machine]
+    bounds = [*published_times(timeline, [at for at, _ in chapters]), float("inf")]
+    result = []
+    for k, (_, title) in enumerate(chapters):
+        inside = [i for i, t in enumerate(starts) if bounds[k] <= t < bounds[k + 1]]
+        if inside and all(i in struck for i in inside):
+            result.append(f"[{format_timecode(bounds[k], millis=False)}] {title}")
+    return result
