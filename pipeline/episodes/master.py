@@ -152,7 +152,7 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
         encodes = {"mp3": stack.enter_context(atomic_path(targets.mp3)),
                    "m4a": stack.enter_context(atomic_path(targets.m4a))}
         report = _report(job, measured, _encode(job, master, published, plan, encodes))
-        save_published(targets.published, cut, published)
+        save_published(targets.published, cut, published, load_strikes(sources.strikes))
     with disk_errors(job.what, *folders):
         report.save(targets.report)
     return report

@@ -34,6 +34,7 @@ SNAP_FRAME_S = 0.01  # seconds per level reading when snapping a cut to the quie
 SNAP_WITHIN_DB = 3.0  # dB above the quietest reading still taken as quiet (the one nearest the pause's middle wins)
 MIN_PAUSE_S = 0.02  # seconds: a pause shorter than this is cut in its middle, unsnapped
 SILENT_FLOOR = 1e-10  # mean square added before the logarithm (digital silence)
+EDGE_S = 0.001  # seconds: a chapter this close to a strike's window is inside it (times are rounded to ms)
 
 
 @dataclass(frozen=True)
@@ -158,14 +159,16 @@ class Published:
     before: Timeline  # the cut before pauses are shortened (course-file time), clips of the recordings
     cut: Timeline  # the cut as heard (pauses shortened), clips of the recordings
     published: Timeline  # the published episode, clips of the cut master
+    windows: tuple[tuple[float, float], ...] = ()  # seconds of the cut: each strike's kept words either side
 
     def course_to_published(self, seconds: float) -> float:
         return map_clips(self.published, map_time(self.cut, seconds))
 
 
-def save_published(path: Path, timeline_json: dict, published: Timeline) -> None:
-    """published.json: the cut task's timeline and the strikes' timeline of the cut master."""
-    write_json(path, {**timeline_json, "published": published.to_dict()})
+def save_published(path: Path, timeline_json: dict, published: Timeline, strikes: Sequence[Strike] = ()) -> None:
+    """published.json: the cut task's timeline, the strikes' timeline of the cut master, the strikes' windows."""
+    write_json(path, {**timeline_json, "published": published.to_dict(),
+                      "windows": [[s.before, s.after] for s in strikes]})
 
 
 def load_published(path: Path) -> Published:
@@ -174,7 +177,8 @@ def load_published(path: Path) -> Published:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         before, cut = from_dict(raw["before"]), from_dict(raw["after"])
         published = from_dict(raw["published"]) if "published" in raw else whole(cut.samples, cut.rate)
-        return Published(before, cut, published)
+        windows = tuple((float(a), float(b)) for a, b in raw.get("windows", ()))
+        return Published(before, cut, published, windows)
     except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError) as e:
         raise StageError(f"{path}: missing or unreadable timeline; run 'coursecast episodes' again") from e
 
@@ -208,3 +212,21 @@ def sources_in_cut(timeline_file: Path) -> tuple[tuple[str, float, float], ...]:
             lo, hi = spans.get(clip.piece, [clip.at, clip.at + clip.length])
             spans[clip.piece] = [min(lo, clip.at), max(hi, clip.at + clip.length)]
     return tuple((pieces[p]["name"], lo / cut.rate, hi / cut.rate) for p, (lo, hi) in sorted(spans.items()))
+
+
+def emptied(starts: Sequence[float], windows: Sequence[tuple[float, float]], end: float) -> list[bool]:
+    """Per chapter (its start in seconds of the cut, in order): True when strikes emptied it, i.e. all of it,
+    up to the next chapter (or `end`), lies between the word kept before one strike and the word kept after."""
+    bounds = [*starts[1:], end]
+    return [any(lo - EDGE_S <= a and b <= hi + EDGE_S for lo, hi in windows) for a, b in zip(starts, bounds)]
+
+
+def published_chapters(timeline_file: Path, chapters: Sequence[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Course-file chapters on the published episode: a chapter inside a strike moves to its end, one the
+    strikes emptied is left out (the review file names it)."""
+    timelines = load_published(timeline_file)
+    cut = [map_time(timelines.cut, at) for at, _ in chapters]
+    empty = emptied(cut, timelines.windows, timelines.cut.duration)
+    return [(map_clips(timelines.published, t), title) for t, (_, title), gone in zip(cut, chapters, empty)
+            if not gone]
+

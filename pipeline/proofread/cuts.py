@@ -24,7 +24,7 @@ from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.timecode import format_timecode
 from ..core.transcript import Coverage, Stretch, Transcript, load
-from ..episodes import MIN_EPISODE_S, Strike, published_times, save_strikes, sources_in_cut
+from ..episodes import MIN_EPISODE_S, Strike, emptied, published_times, save_strikes, sources_in_cut
 from .corrections import MERGE_VERSION, EditSources, EpisodeEdits, edit_sources, episode_plan
 
 TASK_WEIGHT = 0.01  # relative cost of a cuts task (a transcription weighs its seconds of audio)
@@ -166,18 +166,14 @@ def _moved_coverage(coverage: Coverage | None, at) -> Coverage | None:
     return replace(coverage, redecoded=move(coverage.redecoded), without_words=move(coverage.without_words))
 
 
-def emptied_chapters(edits: EpisodeEdits, chapters: Sequence[tuple[float, str]], timeline: Path) -> list[str]:
-    """'[HH:MM:SS] Title' of each chapter whose every word is struck: the published chapters drop it.
-
-    Chapter times are the course file's; `timeline` (the cut's) moves them onto the words' time."""
-    struck = {p.source for p in edits.plan.words if p.struck and p.source is not None}
-    if not struck or not chapters:
+def emptied_chapters(edits: EpisodeEdits, chapters: Sequence[tuple[float, str]], timeline: Path,
+                     duration: float) -> list[str]:
+    """'[HH:MM:SS] Title' of each chapter the strikes emptied (episodes.emptied, as the published chapters
+    decide it). Chapter times are the course file's; `timeline` (the cut's) moves them onto the words' time."""
+    runs = struck_runs(edits, duration)
+    if not runs or not chapters:
         return []
-    starts = [s.word.start for s in edits.plan.machine]
-    bounds = [*published_times(timeline, [at for at, _ in chapters]), float("inf")]
-    result = []
-    for k, (_, title) in enumerate(chapters):
-        inside = [i for i, t in enumerate(starts) if bounds[k] <= t < bounds[k + 1]]
-        if inside and all(i in struck for i in inside):
-            result.append(f"[{format_timecode(bounds[k], millis=False)}] {title}")
-    return result
+    starts = published_times(timeline, [at for at, _ in chapters])
+    empty = emptied(starts, [(r.strike.before, r.strike.after) for r in runs], duration)
+    return [f"[{format_timecode(t, millis=False)}] {title}" for t, (_, title), gone in zip(starts, chapters, empty)
+            if gone]
