@@ -265,6 +265,24 @@ def test_ten_strikes_keep_the_last_caption_on_its_words(reading: Reading):
     _edit(reading, reading.original_text)
 
 
+def test_a_title_change_or_a_renamed_speaker_re_encodes_nothing(reading: Reading):
+    course = course_file.load(reading.root / "course.toml")
+    layout.edit_file(course, course.episodes[0]).write_text(
+        strike(reading.original_text, [(3, 5)]), encoding="utf-8")
+    _build(reading.root)
+    toml = reading.root / "course.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'name = "Anna Host"' in text and 'title = "Printing"' in text
+    toml.write_text(text.replace('name = "Anna Host"', 'name = "Anna Hostess"')
+                    .replace('title = "Printing"', 'title = "Printing, renamed"'), encoding="utf-8")
+    _, report = _build(reading.root)
+    assert {"tags:reading", "captions:reading"} <= set(report.built)
+    assert not [t for t in report.built if t.startswith(("master:", "episodes:", "transcribe:", "video-encode:"))]
+    toml.write_text(text, encoding="utf-8")
+    layout.edit_file(course, course.episodes[0]).write_text(reading.original_text, encoding="utf-8")
+    _build(reading.root)
+
+
 def _mark(text: str, place: tuple[int, int, int]) -> str:
     lines = text.split("\n")
     lines[place[0]] = lines[place[0]][:place[1]] + "~~" + lines[place[0]][place[1]:]
