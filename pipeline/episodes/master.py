@@ -124,7 +124,7 @@ def published_cut(sources: MasterSources, strikes: tuple[Strike, ...], settings:
     """The published episode as clips of the cut master: every strike taken out at the quiet points around it."""
     samples = wav_frames(sources.cut)
     rate = settings.sample_rate_hz
-    spans = cut_spans(strikes, sources.asr, samples / rate)
+    spans = cut_spans(strikes, sources.asr, samples / rate, settings.crossfade_ms / 1000)
     try:
         published = struck_timeline(samples, rate, spans, settings.crossfade_ms / 1000)
     except StageError as e:

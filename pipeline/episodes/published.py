@@ -32,7 +32,9 @@ from .timeline import Clip, Timeline, chain, from_dict, map_time
 
 SNAP_FRAME_S = 0.01  # seconds per level reading when snapping a cut to the quietest point
 SNAP_WITHIN_DB = 3.0  # dB above the quietest reading still taken as quiet (the one nearest the pause's middle wins)
-MIN_PAUSE_S = 0.02  # seconds: a pause shorter than this is cut in its middle, unsnapped
+MIN_PAUSE_S = 0.02  # seconds: a search shorter than this is not snapped
+REACH_S = 0.15  # seconds a cut may reach into the struck words for a quiet point (their edges are Whisper's guess)
+GUARD_S = 0.02  # seconds kept clear of a kept word, beyond the join's crossfade
 SILENT_FLOOR = 1e-10  # mean square added before the logarithm (digital silence)
 EDGE_S = 0.001  # seconds: a chapter this close to a strike's window is inside it (times are rounded to ms)
 
@@ -73,28 +75,33 @@ def _levels(asr: Path) -> tuple[np.ndarray, int]:
     return 10 * np.log10(np.mean(frames**2, axis=1) + SILENT_FLOOR), rate
 
 
-def _quietest(levels: np.ndarray, lo: float, hi: float) -> float:
-    """Seconds: the quiet point of the pause lo..hi nearest its middle."""
-    middle = (lo + hi) / 2
+def _quietest(levels: np.ndarray, lo: float, hi: float, target: float) -> float:
+    """Seconds: the quiet point between lo and hi nearest `target` (hi when there is no room)."""
     first, last = int(np.ceil(lo / SNAP_FRAME_S)), int(hi / SNAP_FRAME_S)
     if hi - lo < MIN_PAUSE_S or last <= first or first >= len(levels):
-        return middle
+        return max(lo, min(hi, target))
     window = levels[first:min(last, len(levels))]
     quiet = np.flatnonzero(window <= window.min() + SNAP_WITHIN_DB)
     centres = (first + quiet + 0.5) * SNAP_FRAME_S
-    return float(centres[np.argmin(np.abs(centres - middle))])
+    return float(centres[np.argmin(np.abs(centres - target))])
 
 
-def cut_spans(strikes: Sequence[Strike], asr: Path, duration: float) -> list[tuple[float, float]]:
+def cut_spans(strikes: Sequence[Strike], asr: Path, duration: float, crossfade_s: float) -> list[tuple[float, float]]:
     """Seconds of the cut to remove for each strike: from the quiet point of the pause before it to the
-    quiet point of the pause after it (the episode's start or end when nothing is kept there)."""
+    quiet point of the pause after it (the episode's start or end when nothing is kept there).
+
+    Each cut may reach into the struck words (they go anyway) but keeps a crossfade and GUARD_S away
+    from the kept words, so the join's fade never touches their first or last sound."""
     if not strikes:
         return []
     levels, _ = _levels(asr)
+    guard = crossfade_s + GUARD_S
     spans = []
     for s in sorted(strikes, key=lambda s: s.start):
-        a = 0.0 if s.before <= 0.0 else _quietest(levels, s.before, max(s.before, s.start))
-        b = duration if s.after >= duration else _quietest(levels, min(s.end, s.after), s.after)
+        a = 0.0 if s.before <= 0.0 else _quietest(levels, s.before + guard, max(s.before + guard, s.start + REACH_S),
+                                                   (s.before + s.start) / 2)
+        b = duration if s.after >= duration else _quietest(levels, min(s.end - REACH_S, s.after - guard),
+                                                            s.after - guard, (s.end + s.after) / 2)
         if spans and a <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
         elif b > a:

@@ -35,7 +35,7 @@ def _asr(path: Path, words: list[tuple[float, float]], seconds: float) -> Path:
 def test_a_strike_is_cut_in_the_quiet_of_the_pauses_either_side(tmp_path):
     words = [(0.5, 1.5), (2.0, 3.0), (3.9, 4.5)]  # the middle word is struck; its pauses are 0.5 and 0.9 s
     asr = _asr(tmp_path / "asr.wav", words, 5.0)
-    (a, b), = cut_spans([Strike(1.5, 2.0, 3.0, 3.9)], asr, 5.0)
+    (a, b), = cut_spans([Strike(1.5, 2.0, 3.0, 3.9)], asr, 5.0, CROSSFADE_S)
     assert 1.5 < a < 2.0 and 3.0 < b < 3.9  # inside the pauses, never in a word
     assert a == pytest.approx(1.75, abs=0.06) and b == pytest.approx(3.45, abs=0.06)  # near their middles
     published = struck_timeline(round(5.0 * RATE), RATE, [(a, b)], CROSSFADE_S)
@@ -43,6 +43,14 @@ def test_a_strike_is_cut_in_the_quiet_of_the_pauses_either_side(tmp_path):
     assert map_clips(published, 0.5) == pytest.approx(0.5)  # before the strike: unmoved
     assert map_clips(published, 3.9) == pytest.approx(3.9 - (b - a) - CROSSFADE_S, abs=1e-4)  # after: earlier
     assert map_clips(published, 2.5) == pytest.approx(a, abs=0.01)  # inside: where the episode goes on
+
+
+def test_a_cut_without_a_pause_reaches_into_the_struck_word_not_the_kept_one(tmp_path):
+    """Whisper often gives no gap between words: the cut then keeps the crossfade clear of the kept word."""
+    asr = _asr(tmp_path / "asr.wav", [(0.5, 1.5), (1.6, 2.6), (2.62, 3.5)], 4.0)  # the middle word is struck
+    (a, b), = cut_spans([Strike(1.55, 1.55, 2.61, 2.61)], asr, 4.0, CROSSFADE_S)  # no pause either side
+    assert 1.55 + CROSSFADE_S <= a <= 1.7  # after the kept word and its fade, in the quiet or the struck word
+    assert 2.45 <= b <= 2.61 - CROSSFADE_S  # before the kept word and its fade
 
 
 def test_strikes_at_the_ends_and_strikes_that_leave_nothing():

@@ -101,6 +101,7 @@ def test_a_word_corrected_elsewhere_changes_no_byte_of_the_strikes(episode):
 
 @pytest.mark.parametrize("old, new, words", [
     ("Welcome", "~~Welcome", "empty"),  # closed at the end below: every word struck
+    ("to the course", "~~to the course", "less than 1 s"),  # all but the first word: half a second left
     ("Our guest", "~~Our guest", "cover all of raw_interviews/two.wav"),
 ])
 def test_bad_strikes_are_refused_with_their_line(episode, old, new, words):
@@ -109,7 +110,8 @@ def test_bad_strikes_are_refused_with_their_line(episode, old, new, words):
     _timeline(layout.timeline(course, ep), [("raw_interviews/one.wav", 4.2), ("raw_interviews/two.wav", 4.0),
                                             ("raw_interviews/three.wav", machine.duration - 8.2)])
     _strike(course, ep, old, new)
-    _strike(course, ep, "here.", "here.~~") if words == "empty" else _strike(course, ep, "welcome.", "welcome.~~")
+    closing = {"empty": ("here.", "here.~~"), "less than 1 s": ("here.", "here.~~")}
+    _strike(course, ep, *closing.get(words, ("welcome.", "welcome.~~")))
     with pytest.raises(StageError) as caught:
         _strikes(course, ep)
     assert words in str(caught.value) and "edits/ep1.txt:" in str(caught.value)
