@@ -10,7 +10,9 @@ from .artwork import cover_path
 from .audio import CutTargets, build_cut
 from .leveler import VoiceTurn
 from .master import MIN_EPISODE_S, MasterSources, MasterTargets, build_master, level_voices
-from .published import Strike, load_published, load_strikes, published_times, save_strikes, sources_in_cut
+from .published import (
+    Strike, emptied, load_published, load_strikes, published_chapters, published_times, save_strikes, sources_in_cut,
+)
 from .settings import Mastering, VideoEncoding
 from .sound import SoundOptions, SoundReport, load_turns, save_turns
 from .stage import (
@@ -22,7 +24,8 @@ from .video import build_video
 
 __all__ = ["CutJob", "CutTargets", "MIN_EPISODE_S", "MasterJob", "MasterSources", "MasterTargets", "Mastering",
            "Recording", "Strike", "TagFields", "TagInfo", "TagJob", "VideoEncoding", "VideoJob",
-           "build_cut", "build_master", "build_video", "chapter_marks", "check", "cover_path", "kept_chapters",
-           "level_voices", "VoiceTurn", "SoundOptions", "SoundReport", "load_turns", "save_turns", "load_published", "load_strikes", "loudness_summary", "make_cut", "make_master", "sources_in_cut",
-           "make_video", "preflight", "published_times", "read_chapters", "save_strikes", "tag_episode",
+           "build_cut", "build_master", "build_video", "chapter_marks", "check", "cover_path", "emptied", "kept_chapters",
+           "level_voices", "VoiceTurn", "SoundOptions", "SoundReport", "load_turns", "save_turns", "load_published", "load_strikes", "loudness_summary", "make_cut", "make_master",
+           "sources_in_cut",
+           "make_video", "preflight", "published_chapters", "published_times", "read_chapters", "save_strikes", "tag_episode",
            "tag_fields", "tag_video", "tasks"]

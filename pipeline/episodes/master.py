@@ -24,7 +24,7 @@ from ..core.media import run
 from . import graph as graphs
 from .audio import _scratch, disk_errors, wav_frames
 from .loudness import Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files, plan_gain, settle
-from .published import cut_spans, map_clips, load_strikes, save_published, struck_timeline
+from .published import Strike, cut_spans, load_strikes, map_clips, save_published, struck_timeline
 from .settings import Mastering
 from .sound import NO_SPEECH, SoundOptions, SoundReport, load_turns, produce, sting_spans, with_voices_after
 from .timeline import Timeline
@@ -122,11 +122,11 @@ def _timeline_json(path: Path, what: str) -> dict:
         raise StageError(f"{what}: {path} is missing or unreadable; run 'coursecast episodes' again") from e
 
 
-def published_cut(sources: MasterSources, settings: Mastering, what: str) -> Timeline:
+def published_cut(sources: MasterSources, strikes: tuple[Strike, ...], settings: Mastering, what: str) -> Timeline:
     """The published episode as clips of the cut master: every strike taken out at the quiet points around it."""
     samples = wav_frames(sources.cut)
     rate = settings.sample_rate_hz
-    spans = cut_spans(load_strikes(sources.strikes), sources.asr, samples / rate)
+    spans = cut_spans(strikes, sources.asr, samples / rate, settings.crossfade_ms / 1000)
     try:
         published = struck_timeline(samples, rate, spans, settings.crossfade_ms / 1000)
     except StageError as e:
@@ -154,7 +154,8 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
     channels = int(cut.get("channels", 1))
     target = settings.target_lufs_mono if channels == 1 else settings.target_lufs_stereo
     job = _Job(episode, targets, settings, channels, target)
-    published = published_cut(sources, settings, job.what)
+    strikes = load_strikes(sources.strikes)
+    published = published_cut(sources, strikes, settings, job.what)
     folders = (sources.cut.parent, targets.mp3.parent, targets.report.parent)
     with disk_errors(job.what, *folders), ExitStack() as stack:
         master, produced = level_voices(sources, cut, sources.cut.parent, stack, options=sound, channels=channels,
@@ -167,7 +168,7 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
         results = _encode(job, master, published, plan, encodes)
         produced = _voices_after(produced, sources, published, encodes["mp3"], channels, job.what)
         report = _report(job, measured, results, produced)
-        save_published(targets.published, cut, published)
+        save_published(targets.published, cut, published, strikes)
     with disk_errors(job.what, *folders):
         report.save(targets.report)
     return report

@@ -32,8 +32,11 @@ from .timeline import Clip, Timeline, chain, from_dict, map_time
 
 SNAP_FRAME_S = 0.01  # seconds per level reading when snapping a cut to the quietest point
 SNAP_WITHIN_DB = 3.0  # dB above the quietest reading still taken as quiet (the one nearest the pause's middle wins)
-MIN_PAUSE_S = 0.02  # seconds: a pause shorter than this is cut in its middle, unsnapped
+MIN_PAUSE_S = 0.02  # seconds: a search shorter than this is not snapped
+REACH_S = 0.15  # seconds a cut may reach into the struck words for a quiet point (their edges are Whisper's guess)
+GUARD_S = 0.02  # seconds kept clear of a kept word, beyond the join's crossfade
 SILENT_FLOOR = 1e-10  # mean square added before the logarithm (digital silence)
+EDGE_S = 0.001  # seconds: a chapter this close to a strike's window is inside it (times are rounded to ms)
 
 
 @dataclass(frozen=True)
@@ -72,28 +75,33 @@ def _levels(asr: Path) -> tuple[np.ndarray, int]:
     return 10 * np.log10(np.mean(frames**2, axis=1) + SILENT_FLOOR), rate
 
 
-def _quietest(levels: np.ndarray, lo: float, hi: float) -> float:
-    """Seconds: the quiet point of the pause lo..hi nearest its middle."""
-    middle = (lo + hi) / 2
+def _quietest(levels: np.ndarray, lo: float, hi: float, target: float) -> float:
+    """Seconds: the quiet point between lo and hi nearest `target` (hi when there is no room)."""
     first, last = int(np.ceil(lo / SNAP_FRAME_S)), int(hi / SNAP_FRAME_S)
     if hi - lo < MIN_PAUSE_S or last <= first or first >= len(levels):
-        return middle
+        return max(lo, min(hi, target))
     window = levels[first:min(last, len(levels))]
     quiet = np.flatnonzero(window <= window.min() + SNAP_WITHIN_DB)
     centres = (first + quiet + 0.5) * SNAP_FRAME_S
-    return float(centres[np.argmin(np.abs(centres - middle))])
+    return float(centres[np.argmin(np.abs(centres - target))])
 
 
-def cut_spans(strikes: Sequence[Strike], asr: Path, duration: float) -> list[tuple[float, float]]:
+def cut_spans(strikes: Sequence[Strike], asr: Path, duration: float, crossfade_s: float) -> list[tuple[float, float]]:
     """Seconds of the cut to remove for each strike: from the quiet point of the pause before it to the
-    quiet point of the pause after it (the episode's start or end when nothing is kept there)."""
+    quiet point of the pause after it (the episode's start or end when nothing is kept there).
+
+    Each cut may reach into the struck words (they go anyway) but keeps a crossfade and GUARD_S away
+    from the kept words, so the join's fade never touches their first or last sound."""
     if not strikes:
         return []
     levels, _ = _levels(asr)
+    guard = crossfade_s + GUARD_S
     spans = []
     for s in sorted(strikes, key=lambda s: s.start):
-        a = 0.0 if s.before <= 0.0 else _quietest(levels, s.before, max(s.before, s.start))
-        b = duration if s.after >= duration else _quietest(levels, min(s.end, s.after), s.after)
+        a = 0.0 if s.before <= 0.0 else _quietest(levels, s.before + guard, max(s.before + guard, s.start + REACH_S),
+                                                   (s.before + s.start) / 2)
+        b = duration if s.after >= duration else _quietest(levels, min(s.end - REACH_S, s.after - guard),
+                                                            s.after - guard, (s.end + s.after) / 2)
         if spans and a <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
         elif b > a:
@@ -158,14 +166,16 @@ class Published:
     before: Timeline  # the cut before pauses are shortened (course-file time), clips of the recordings
     cut: Timeline  # the cut as heard (pauses shortened), clips of the recordings
     published: Timeline  # the published episode, clips of the cut master
+    windows: tuple[tuple[float, float], ...] = ()  # seconds of the cut: each strike's kept words either side
 
     def course_to_published(self, seconds: float) -> float:
         return map_clips(self.published, map_time(self.cut, seconds))
 
 
-def save_published(path: Path, timeline_json: dict, published: Timeline) -> None:
-    """published.json: the cut task's timeline and the strikes' timeline of the cut master."""
-    write_json(path, {**timeline_json, "published": published.to_dict()})
+def save_published(path: Path, timeline_json: dict, published: Timeline, strikes: Sequence[Strike] = ()) -> None:
+    """published.json: the cut task's timeline, the strikes' timeline of the cut master, the strikes' windows."""
+    write_json(path, {**timeline_json, "published": published.to_dict(),
+                      "windows": [[s.before, s.after] for s in strikes]})
 
 
 def load_published(path: Path) -> Published:
@@ -174,7 +184,8 @@ def load_published(path: Path) -> Published:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         before, cut = from_dict(raw["before"]), from_dict(raw["after"])
         published = from_dict(raw["published"]) if "published" in raw else whole(cut.samples, cut.rate)
-        return Published(before, cut, published)
+        windows = tuple((float(a), float(b)) for a, b in raw.get("windows", ()))
+        return Published(before, cut, published, windows)
     except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError) as e:
         raise StageError(f"{path}: missing or unreadable timeline; run 'coursecast episodes' again") from e
 
@@ -208,3 +219,21 @@ def sources_in_cut(timeline_file: Path) -> tuple[tuple[str, float, float], ...]:
             lo, hi = spans.get(clip.piece, [clip.at, clip.at + clip.length])
             spans[clip.piece] = [min(lo, clip.at), max(hi, clip.at + clip.length)]
     return tuple((pieces[p]["name"], lo / cut.rate, hi / cut.rate) for p, (lo, hi) in sorted(spans.items()))
+
+
+def emptied(starts: Sequence[float], windows: Sequence[tuple[float, float]], end: float) -> list[bool]:
+    """Per chapter (its start in seconds of the cut, in order): True when strikes emptied it, i.e. all of it,
+    up to the next chapter (or `end`), lies between the word kept before one strike and the word kept after."""
+    bounds = [*starts[1:], end]
+    return [any(lo - EDGE_S <= a and b <= hi + EDGE_S for lo, hi in windows) for a, b in zip(starts, bounds)]
+
+
+def published_chapters(timeline_file: Path, chapters: Sequence[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Course-file chapters on the published episode: a chapter inside a strike moves to its end, one the
+    strikes emptied is left out (the review file names it)."""
+    timelines = load_published(timeline_file)
+    cut = [map_time(timelines.cut, at) for at, _ in chapters]
+    empty = emptied(cut, timelines.windows, timelines.cut.duration)
+    return [(map_clips(timelines.published, t), title) for t, (_, title), gone in zip(cut, chapters, empty)
+            if not gone]
+

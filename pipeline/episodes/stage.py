@@ -30,7 +30,7 @@ from . import artwork
 from .audio import CutTargets, build_cut, disk_errors
 from .loudness import LoudnessReport, load_report
 from .master import MasterSources, MasterTargets, build_master
-from .published import compose, load_published, published_times
+from .published import compose, load_published, published_chapters
 from .settings import Mastering, VideoEncoding
 from . import reducers
 from .sound import SoundOptions, sound_summary
@@ -211,8 +211,7 @@ def tag_episode(job: TagJob) -> TagInfo:
     """Copy the untagged encodes to episodes/, tagged, with chapters moved with any shortened pause."""
     what = f"episode '{job.episode}'"
     mp3, m4a = job.untagged
-    times = published_times(job.timeline, [at for at, _ in job.chapters])
-    moved = kept_chapters([(at, title) for at, (_, title) in zip(times, job.chapters)], audio_duration(mp3))
+    moved = kept_chapters(published_chapters(job.timeline, job.chapters), audio_duration(mp3))
     if not job.cover.is_file():
         raise StageError(f"{what}: artwork {job.cover} is missing; run 'coursecast episodes' to make it")
     with disk_errors(what, job.published[0].parent):
@@ -225,8 +224,8 @@ def tag_episode(job: TagJob) -> TagInfo:
 
 
 def kept_chapters(moved: list[tuple[float, str]], duration: float) -> list[tuple[float, str]]:
-    """Chapters on the published episode, a chapter whose every word was struck dropped: it starts where
-    the next one does (both moved to the end of one strike), or at the episode's end."""
+    """Chapters on the published episode without any that would be empty: starting where the next one
+    does, or at the episode's end (the strikes took all of them)."""
     kept = []
     for index, (at, title) in enumerate(moved):
         following = moved[index + 1][0] if index + 1 < len(moved) else duration

@@ -24,7 +24,7 @@ from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.timecode import format_timecode
 from ..core.transcript import Coverage, Stretch, Transcript, load
-from ..episodes import MIN_EPISODE_S, Strike, published_times, save_strikes, sources_in_cut
+from ..episodes import MIN_EPISODE_S, Strike, emptied, published_times, save_strikes, sources_in_cut
 from .corrections import MERGE_VERSION, EditSources, EpisodeEdits, edit_sources, episode_plan
 
 TASK_WEIGHT = 0.01  # relative cost of a cuts task (a transcription weighs its seconds of audio)
@@ -164,3 +164,16 @@ def _moved_coverage(coverage: Coverage | None, at) -> Coverage | None:
         return None
     move = lambda stretches: tuple(Stretch(at(s.start), at(s.end)) for s in stretches)  # noqa: E731
     return replace(coverage, redecoded=move(coverage.redecoded), without_words=move(coverage.without_words))
+
+
+def emptied_chapters(edits: EpisodeEdits, chapters: Sequence[tuple[float, str]], timeline: Path,
+                     duration: float) -> list[str]:
+    """'[HH:MM:SS] Title' of each chapter the strikes emptied (episodes.emptied, as the published chapters
+    decide it). Chapter times are the course file's; `timeline` (the cut's) moves them onto the words' time."""
+    runs = struck_runs(edits, duration)
+    if not runs or not chapters:
+        return []
+    starts = published_times(timeline, [at for at, _ in chapters])
+    empty = emptied(starts, [(r.strike.before, r.strike.after) for r in runs], duration)
+    return [f"[{format_timecode(t, millis=False)}] {title}" for t, (_, title), gone in zip(starts, chapters, empty)
+            if gone]

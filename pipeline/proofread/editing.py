@@ -126,11 +126,11 @@ def speaker_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | 
 
 
 def render(transcript: Transcript, *, title: str, names: dict[str, str], listed: list[str],
-           base: str, rules: Rules) -> str:
+           base: str, rules: Rules, notes: Sequence[str] = ()) -> str:
     """The editing file's text: help in comments, then one paragraph per speaker turn."""
     shown, _ = respell(shown_words(transcript), rules)
     lines = [f"# {title}", "#", *_help(names=", ".join(listed) or UNKNOWN_SPEAKER, unknown=UNKNOWN_SPEAKER,
-                                      base=base), *_who(transcript.attribution)]
+                                      base=base), *_who(transcript.attribution), *_who(notes)]
     for speaker, words in _turns(transcript, shown):
         label = names.get(speaker, speaker) if speaker is not None else UNKNOWN_SPEAKER
         lines += ["", *_paragraph(f"[{_stamp(words[0].start)}] {label}:", [w.text for w in words])]
@@ -253,15 +253,11 @@ class _Parser:
                                      f"'[00:00:00] {UNKNOWN_SPEAKER}:'")
             self.orphans = True
             return
-        for word, struck in self.strike_words(number, line, offset):
+        words, self.opened = struck_words(line, number, offset, self.opened)  # each: struck or not (strike.py)
+        for word, struck in words:
             self.current["words"].append(word)
             self.current["lines"].append(number)
             self.current["struck"].append(struck)
-
-    def strike_words(self, number: int, line: str, offset: int = 0) -> list[tuple[str, bool]]:
-        """The line's words, each with whether it is struck (strike.py)."""
-        words, self.opened = struck_words(line, number, offset, self.opened)
-        return words
 
     def header(self, number: int, line: str):
         """(seconds, speaker id, text after the colon) of a turn line, or None after noting the problem."""
@@ -352,13 +348,15 @@ class EditFileJob:
     roster: tuple[tuple[str, str], ...]  # (id, name): whom an editor may name
     listed: tuple[str, ...]  # the episode's speakers' names, shown in the help
     title: str  # "Episode N: Title (slug)"
+    max_pause_s: float = 0.0  # [audio] max_pause_s: longer pauses are proposed for cutting (0: none proposed)
 
 
 def edit_file_job(course: Course, episode: Episode) -> EditFileJob:
     return EditFileJob(course.root, layout.machine_transcript(course, episode), layout.edit_file(course, episode),
                        layout.edit_base(course, episode), layout.replacements_file(course),
                        tuple((s.id, s.name) for s in course.speakers),
-                       tuple(course.speaker(s).name for s in episode.speakers), episode_title(episode))
+                       tuple(course.speaker(s).name for s in episode.speakers), episode_title(episode),
+                       course.audio.max_pause_s)
 
 
 def episode_title(episode: Episode) -> str:
@@ -373,8 +371,11 @@ def create_edit_file(job: EditFileJob) -> EditFileResult:
         return EditFileResult(job.target, False, 0)
     machine = load(job.machine)
     rules = load_rules(job.replacements, job.root)
+    from .proposals import proposal_notes  # proposals read the editing file's words: imported here, not above
+
     text = render(machine, title=job.title, names=speaker_names(job.roster, machine), listed=list(job.listed),
-                  base=relative(job.root, job.base), rules=rules)
+                  base=relative(job.root, job.base), rules=rules,
+                  notes=proposal_notes([s.word for s in shown_words(machine)], job.max_pause_s, machine.coverage))
     write_bytes(job.base, job.machine.read_bytes())
     write_text(job.target, text)
     return EditFileResult(job.target, True, sum(len(w.text.split()) for w in machine.words))

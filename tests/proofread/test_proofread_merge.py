@@ -129,7 +129,7 @@ def test_replacements_apply_without_an_editing_file_and_keep_times(tmp_path: Pat
     path.write_text(path.read_text(encoding="utf-8").replace("Malmö.", "Malmo harbour."), encoding="utf-8")
     write_review(course, episode)  # ...and a rule still wins over a slip in the editing file
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
-    assert 'edits/ep1.txt:25 "Malmo" → "Malmö"' in listed and '[00:00:07] "Nilson" → "Nilsson"' in listed
+    assert 'edits/ep1.txt:29 "Malmo" → "Malmö"' in listed and '[00:00:07] "Nilson" → "Nilsson"' in listed
 
 
 # -- recut: the audio changed after editing --------------------------------------------

@@ -145,6 +145,7 @@ def test_a_strike_cuts_the_captioned_video_with_picture_and_sound_in_sync(tmp_pa
     assert not [t for t in report.built if t.startswith(("transcribe:", "episodes:"))], report.built
     assert {"master:talk", "video-encode:talk", "video:talk"} <= set(report.built)
     removed = clips[2][1] - clips[2][0] + GAP_S
+    print(f"\nvideo: expected {removed:.3f} s out, {before - _seconds(video):.3f} s out")
     assert before - _seconds(video) == pytest.approx(removed, abs=0.3)
     raw, published = _pcm(wav), _pcm(video)
     cut_at = clips[2][0] - GAP_S / 2  # published time of the cut, about (nothing before it moved)
@@ -154,4 +155,5 @@ def test_a_strike_cuts_the_captioned_video_with_picture_and_sound_in_sync(tmp_pa
         picture = _frame_number(video, round(at * FPS)) / FPS  # source seconds, modulo CYCLE frames
         period = CYCLE / FPS
         off = (picture - sound + period / 2) % period - period / 2
+        print(f"\nvideo at {at:.2f} s: sound from {sound:.3f} s of the recording, picture {off * FPS:+.2f} frames off")
         assert abs(off) <= 1.0 / FPS + 0.01, (at, sound, picture)
