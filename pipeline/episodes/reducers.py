@@ -10,6 +10,7 @@ returns the same shape at the same rate, time-aligned with the input.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import shlex
 import subprocess
@@ -22,6 +23,7 @@ from scipy import signal
 
 from ..core.errors import StageError
 
+log = logging.getLogger(__name__)
 NET_RATE = 48000  # Hz: both networks run at 48 kHz
 NET_FRAME = 480  # samples per network frame (10 ms at 48 kHz)
 DFN_ATTENUATION_DB = 100.0  # dB: DeepFilterNet's attenuation limit (100 = unlimited)
@@ -110,6 +112,7 @@ def _rnnoise(mono: np.ndarray) -> np.ndarray:
 def _ffmpeg(mono: np.ndarray, rate: int, graph: str) -> np.ndarray:
     argv = ["ffmpeg", "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "-",
             "-af", graph, "-f", "f32le", "-"]
+    log.debug("%s", shlex.join(argv))
     try:
         done = subprocess.run(argv, input=mono.astype("<f4").tobytes(), capture_output=True, check=True)
     except subprocess.CalledProcessError as e:

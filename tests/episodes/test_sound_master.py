@@ -75,3 +75,20 @@ def test_the_sting_is_left_as_it_is(mastered):
     expected = 0.1 * 10 ** (gain / 20)  # the tone's amplitude times that gain: no levelling on top
     assert float(np.abs(sting).max()) == pytest.approx(expected, rel=0.06)
     assert load_published(layout.published_timeline(course, episode)).published.duration > 25.0
+
+
+def test_check_prints_each_voice_before_and_after(mastered):
+    from pipeline.episodes import loudness_summary
+
+    course, *_ = mastered
+    line = next(l for l in loudness_summary(course) if ": sound: " in l)
+    assert "levelled: voice 1 " in line and "; voice 2 " in line and " -> " in line, line
+
+
+def test_a_tone_without_speech_is_encoded_as_cut_and_the_report_says_why(tmp_path):
+    (tmp_path / "raw_interviews").mkdir()
+    tone(tmp_path / "raw_interviews" / "tone.wav", 3.0, amplitude=0.1)
+    course = write_course(tmp_path, episode_toml("tone", '[[episodes.sources]]\nfile = "tone.wav"\n'))
+    report = run_tasks(course)["master:tone"]  # no speaker turns: the speakers task found no words
+    assert report.passed and report.sound is not None and not report.sound.levelled
+    assert "no speech found" in report.sound.levelling_reason and report.sound.cleaning == ()
