@@ -12,14 +12,17 @@ from ..core.transcript import Transcript, load
 from ..episodes import VoiceTurn, save_turns
 
 TURN_BRIDGE_S = 1.0  # seconds: one voice's words closer than this are one turn
+UNKNOWN = ""  # the one voice of a transcript whose words have no known speaker
 
 
 def voice_turns(transcript: Transcript) -> tuple[VoiceTurn, ...]:
-    """Runs of one speaker's words (unknown speakers left out), each with its voice index."""
+    """Runs of one speaker's words, each with its voice index. Words of no known speaker are left out,
+    unless no word has one: then they are all one voice (levelled for drift, not against anyone)."""
     index: dict[str, int] = {}
     turns: list[list] = []
-    words = sorted(((w.start, w.end, s.speaker) for s in transcript.segments for w in s.words
-                    if s.speaker is not None and w.end > w.start), key=lambda w: (w[0], w[1]))
+    known = any(s.speaker is not None for s in transcript.segments if s.words)
+    words = sorted(((w.start, w.end, s.speaker or UNKNOWN) for s in transcript.segments for w in s.words
+                    if (s.speaker is not None or not known) and w.end > w.start), key=lambda w: (w[0], w[1]))
     for start, end, speaker in words:
         voice = index.setdefault(speaker, len(index))
         if turns and turns[-1][2] == voice and start - turns[-1][1] <= TURN_BRIDGE_S:

@@ -41,3 +41,9 @@ def test_a_rename_or_new_ids_write_the_same_file(tmp_path):
     assert set(raw) == {"format", "turns"} and "Ann" not in files[0].decode()
     assert [(t.start, t.end, t.voice) for t in load_turns(tmp_path / "turns0.json")] == \
         [(round(t.start, 3), round(t.end, 3), t.voice) for t in voice_turns(first)]
+
+
+def test_words_of_no_known_speaker_are_one_voice_when_nobody_is_known():
+    transcript = _transcript({}, {"a": None, "b": None})
+    turns = voice_turns(transcript)
+    assert {t.voice for t in turns} == {0} and turns[0].start == 0.0 and turns[-1].end > 9.0
