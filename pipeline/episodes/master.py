@@ -54,9 +54,10 @@ Turn = tuple[float, float, str]  # (start, end) seconds of the cut master and wh
 
 def level_voices(master: Path, turns: Sequence[Turn] | None, work: Path) -> Path:
     """The hook for a voice leveller: the master with every voice brought to one level, before loudness
-    normalisation. `turns` (None: not known) say who speaks when, in the master's seconds; a leveller
-    writes its result into `work` (a scratch folder, removed after the encodes) and returns its path.
-    Today: the master as it is."""
+    normalisation. `turns` (None: not known) say who speaks when, in the master's seconds (the cut's: the
+    transcript's times); a leveller writes its result into `work` (the episode's work folder, through
+    core.fsutil, or a scratch file it removes) and returns its path; the master task measures, normalises
+    and encodes whatever it returns. Today: the master as it is."""
     return master
 
 
