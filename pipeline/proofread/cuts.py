@@ -28,6 +28,7 @@ from ..episodes import MIN_EPISODE_S, Strike, emptied, published_times, save_str
 from .corrections import MERGE_VERSION, EditSources, EpisodeEdits, edit_sources, episode_plan
 
 TASK_WEIGHT = 0.01  # relative cost of a cuts task (a transcription weighs its seconds of audio)
+STRIKE_MARK = b"~~"  # the strike syntax (strike.py), as bytes: a file without it strikes nothing
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def struck_runs(edits: EpisodeEdits, duration: float) -> list[StruckRun]:
     machine = edits.plan.machine
     result = []
     for run in runs:
-        heard = [p.source for _, p in run if p.source is not None]
+        heard = [p.source for _, p in run if p.source is not None] + [
+            i for _, p in run if p.source is None for i in _replaced(machine, p.span)]
         if not heard:
             continue
         lo, hi = min(heard), max(heard)
@@ -59,6 +61,12 @@ def struck_runs(edits: EpisodeEdits, duration: float) -> list[StruckRun]:
         strike = Strike(before, machine[lo].word.start, machine[hi].word.end, max(after, machine[hi].word.end))
         result.append(StruckRun(strike, run[0][1].struck, tuple(p.text for _, p in run)))
     return result
+
+
+def _replaced(machine, span: tuple[float, float]) -> list[int]:
+    """The machine words a word the editor wrote (and struck) stands in for: those inside its span."""
+    lo, hi = span
+    return [i for i, s in enumerate(machine) if lo <= s.word.start and s.word.end <= hi] if hi > lo else []
 
 
 def _about(runs: Sequence[StruckRun], duration: float) -> float:
@@ -115,8 +123,25 @@ def cuts_job(course: Course, episode: Episode) -> CutsJob:
                    layout.timeline(course, episode), layout.strikes(course, episode))
 
 
+def _strikes_anything(path: Path) -> bool:
+    """The editing file has a `~~` outside its comments (or cannot be read: the parser then says why)."""
+    try:
+        lines = path.read_bytes().splitlines()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return any(STRIKE_MARK in line and not line.lstrip().startswith(b"#") for line in lines)
+
+
 def write_strikes(job: CutsJob) -> int:
-    """The cuts task's action: strikes.json from the struck words; how many struck spans."""
+    """The cuts task's action: strikes.json from the struck words; how many struck spans.
+
+    An editing file without `~~` strikes nothing, whatever else is in it: a mistake elsewhere in it
+    stops the captions (as it always did), never the episode's audio."""
+    if not _strikes_anything(job.sources.edit_file):
+        save_strikes(job.target, [])
+        return 0
     machine = load(job.machine)
     edits = episode_plan(job.sources, machine)
     runs = struck_runs(edits, machine.duration)

@@ -89,6 +89,16 @@ def test_struck_words_leave_the_text_keep_their_neighbours_times_and_unstriking_
     assert correct(course, ep, machine).text == machine.text and _strikes(course, ep) == {"strikes": []}
 
 
+def test_words_both_respelled_and_struck_are_still_cut(episode):
+    course, ep = episode
+    machine = load(layout.machine_transcript(course, ep))
+    _strike(course, ep, "smart cities", "~~smart towns~~")
+    words = machine.words
+    assert _strikes(course, ep)["strikes"] == [{"before": words[4].end, "start": words[5].start,
+                                                 "end": words[6].end, "after": words[7].start}]
+    assert "towns" not in correct(course, ep, machine).text
+
+
 def test_a_word_corrected_elsewhere_changes_no_byte_of_the_strikes(episode):
     course, ep = episode
     _strike(course, ep, "Thank you Anna,", "~~Thank you Anna,~~")
