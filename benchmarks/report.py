@@ -64,7 +64,7 @@ def baseline_accuracy(baseline_dir: Path, reference_dir: Path) -> dict[str, floa
     return result
 
 
-STAGE_SECTIONS = ("bench_episodes", "bench_transcribe", "bench_accuracy", "bench_video", "bench_print")
+STAGE_SECTIONS = ("bench_episodes", "bench_transcribe", "bench_accuracy", "bench_video", "bench_print", "bench_sound")
 
 
 def stage_benchmarks(out: Path, log: Path, save=lambda partial: None) -> dict:

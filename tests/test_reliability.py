@@ -114,7 +114,7 @@ def test_peoples_files_artwork_and_linked_folders_survive_clean(course, tmp_path
     shared.mkdir()
     (shared / "keep.txt").write_text("not the build's")
     (course / "transcripts" / "linked").symlink_to(shared, target_is_directory=True)
-    (course / "edits").mkdir()
+    (course / "edits").mkdir(exist_ok=True)  # `episodes` transcribes now (strikes cut the audio): edits/ exists
     (course / EDIT).write_text("an editor's work")
     said = refused(coursecast(course, "clean", "--yes"), 0, "Left alone",
                    "episodes/cover.jpg: the course file points at it",

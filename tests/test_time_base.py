@@ -158,3 +158,38 @@ def test_pdf_chapter_headings_sit_between_the_turns_they_separate(built):
         heading = flat.index(LINES[index][4])
         before, after = lower.index(MARKERS[index - 1]), lower.index(MARKERS[index])
         assert before < heading < after, (LINES[index][4], flat)
+
+
+def test_a_struck_line_takes_its_chapter_and_later_times_still_land(built):
+    """A strike on top of the sting and the shortened pauses: the struck line's chapter is dropped (the review
+    file says so) and every later chapter and turn still starts on its first word."""
+    import io
+    import re
+
+    from pipeline.core import course_file, layout, runner, stages
+    from pipeline.core.dependency import StateStore
+    from pipeline.core.progress import Progress
+
+    edit = built / "edits/harbour.txt"
+    text = edit.read_text(encoding="utf-8")
+    body = text.split("\n\n[", 1)
+    struck = re.sub(r"(Thank you.*?arbou?r\.)", r"~~\1~~", body[1], count=1, flags=re.S)  # tiny.en: "Harbor"
+    assert struck != body[1]
+    edit.write_text(body[0] + "\n\n[" + struck, encoding="utf-8")
+    course = course_file.load(built / "course.toml")
+    report = runner.run(stages.all_tasks(course), StateStore(built / layout.STATE), jobs=2,
+                        progress=Progress(io.StringIO(), live=False))
+    assert report.ok, report.failed
+    assert not [t for t in report.built if t.startswith(("transcribe:", "episodes:"))], report.built
+    words = _words(built)
+    assert not any(w[0].startswith("thank") for w in words)
+    chapters = json.loads((built / "episodes/harbour.chapters.json").read_text(encoding="utf-8"))["chapters"]
+    assert [c["title"] for c in chapters] == ["Welcome", "Bicycle lanes", "A year of trips"]
+    for chapter, marker in zip(chapters[1:], MARKERS[2:]):
+        first = _first(words, marker)[1]
+        assert first - 1.0 < chapter["startTime"] <= first + 0.1, (chapter, first)
+    for marker, (_, speaker, *_) in zip(MARKERS[2:], LINES[2:]):
+        assert _first(words, marker)[2] == speaker
+    review = (built / "transcripts/harbour.review.txt").read_text(encoding="utf-8")
+    assert "Chapters left empty by strikes (1)" in review and "Harbour data" in review
+    edit.write_text(text, encoding="utf-8")

@@ -160,6 +160,7 @@ class CaptionsJob:
     keep_together: tuple[str, ...]  # multi-word names a caption must not split
     settings: CaptionSettings
     outputs: tuple[tuple[str, Path], ...]  # (extension, file) of every format written
+    timeline: Path  # published.json: the transcript's times (the cut's) -> the published episode's
 
 
 def keep_together(course: Course, episode: Episode) -> tuple[str, ...]:
@@ -175,13 +176,15 @@ def output_paths(course: Course, episode: Episode) -> dict[str, Path]:
 def captions_job(course: Course, episode: Episode) -> CaptionsJob:
     return CaptionsJob(layout.machine_transcript(course, episode), proofread.edit_sources(course, episode),
                        proofread.word_timing(course, episode), speaker_names(course, episode),
-                       keep_together(course, episode), course.captions, tuple(output_paths(course, episode).items()))
+                       keep_together(course, episode), course.captions, tuple(output_paths(course, episode).items()),
+                       layout.published_timeline(course, episode))
 
 
 def build_transcript_outputs(job: CaptionsJob) -> CaptionReport:
-    """The captions task's action: machine transcript + editors' corrections + roster names -> json, vtt, srt, txt."""
+    """The captions task's action: machine transcript + editors' corrections + roster names -> json, vtt, srt, txt,
+    every time on the published episode (strikes taken out)."""
     machine = transcript_io.load(job.machine)
-    corrected = proofread.corrected_transcript(job.corrections, job.timing, machine)
+    corrected = proofread.retimed(proofread.corrected_transcript(job.corrections, job.timing, machine), job.timeline)
     named = dataclasses.replace(corrected, speakers={**corrected.speakers, **dict(job.speakers)})
     report = write_outputs(named, dict(job.outputs), job.settings, job.keep_together)
     log.info("captions:%s: %d cues, fastest %.1f cps, %d warning(s) where the speech is too fast",
@@ -198,7 +201,8 @@ def _task(course: Course, episode: Episode) -> Task:
     job = captions_job(course, episode)
     model = _model(course)
     return Task(stage="transcribe", name=f"captions:{episode.slug}", action=build_transcript_outputs, job=job,
-                inputs=(job.machine, *job.corrections.files, job.timing.audio, *(model.files if model else ())),
+                inputs=(job.machine, *job.corrections.files, job.timing.audio, job.timeline,
+                        *(model.files if model else ())),
                 targets=tuple(path for _, path in job.outputs), libraries=LIBRARIES,
                 tools=_offline_model(course), episode=episode.slug, weight=TASK_WEIGHT)
 

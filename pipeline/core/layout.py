@@ -101,6 +101,21 @@ def timeline(course: Course, episode: Episode) -> Path:
     return work_dir(course, episode) / "timeline.json"
 
 
+def cut_master(course: Course, episode: Episode) -> Path:
+    """Float WAV at the encode rate: the episode as cut (pauses shortened), before strikes and loudness."""
+    return work_dir(course, episode) / "cut.wav"
+
+
+def strikes(course: Course, episode: Episode) -> Path:
+    """JSON: the spans editors struck out (`~~ ... ~~` in edits/<slug>.txt), as times of the cut only."""
+    return work_dir(course, episode) / "strikes.json"
+
+
+def published_timeline(course: Course, episode: Episode) -> Path:
+    """JSON: the cut's timeline and the strikes removed from it: cut-episode time -> published time."""
+    return work_dir(course, episode) / "published.json"
+
+
 def loudness_failure(course: Course, episode: Episode) -> Path:
     """The loudness report of a build that failed the loudness gate (shown by `coursecast check`)."""
     return work_dir(course, episode) / "loudness.failed.json"
@@ -123,6 +138,11 @@ def heard_transcript(course: Course, episode: Episode, part: str = "mix") -> Pat
 def speaker_turns(course: Course, episode: Episode) -> Path:
     """Who speaks when in asr.wav, found by voice (turns and a voice per label, not yet named)."""
     return work_dir(course, episode) / "speakers.json"
+
+
+def voice_turns(course: Course, episode: Episode) -> Path:
+    """Who speaks when, as levelling reads it: times and voice indices, no names (the speakers task writes it)."""
+    return work_dir(course, episode) / "turns.json"
 
 
 def voices_folder(course: Course) -> Path:

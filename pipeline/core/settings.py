@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 CHANNEL_MODES = ("auto", "mono", "stereo")  # [audio] channels
+DENOISE_MODES = ("auto", "off", "on")  # [audio] denoise: "auto" reduces noise only where it is measured
 SAMPLE_RATES_HZ = (44100, 48000)  # [audio] sample_rate_hz: what podcast apps and MP4 expect
 MAX_CROSSFADE_MS = 500  # milliseconds: longer crossfades smear words across a cut
 MIN_PAUSE_S = 0.3  # seconds: shorter allowed pauses would clip word endings
@@ -66,10 +67,13 @@ class AudioSettings:
     video_height: int = 720  # pixels, video episodes are scaled to this height
     video_crf: int = 23  # x264 quality
     video_preset: str = "veryfast"  # x264 preset
+    level_voices: bool = True  # bring every speaker and passage to one loudness (episodes/leveler.py)
+    denoise: str = "auto"  # noise, hum and rumble: "auto" (where measured), "on" or "off" (episodes/denoise.py)
 
     def problems(self) -> list[tuple[str, str]]:
         return _failing([
             ("channels", self.channels in CHANNEL_MODES, _one_of(CHANNEL_MODES)),
+            ("denoise", self.denoise in DENOISE_MODES, _one_of(DENOISE_MODES)),
             ("crossfade_ms", 0 <= self.crossfade_ms <= MAX_CROSSFADE_MS, f"use 0 to {MAX_CROSSFADE_MS}"),
             ("max_pause_s", self.max_pause_s >= MIN_PAUSE_S, f"use {MIN_PAUSE_S} s or more, or word endings get cut"),
             ("true_peak_db", -10.0 <= self.true_peak_db <= self.gate_max_true_peak_db,

@@ -1,10 +1,11 @@
-"""Episode audio: recordings -> cut, ASR audio, normalised untagged MP3 and M4A, loudness report.
+"""The cut: recordings -> the cut master (float WAV, before loudness), the ASR audio, timeline.json.
 
 Each recording is decoded once: pass 1 cuts and joins into a float master
-(and the ASR audio) and measures it; pass 2 applies the gain plan to the
-master and encodes MP3 and M4A in one command; the encodes are measured and
-gated. A corrected second encode (from the master) is made when the first
-missed the target, e.g. after heavy limiting.
+(and the ASR audio) and measures it. With `shorten_pauses`, the pauses longer
+than `max_pause_s` are found in the ASR audio and a second pass keeps the
+stretches between them, of the master and the ASR audio alike. Nothing is
+encoded here: the master task (master.py) takes the editors' strikes out of
+the cut master, normalises and encodes it, so a strike never re-transcribes.
 """
 from __future__ import annotations
 
@@ -27,44 +28,27 @@ from ..core.fsutil import atomic_path, write_json
 from ..core.media import run
 from ..core.timecode import format_timecode
 from . import graph as graphs
-from .loudness import (
-    SILENT_SOURCE_DB,
-    Encoded,
-    GainPlan,
-    Loudness,
-    LoudnessReport,
-    correction,
-    gate,
-    measure_files,
-    parse_ebur128,
-    parse_levels,
-    plan_gain,
-    settle,
-)
+from .loudness import SILENCE_LUFS, SILENT_SOURCE_DB, Loudness, parse_ebur128, parse_levels
 from .settings import Mastering
-from .timeline import Piece, Timeline, join, mute_spans, remove
+from .timeline import Piece, Timeline, join, master_spans, mute_spans, remove
 
 PAUSE_WINDOW_S = 0.02  # seconds per level reading when looking for pauses
 PAUSE_BELOW_LOUDNESS_DB = 25.0  # dB under the episode's loudness that counts as a pause
 MIN_CUT_S = 0.1  # seconds: shorter excess pauses are left alone
 TRUNCATION_SLACK_S = 0.1  # seconds a recording may come up short of its kept range
 ESTIMATE_SLACK = 0.02  # fraction a whole-file length (ffprobe's estimate) may come up short
-MAX_ENCODES = 3  # encodes of one episode at most: the first and two corrected ones
 NO_SPACE = "No space left on device"  # ffmpeg's words for ENOSPC
 LOW_SPACE_BYTES = 1 << 20  # bytes: a failed ffmpeg with less than this free was stopped by a full disk
 
 
 @dataclass(frozen=True)
-class AudioTargets:
-    work: Path  # folder for the float master (deleted after the encodes)
-    asr: Path  # 16 kHz mono ASR audio of the episode timeline
+class CutTargets:
+    work: Path  # the episode's work folder (scratch files of the cut)
+    master: Path  # the cut master: float WAV at the encode rate, pauses shortened, before loudness
+    asr: Path  # 16 kHz mono ASR audio of the cut
     asr_left: Path | None  # left side (None: no one-speaker-per-channel recording)
     asr_right: Path | None
-    mp3: Path  # untagged, normalised
-    m4a: Path
-    timeline: Path  # JSON: the cut (pipeline.episodes_timeline)
-    report: Path  # loudness report, published beside the episode
-    failed_report: Path  # where a report that failed the gate goes
+    timeline: Path  # JSON: the cut (timeline.py), its channel count
 
 
 @contextlib.contextmanager
@@ -117,7 +101,7 @@ def channel_layout(pieces: tuple[Piece, ...], channels: str) -> str:
     return "stereo" if plain_stereo else "mono"
 
 
-def _outputs(stack: ExitStack, targets: AudioTargets, master: Path, scratch: bool) -> graphs.Pass1Outputs:
+def _outputs(stack: ExitStack, targets: CutTargets, master: Path, scratch: bool) -> graphs.Pass1Outputs:
     def open_(path: Path | None) -> Path | None:
         if path is None:
             return None
@@ -220,94 +204,43 @@ def find_pauses(asr: Path, timeline: Timeline, pieces: tuple[Piece, ...], loudne
     return spans
 
 
-@dataclass(frozen=True)
-class _Job:
-    episode: str  # slug
-    targets: AudioTargets
-    settings: Mastering
-    channels: int  # 1 or 2 in the encodes
-    target_lufs: float
-
-    @property
-    def what(self) -> str:
-        return f"episode '{self.episode}'"
-
-
-def _encode(job: _Job, inputs: graphs.Pass2Inputs, before: Timeline, after: Timeline, plan: GainPlan,
-            encodes: dict[str, Path], asr: graphs.Pass1Outputs | None) -> dict[str, Encoded]:
-    """Pass 2, then corrected passes (from the master) for a format that missed: how each was made.
-
-    A codec may shift the loudness a little or, at low bitrates, add peaks
-    over the limiter's ceiling; a corrected pass re-encodes only that format,
-    with the ceiling lowered by what the codec added and the gain settled again.
-    """
-    pending, results = {ext: plan for ext in encodes}, {}
-    for attempt in range(1, MAX_ENCODES + 1):
-        cmd = graphs.pass2(inputs, before, after, pending, job.settings, job.channels, encodes,
-                           asr if attempt == 1 else None)
-        run(cmd, what=f"{job.what}: normalising and encoding {', '.join(pending)}")
-        measured = measure_files([encodes[e] for e in pending], what=f"{job.what}: measuring the encodes")
-        retry = {}
-        for (ext, used), loudness in zip(pending.items(), measured):
-            results[ext] = Encoded(loudness, used.gain_db, used.ceiling_db, used.mode, attempt)
-            better = correction(used, loudness, job.settings.gate_max_true_peak_db)
-            if better is not None and attempt < MAX_ENCODES:
-                retry[ext] = better if better.ceiling_db == used.ceiling_db else settle(
-                    better, inputs.master, before.rate, what=f"{job.what}: measuring the limited master")
-        if not retry:
-            break
-        pending = retry
-    return results
-
-
-def _report(job: _Job, measured: Loudness, results: dict[str, Encoded]) -> LoudnessReport:
-    s = job.settings
-    problems = [p for ext, o in results.items()
-                for p in gate(f"{job.episode}.{ext}", o.loudness, job.target_lufs, s.gate_tolerance_lu,
-                              s.gate_max_true_peak_db)]
-    report = LoudnessReport(job.episode, job.target_lufs, job.channels, measured, results, tuple(problems))
-    if problems:
-        report.save(job.targets.failed_report)
-        raise StageError(f"{job.what} failed the loudness gate: {'; '.join(problems)}. Report: "
-                         f"{job.targets.failed_report}; the recording may be clipped or extremely peaky")
-    job.targets.failed_report.unlink(missing_ok=True)
-    return report
-
-
-def _timeline_json(pieces: tuple[Piece, ...], before: Timeline, after: Timeline) -> dict:
+def _timeline_json(pieces: tuple[Piece, ...], before: Timeline, after: Timeline, channels: int) -> dict:
     return {"pieces": [{"name": p.name, "start": p.start, "end": p.end, "split": p.split, "sting": p.sting}
                        for p in pieces],
-            "before": before.to_dict(), "after": after.to_dict()}
+            "channels": channels, "before": before.to_dict(), "after": after.to_dict()}
 
 
-def build_audio(pieces: tuple[Piece, ...], targets: AudioTargets, settings: Mastering, *,
-                episode: str) -> LoudnessReport:
-    """Cut, normalise and encode one episode's audio; the report is written only when all went well."""
+def _check_loud(measured: Loudness, what: str) -> None:
+    if measured.integrated <= SILENCE_LUFS:
+        raise StageError(
+            f"{what}: the cut audio measures {measured.integrated:.1f} LUFS, i.e. silent or nearly so; "
+            "check the recording (muted microphone? wrong track?) and the keep ranges")
+
+
+def build_cut(pieces: tuple[Piece, ...], targets: CutTargets, settings: Mastering, *, episode: str) -> Timeline:
+    """Cut one episode: the cut master (float, before loudness), its ASR audio and timeline.json; the cut
+    timeline. Pauses longer than `max_pause_s` are shortened when set; nothing is encoded here."""
+    what = f"episode '{episode}'"
     layout = channel_layout(pieces, settings.channels)
-    channels = 1 if layout == "mono" else 2
-    target = settings.target_lufs_mono if channels == 1 else settings.target_lufs_stereo
-    job = _Job(episode, targets, settings, channels, target)
     crossfade = settings.crossfade_ms / 1000
     before = join(pieces, settings.sample_rate_hz, crossfade)
     shorten = settings.shorten_pauses
-    folders = (targets.work, targets.mp3.parent, targets.report.parent)
-    with disk_errors(job.what, *folders), ExitStack() as stack:
-        master = stack.enter_context(_scratch(targets.work, "master", ".wav"))
-        final = _outputs(stack, targets, master, scratch=False)
-        first = _outputs(stack, targets, master, scratch=True) if shorten else final
-        measured = _cut(pieces, before, layout, first, job.what)
-        plan = settle(plan_gain(measured, target, settings.true_peak_db, what=job.what), master,
-                      settings.sample_rate_hz, what=f"{job.what}: measuring the limited master")
-        after = before
-        if shorten:
+    with disk_errors(what, targets.work), ExitStack() as stack:
+        final = _outputs(stack, targets, stack.enter_context(atomic_path(targets.master)), scratch=False)
+        if not shorten:
+            _check_loud(_cut(pieces, before, layout, final, what), what)
+            after = before
+        else:
+            master = stack.enter_context(_scratch(targets.work, "master", ".wav"))
+            first = _outputs(stack, targets, master, scratch=True)
+            measured = _cut(pieces, before, layout, first, what)
+            _check_loud(measured, what)
             pauses = find_pauses(first.asr, before, pieces, measured.integrated, settings.max_pause_s)
             after = remove(before, pauses, crossfade)
-        inputs = graphs.Pass2Inputs(master, *((first.asr, first.left, first.right) if shorten else (None,) * 3))
-        encodes = {"mp3": stack.enter_context(atomic_path(targets.mp3)),
-                   "m4a": stack.enter_context(atomic_path(targets.m4a))}
-        results = _encode(job, inputs, before, after, plan, encodes, final if shorten else None)
-        report = _report(job, measured, results)
-        write_json(targets.timeline, _timeline_json(pieces, before, after))
-    with disk_errors(job.what, *folders):
-        report.save(targets.report)
-    return report
+            pairs = [(a, b) for a, b in ((first.asr, final.asr), (first.left, final.left),
+                                         (first.right, final.right)) if a is not None and b is not None]
+            spans, xfades = master_spans(before, after), [0, *after.cut_xfades()]
+            run(graphs.recut(master, spans, xfades, before.rate, layout, final.master, pairs),
+                what=f"{what}: shortening pauses")
+        write_json(targets.timeline, _timeline_json(pieces, before, after, 1 if layout == "mono" else 2))
+    return after

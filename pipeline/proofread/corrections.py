@@ -108,10 +108,11 @@ def corrected_transcript(sources: EditSources, timing: WordTiming, machine: Tran
     """
     edits = episode_plan(sources, machine)
     timer = functools.partial(align, timing.audio, model=timing.model, root=sources.root, language=machine.language)
-    words = time_words(edits.plan, machine.duration, timer)
-    for warning in (*edits.warnings, *squeezed(edits.plan, words, edits.doc.file if edits.doc else "")):
+    kept = replace(edits.plan, words=tuple(p for p in edits.plan.words if not p.struck))  # struck: in no text
+    words = time_words(kept, machine.duration, timer)
+    for warning in (*edits.warnings, *squeezed(kept, words, edits.doc.file if edits.doc else "")):
         log.warning("%s", warning)
-    segments = assemble(edits.plan, words, machine.segments)
+    segments = assemble(kept, words, machine.segments)
     names = editor_names(sources.roster, machine)
     used = {w.speaker for w in edits.plan.words if w.speaker is not None}
     speakers = {**machine.speakers, **{s: names[s] for s in sorted(used) if s in names}}

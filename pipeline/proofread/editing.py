@@ -35,6 +35,7 @@ from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, Word, load
 from .replacements import Change, Rules, find_spans, load_rules, rewrite
 from .soundbites import Mark, strip_marks
+from .strike import STRIKE_HELP, struck_words
 
 UNKNOWN_SPEAKER = "Speaker"  # the name written (and read) for a turn whose speaker is unknown
 WRAP_COLUMNS = 78  # characters per line of paragraph text
@@ -48,7 +49,8 @@ HELP = (  # the comment block at the top of every editing file; {placeholders} f
     "PDF and feed then carries your corrections.",
     "- Each turn starts with a line \"[HH:MM:SS] Speaker Name:\"; its words follow, up to the next "
     "such line. Line breaks inside a turn do not matter.",
-    "- Fix words, names and punctuation; delete false starts and repeated words.",
+    "- Fix words, names and punctuation; delete false starts and repeated words from the text.",
+    STRIKE_HELP,
     "- Give a turn to another speaker by changing the name on its turn line. Speakers: {names}. "
     "Write \"{unknown}\" when you do not know who speaks.",
     "- Merge two turns by deleting the second turn line. Split a turn by adding a turn line before "
@@ -124,11 +126,11 @@ def editor_names(roster: tuple[tuple[str, str], ...], transcript: Transcript | N
 
 
 def render(transcript: Transcript, *, title: str, names: dict[str, str], listed: list[str],
-           base: str, rules: Rules) -> str:
+           base: str, rules: Rules, notes: Sequence[str] = ()) -> str:
     """The editing file's text: help in comments, then one paragraph per speaker turn."""
     shown, _ = respell(shown_words(transcript), rules)
     lines = [f"# {title}", "#", *_help(names=", ".join(listed) or UNKNOWN_SPEAKER, unknown=UNKNOWN_SPEAKER,
-                                      base=base), *_who(transcript.attribution)]
+                                      base=base), *_who(transcript.attribution), *_who(notes)]
     for speaker, words in _turns(transcript, shown):
         label = names.get(speaker, speaker) if speaker is not None else UNKNOWN_SPEAKER
         lines += ["", *_paragraph(f"[{_stamp(words[0].start)}] {label}:", [w.text for w in words])]
@@ -202,6 +204,7 @@ class EditTurn:
     speaker: str | None  # roster id; None for an unknown speaker
     words: tuple[str, ...]  # the turn's words, as the editor wrote them
     lines: tuple[int, ...]  # the line number of each word
+    struck: tuple[bool, ...] = ()  # per word: between `~~` and `~~` (cut from the audio); () = none struck
 
 
 @dataclass(frozen=True)
@@ -234,23 +237,29 @@ class _Parser:
         self.turns: list[dict] = []
         self.current: dict | None = None
         self.orphans = False  # words before the first turn line were reported
+        self.opened: tuple[int, int] | None = None  # (line, column) of the `~~` of an open strike
 
     def problem(self, number: int, message: str) -> None:
         self.problems.append(f"{self.file}:{number}: {message}")
 
     def feed(self, number: int, line: str) -> None:
+        offset = 0  # characters before the words (a turn line's time and name)
         if _header_like(line):
-            at, speaker, line = self.header(number, line) or (0.0, None, "")  # a bad turn line still owns its words
-            self.current = {"line": number, "at": at, "speaker": speaker, "words": [], "lines": []}
+            at, speaker, rest = self.header(number, line) or (0.0, None, "")  # a bad turn line still owns its words
+            self.current = {"line": number, "at": at, "speaker": speaker, "words": [], "lines": [], "struck": []}
             self.turns.append(self.current)
+            offset, line = len(line) - len(rest), rest
         elif self.current is None:
             if not self.orphans:
                 self.problem(number, "words before the first turn line; start the turn with a line like "
                                      f"'[00:00:00] {UNKNOWN_SPEAKER}:'")
             self.orphans = True
             return
-        self.current["words"] += line.split()
-        self.current["lines"] += [number] * len(line.split())
+        words, self.opened = struck_words(line, number, offset, self.opened)  # each: struck or not (strike.py)
+        for word, struck in words:
+            self.current["words"].append(word)
+            self.current["lines"].append(number)
+            self.current["struck"].append(struck)
 
     def header(self, number: int, line: str):
         """(seconds, speaker id, text after the colon) of a turn line, or None after noting the problem."""
@@ -269,7 +278,12 @@ class _Parser:
         return (at or 0.0), self.lookup[_key(name)], rest
 
     def finish(self) -> EditDoc:
-        kept = tuple(EditTurn(t["line"], t["at"], t["speaker"], tuple(t["words"]), tuple(t["lines"]))
+        if self.opened:
+            line, column = self.opened
+            self.problems.append(f"{self.file}:{line}:{column}: this '~~' opens a strike that never closes; "
+                                 "write '~~' after the last word to cut, or delete it")
+        kept = tuple(EditTurn(t["line"], t["at"], t["speaker"], tuple(t["words"]), tuple(t["lines"]),
+                              tuple(t["struck"]) if any(t["struck"]) else ())
                      for t in self.turns if t["words"])
         if not kept and not self.problems:
             self.problem(1, "no turns with words; restore the file, or delete it and build again to start "
@@ -336,13 +350,15 @@ class EditFileJob:
     roster: tuple[tuple[str, str], ...]  # (id, name): whom an editor may name
     listed: tuple[str, ...]  # the episode's speakers' names, shown in the help
     title: str  # "Episode N: Title (slug)"
+    max_pause_s: float = 0.0  # [audio] max_pause_s: longer pauses are proposed for cutting (0: none proposed)
 
 
 def edit_file_job(course: Course, episode: Episode) -> EditFileJob:
     return EditFileJob(course.root, layout.machine_transcript(course, episode), layout.edit_file(course, episode),
                        layout.edit_base(course, episode), layout.replacements_file(course),
                        tuple((s.id, s.name) for s in course.speakers),
-                       tuple(course.speaker(s).name for s in episode.speakers), episode_title(episode))
+                       tuple(course.speaker(s).name for s in episode.speakers), episode_title(episode),
+                       course.audio.max_pause_s)
 
 
 def episode_title(episode: Episode) -> str:
@@ -357,8 +373,11 @@ def create_edit_file(job: EditFileJob) -> EditFileResult:
         return EditFileResult(job.target, False, 0)
     machine = load(job.machine)
     rules = load_rules(job.replacements, job.root)
+    from .proposals import proposal_notes  # proposals read the editing file's words: imported here, not above
+
     text = render(machine, title=job.title, names=editor_names(job.roster, machine), listed=list(job.listed),
-                  base=relative(job.root, job.base), rules=rules)
+                  base=relative(job.root, job.base), rules=rules,
+                  notes=proposal_notes([s.word for s in shown_words(machine)], job.max_pause_s, machine.coverage))
     write_bytes(job.base, job.machine.read_bytes())
     write_text(job.target, text)
     return EditFileResult(job.target, True, sum(len(w.text.split()) for w in machine.words))

@@ -49,6 +49,7 @@ class Planned:
     span: tuple[float, float] = (0.0, 0.0)  # seconds between its machine neighbours (words to be timed)
     at: float | None = None  # the turn line's time, on a turn's first word when it is to be timed
     line: int = 0  # the editing file's line of a word the editor wrote (0: a machine word)
+    struck: int = 0  # the editing file's line of a struck word (`~~ ... ~~`: cut from the audio); 0: kept
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,17 @@ class EditWord:
     text: str  # the editor's word (replacements applied)
     turn: int  # index of its turn in the editing file
     line: int  # its line in the editing file
+    struck: bool = False  # between `~~` and `~~`: cut from the audio and the published text
 
 
 def edit_words(doc: EditDoc, rules: Rules) -> tuple[list[EditWord], list[tuple[int, Change]]]:
     """The editing file's words in order, the course's replacements applied within each turn;
     and the replacements made, each with its line."""
-    words = [EditWord(w, t, line) for t, turn in enumerate(doc.turns) for w, line in zip(turn.words, turn.lines)]
+    words = [EditWord(w, t, line, bool(turn.struck) and turn.struck[k]) for t, turn in enumerate(doc.turns)
+             for k, (w, line) in enumerate(zip(turn.words, turn.lines))]
     spans = find_spans([w.text for w in words], rules, [w.turn for w in words])
-    fixed = rewrite(words, spans, lambda old, new: [EditWord(text, old[0].turn, old[0].line) for text in new])
+    fixed = rewrite(words, spans, lambda old, new: [EditWord(text, old[0].turn, old[0].line, old[0].struck)
+                                                    for text in new])
     return fixed, [(words[c.index].line, c) for span in spans for c in span.changes]
 
 
@@ -126,7 +130,7 @@ def plan(base: Sequence[Shown], machine: Sequence[Shown], edit: list[EditWord], 
     new = tuple(w.source for w in raw if w.turn < 0 and w.source not in heard_before)
     words = _machine_turns(raw)
     changed = sum(w.written for w in words)
-    edited = bool(changed or planner.deleted) or _shape(words) != _shape(unedited(machine, speakers).words)
+    edited = bool(changed or planner.deleted or any(w.struck for w in words)) or _shape(words) != _shape(unedited(machine, speakers).words)
     return MergePlan(tuple(words), tuple(machine), tuple(planner.corrections()), changed, planner.deleted,
                      edited, new)
 
@@ -253,7 +257,8 @@ class _Planner:
 
     def _word(self, e: int, n: int) -> Planned:
         word, shown = self.edit[e], self.machine[n]
-        return Planned(word.text, n, word.turn, self._speaker(e, n), shown.segment, word.text != shown.word.text)
+        return Planned(word.text, n, word.turn, self._speaker(e, n), shown.segment, word.text != shown.word.text,
+                       struck=word.line if word.struck else 0)
 
     def _speaker(self, e: int, n: int) -> str | None:
         """The editor's speaker of edit word e, unless it is the base's: then the machine's of machine word n."""
@@ -275,7 +280,7 @@ class _Planner:
         first = e == 0 or self.edit[e - 1].turn != word.turn
         return Planned(word.text, None, word.turn, self.doc.turns[word.turn].speaker,
                        self.machine[lo].segment if hi > lo else -1, True, (before, max(before, after)),
-                       self.doc.turns[word.turn].at if first else None, word.line)
+                       self.doc.turns[word.turn].at if first else None, word.line, word.line if word.struck else 0)
 
     # -- what became of each correction, for the editor --
     def corrections(self) -> list[Correction]:

@@ -20,6 +20,7 @@ from ..core.dependency import Task
 from ..episodes import published_times
 from ..transcribe import episode_terms, heard_parts
 from . import found
+from .turns import write_turns
 from .attribute import AttributionResult, ChannelSpeaker, SpeakerHints, attribute
 from .naming import RosterEntry, describe, display_names, name_speakers
 
@@ -47,6 +48,7 @@ class AttributeJob:
     voices: tuple[tuple[str, Path], ...] = ()  # (roster id, voice of its sample) that name voices by sound
     sole: str | None = None  # the episode's one speaker, when it lists one: every word of the mix is theirs
     terms: tuple[str, ...] = ()  # roster names and vocabulary: near misses respelled after decoding
+    turns_file: Path | None = None  # who speaks when, times and voice indices only: what levelling reads
 
 
 def attribute_speakers(job: AttributeJob) -> AttributionResult:
@@ -65,7 +67,10 @@ def attribute_speakers(job: AttributeJob) -> AttributionResult:
         names = dict(job.names)
         sides = ", ".join(f"{c.side}: {names.get(c.speaker, c.speaker)}" for c in job.channels)
         hints = replace(hints, notes=(CHANNELS_NOTE.format(sides),))
-    return attribute(job.mix, job.target, hints, job.terms)
+    result = attribute(job.mix, job.target, hints, job.terms)
+    if job.turns_file is not None:
+        write_turns(job.target, job.turns_file)
+    return result
 
 
 def named_voices(job: AttributeJob, hints: SpeakerHints) -> SpeakerHints:
@@ -107,11 +112,11 @@ def _task(course: Course, episode: Episode) -> Task:
                        found=layout.speaker_turns(course, episode) if voiced else None,
                        roster=found.roster(course, episode) if voiced else (),
                        voices=found.sampled(course, episode), sole=found.sole_speaker(course, episode),
-                       terms=episode_terms(course, episode))
+                       terms=episode_terms(course, episode), turns_file=layout.voice_turns(course, episode))
     voice_files = (job.found, *(path for _, path in job.voices)) if job.found else ()
     return Task(stage="transcribe", name=f"speakers:{episode.slug}", action=attribute_speakers, job=job,
                 inputs=(*(h.heard for h in heard), *(c.audio for c in channels), job.timeline, *voice_files),
-                targets=(job.target,), libraries=LIBRARIES, episode=episode.slug,
+                targets=(job.target, job.turns_file), libraries=LIBRARIES, episode=episode.slug,
                 weight=TASK_WEIGHT)
 
 

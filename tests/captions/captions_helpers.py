@@ -94,3 +94,16 @@ t.addEventListener('load', () => {
 t.addEventListener('error', () => { out.textContent = JSON.stringify({state: 'error'}); });
 t.track.mode = 'hidden';
 </script></body></html>"""
+
+
+def nothing_struck(path: Path, seconds: float, rate: int = 44100) -> Path:
+    """The published timeline of an episode cut from one whole recording, nothing shortened, nothing struck."""
+    import json
+
+    from pipeline.episodes.timeline import Clip, Timeline
+
+    timeline = Timeline(rate, (Clip(0, 0, round(seconds * rate), 0, 0),)).to_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pieces": [], "before": timeline, "after": timeline, "published": timeline}),
+                    encoding="utf-8")
+    return path

@@ -20,7 +20,7 @@ from pipeline.captions.stage import get_writer, split_cues, write_outputs
 from pipeline.core.errors import CoursecastError, StageError
 from pipeline.core.settings import CaptionSettings
 
-from captions_helpers import SPEECH, browser_cues, conversation, unlabelled, whisper_transcript
+from captions_helpers import SPEECH, browser_cues, conversation, nothing_struck, unlabelled, whisper_transcript
 
 RULES = CaptionSettings()
 NAMES = {"host": "Erik Berg", "anna": "Anna Lindqvist"}
@@ -442,7 +442,7 @@ def test_task_declares_machine_transcript_and_corrections_in_and_four_outputs(tm
     assert task.stage == "transcribe" and task.name == "captions:m1-intro" and task.episode == "m1-intro"
     assert task.inputs == (layout.machine_transcript(course, episode), layout.edit_file(course, episode),
                            layout.edit_base(course, episode), layout.replacements_file(course),
-                           layout.asr_audio(course, episode))
+                           layout.asr_audio(course, episode), layout.published_timeline(course, episode))
     assert set(task.targets) == {layout.transcript(course, episode, e) for e in ("json", "vtt", "srt", "txt")}
     assert dict(task.job.speakers) == {"host": "Erik Berg", "anna": "Anna Lindqvist"}
     assert task.job.settings.max_chars_per_line == 42
@@ -456,6 +456,7 @@ def test_task_action_names_the_speakers_and_check_finds_tampering(tmp_path):
     episode = course.episodes[0]
     machine = replace(interview(), episode=episode.slug, speakers={})
     machine.save(layout.machine_transcript(course, episode))
+    nothing_struck(layout.published_timeline(course, episode), machine.duration)
     (task,) = captions.tasks(course)
     report = task.run()
     assert report.errors == ()

@@ -170,12 +170,18 @@ def episode_toml(slug: str, sources: str, *, number: int = 1, chapters: str = ""
 
 
 def run_tasks(course, names: tuple[str, ...] | None = None) -> dict[str, object]:
-    """Run the stage's tasks in declaration order (artwork first), optionally only some; returns results."""
+    """Run the stage's tasks in declaration order (artwork first), optionally only some ('episodes' runs the
+    cut, 'master' the encodes); returns results."""
+    from pipeline.episodes import save_strikes, save_turns
     from pipeline.episodes import stage as episodes
 
     results = {}
     for task in episodes.tasks(course):
         if names is None or task.name in names or task.name.split(":")[0] in names:
+            if task.name.startswith("master:") and not task.job.sources.strikes.exists():
+                save_strikes(task.job.sources.strikes, [])  # nothing struck: the proofreading stage is not run here
+            if task.name.startswith("master:") and not task.job.sources.turns.exists():
+                save_turns(task.job.sources.turns, [])  # no turns (no speech found): the speakers task is not run
             results[task.name] = task.run()
     return results
 

@@ -51,7 +51,7 @@ def joined(tmp_path_factory):
         file = "sine.wav"
         keep = [{keep}]
         """))
-    run_tasks(course, ("artwork", "episodes", "tags"))
+    run_tasks(course, ("artwork", "episodes", "master", "tags"))
     return course
 
 
@@ -104,7 +104,7 @@ def test_one_speaker_per_channel_comes_out_mono_with_sides_for_asr(tmp_path):
         keep = [["00:00:00.000", "00:00:06.000"]]
         channels = { left = "host", right = "guest" }
         """))
-    run_tasks(course, ("artwork", "episodes", "tags"))
+    run_tasks(course, ("artwork", "episodes", "master", "tags"))
     ep = course.episode("remote")
     for ext in ("mp3", "m4a"):
         assert probe(layout.episode_audio(course, ep, ext)).audio.channels == 1
@@ -133,7 +133,7 @@ def test_video_cut_lands_on_the_requested_frames(tmp_path):
         kind = "video"
         keep = [["00:00:00.480", "00:00:01.000"], ["00:00:01.400", "00:00:01.900"]]
         """), audio="video_height = 144\n")
-    results = run_tasks(course, ("artwork", "episodes", "tags", "video-encode"))
+    results = run_tasks(course, ("artwork", "episodes", "master", "tags", "video-encode"))
     ep = course.episode("talk")
     video = layout.episode_video(course, ep)
     assert "video-encode:talk" in results
@@ -167,7 +167,7 @@ def test_intro_sting_and_shortened_pauses_move_the_chapters(tmp_path):
         [[episodes.sources]]
         file = "talk.wav"
         """, chapters=chapters), audio='intro = "stings/intro.wav"\nshorten_pauses = true\nmax_pause_s = 0.6\n')
-    run_tasks(course, ("artwork", "episodes", "tags"))
+    run_tasks(course, ("artwork", "episodes", "master", "tags"))
     ep = course.episode("talk")
     mp3 = layout.episode_audio(course, ep, "mp3")
     second = MP3(mp3).tags.getall("CHAP")[1].start_time / 1000
@@ -191,18 +191,26 @@ def test_tasks_split_audio_from_tags_so_a_title_change_keeps_the_audio(course_di
 
     course = course_file.load(course_dir / "course.toml")
     tasks = {t.name: t for t in episodes.tasks(course)}
-    assert {"episodes:ep1", "tags:ep1", "artwork:course", "artwork:module-1"} <= set(tasks)
-    audio, tags = tasks["episodes:ep1"], tasks["tags:ep1"]
+    assert {"episodes:ep1", "master:ep1", "tags:ep1", "artwork:course", "artwork:module-1"} <= set(tasks)
+    audio, master, tags = tasks["episodes:ep1"], tasks["master:ep1"], tasks["tags:ep1"]
     assert all(t.stage == "episodes" for t in tasks.values())
     ep = course.episode("ep1")
     assert audio.inputs == (course_dir / "raw_interviews" / "ep1.wav",)
-    assert layout.asr_audio(course, ep) in audio.targets and layout.loudness_report(course, ep) in audio.targets
-    assert set(tags.inputs) >= {layout.untagged_audio(course, ep, "mp3"), layout.artwork(course, course.modules[0])}
+    assert {layout.asr_audio(course, ep), layout.cut_master(course, ep), layout.timeline(course, ep)} \
+        <= set(audio.targets)
+    assert layout.untagged_audio(course, ep, "mp3") not in audio.targets  # the cut encodes nothing
+    assert set(master.inputs) == {layout.cut_master(course, ep), layout.asr_audio(course, ep),
+                                  layout.timeline(course, ep), layout.strikes(course, ep),
+                                  layout.voice_turns(course, ep)}  # times and voice indices: levelling's
+    assert {layout.loudness_report(course, ep), layout.untagged_audio(course, ep, "m4a"),
+            layout.published_timeline(course, ep)} <= set(master.targets)
+    assert set(tags.inputs) >= {layout.untagged_audio(course, ep, "mp3"), layout.artwork(course, course.modules[0]),
+                                layout.published_timeline(course, ep)}
     assert layout.episode_audio(course, ep, "mp3") in tags.targets
     assert audio.weight == pytest.approx(1.5)
     retitled = dataclasses.replace(course, episodes=(dataclasses.replace(ep, title="New title"),))
     new = {t.name: t for t in episodes.tasks(retitled)}
-    assert new["episodes:ep1"].params == audio.params
+    assert new["episodes:ep1"].params == audio.params and new["master:ep1"].params == master.params
     assert new["tags:ep1"].params != tags.params
 
 

@@ -19,6 +19,7 @@ from pipeline.episodes import graph
 from pipeline.episodes import stage as episodes
 from pipeline.episodes.loudness import GainPlan
 from pipeline.episodes.settings import Mastering
+from pipeline.episodes.published import struck_timeline
 from pipeline.episodes.timeline import Piece, join, mute_spans
 
 RATE = 44100  # Hz
@@ -106,9 +107,11 @@ def test_pass2_limits_one_format_and_encodes_both(pieces, tmp_path):
     settings = Mastering.of(AudioSettings())
     plans = {"mp3": GainPlan(-19.0, 6.0, -1.5, -10.0, False), "m4a": GainPlan(-19.0, 8.0, -1.5, -10.0, True)}
     encodes = {"mp3": tmp_path / "x.mp3", "m4a": tmp_path / "x.m4a"}
-    inputs = graph.Pass2Inputs(tmp_path / "master.wav", None, None, None)
-    cmd = graph.pass2(inputs, timeline, timeline, plans, settings, 2, encodes, None)
-    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-i"] == [str(inputs.master)]
+    master = tmp_path / "cut.wav"
+    struck = struck_timeline(timeline.samples, RATE, [(1.0, 1.5)], CROSSFADE_S)  # one strike taken out
+    cmd = graph.pass2(master, struck, plans, settings, 2, encodes)
+    assert [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "-i"] == [str(master)]  # the cut master only
+    assert _options(cmd, "atrim")  # the strike is cut out in the same command
     assert len(_options(cmd, "alimiter")) == 1 and str(4 * RATE) in _options(cmd, "aresample")
     volumes = _options(cmd, "volume")
     assert "6.000dB" in volumes and "8.000dB" in volumes and "0.4455dB" in volumes  # LAME's 0.95 undone

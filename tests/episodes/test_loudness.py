@@ -91,7 +91,7 @@ def demo_course(tmp_path_factory) -> course_file.Course:
 
 @pytest.mark.slow
 def test_demo_course_episodes_all_meet_their_loudness_targets(demo_course):
-    run_tasks(demo_course, ("artwork", "episodes", "tags"))
+    run_tasks(demo_course, ("artwork", "episodes", "master", "tags"))
     for ep in demo_course.episodes:
         report = load_report(layout.loudness_report(demo_course, ep))
         assert report.passed, report.problems

@@ -129,7 +129,7 @@ def test_replacements_apply_without_an_editing_file_and_keep_times(tmp_path: Pat
     path.write_text(path.read_text(encoding="utf-8").replace("Malmö.", "Malmo harbour."), encoding="utf-8")
     write_review(course, episode)  # ...and a rule still wins over a slip in the editing file
     listed = layout.review_file(course, episode).read_text(encoding="utf-8")
-    assert 'edits/ep1.txt:20 "Malmo" → "Malmö"' in listed and '[00:00:07] "Nilson" → "Nilsson"' in listed
+    assert 'edits/ep1.txt:29 "Malmo" → "Malmö"' in listed and '[00:00:07] "Nilson" → "Nilsson"' in listed
 
 
 # -- recut: the audio changed after editing --------------------------------------------
@@ -198,7 +198,7 @@ def test_diff_report_shows_words_speakers_and_word_error_rate(episode_dir):
 def test_review_tasks_declare_their_inputs(tmp_path: Path):
     course, episode = make_course(tmp_path)
     names = {t.name: t for t in review.tasks(course)}
-    assert set(names) == {"edits:ep1", "review:ep1"}
+    assert set(names) == {"edits:ep1", "cuts:ep1", "review:ep1"}
     task = names["review:ep1"]
     assert layout.edit_file(course, episode) in task.inputs and layout.edit_base(course, episode) in task.inputs
     assert layout.replacements_file(course) in task.inputs and task.targets == (layout.review_file(course, episode),)
@@ -215,16 +215,17 @@ def test_the_build_creates_the_editing_file_once_and_fails_on_a_broken_one(episo
     layout.edit_file(course, episode).unlink()
     build = lambda: runner.run(review.tasks(course), StateStore(course.root / layout.STATE), jobs=2,  # noqa: E731
                                progress=Progress(io.StringIO(), live=False))
-    assert set(build().built) == {"edits:ep1", "review:ep1"}
+    assert set(build().built) == {"edits:ep1", "cuts:ep1", "review:ep1"}
     path = layout.edit_file(course, episode)
     path.write_text(path.read_text(encoding="utf-8").replace("Malmo", "Malmö"), encoding="utf-8")
     synthetic_transcript(RECUT).save(layout.machine_transcript(course, episode))  # the audio changed
     report = build()
-    assert "Malmö" in path.read_text(encoding="utf-8") and report.built == ("review:ep1",)
+    assert "Malmö" in path.read_text(encoding="utf-8") and set(report.built) == {"cuts:ep1", "review:ep1"}
     good = layout.review_file(course, episode).read_bytes()
     path.write_text(path.read_text(encoding="utf-8") + "\n[00:00:09] Nobody:\nwords\n", encoding="utf-8")
     report = build()
     assert [f.task for f in report.failed] == ["review:ep1"] and "'Nobody' is not a speaker" in report.failed[0].message
+    assert "cuts:ep1" in report.built  # no strike in the file: the episode's audio does not wait for the fix
     assert layout.review_file(course, episode).read_bytes() == good  # the last good output is kept
 
 

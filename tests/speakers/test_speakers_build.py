@@ -135,6 +135,16 @@ def test_voices_found_on_one_channel_meet_the_target(built):
     assert best_mapping(built.item.truth, spans) == {"SPEAKER_1": GUEST_VOICE, "SPEAKER_2": HOST_VOICE}
 
 
+def test_the_published_episode_has_both_voices_at_one_level(built):
+    report = json.loads((built.root / "episodes" / "ep1.loudness.json").read_text(encoding="utf-8"))
+    voices = report["sound"]["voices"]
+    assert report["passed"] and report["sound"]["levelled"] and len(voices) == 2, report["sound"]
+    before = [v["before_lufs"] for v in voices]
+    after = [v["after_lufs"] for v in voices]
+    assert abs(before[0] - before[1]) > 3.0  # recorded 5 dB apart
+    assert abs(after[0] - after[1]) <= 1.5, voices  # each voice's turns in the published MP3
+
+
 def test_the_editing_file_says_how_each_name_was_decided(built):
     text = (built.root / "edits" / "ep1.txt").read_text(encoding="utf-8")
     comments = " ".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
@@ -176,9 +186,9 @@ def test_voice_samples_rename_the_voices_and_rebuild_only_names(built):
     shutil.copy(built.samples / "guest.wav", voices / "guest.wav")
     stale = verdicts(built)
     assert {"voice:host", "voice:guest", "speakers:ep1"} <= set(stale)
-    assert not set(stale) & {"episodes:ep1", "transcribe:ep1", "diarize:ep1"}, stale
+    assert not set(stale) & {"episodes:ep1", "transcribe:ep1", "diarize:ep1", "master:ep1"}, stale
     ran = build(built, "samples")
-    assert not any(n.startswith(("episodes:", "transcribe:", "diarize:")) for n in ran), ran
+    assert not any(n.startswith(("episodes:", "transcribe:", "diarize:", "master:")) for n in ran), ran
     assert {"voice:host", "voice:guest", "speakers:ep1", "captions:ep1", "print:ep1"} <= ran
     assert named_right(built, {HOST_VOICE: "host", GUEST_VOICE: "guest"}) >= TARGET_WORDS  # measured 99.0 %
     notes = " ".join(load(built.root / "transcripts" / "ep1.machine.json").attribution)
@@ -193,10 +203,10 @@ def test_renaming_a_speaker_rebuilds_what_shows_names_and_never_segments_again(b
     built.course.write_text(text.replace('name = "Erik Guest"', 'name = "Erik Gästsson"'), encoding="utf-8")
     stale = verdicts(built)
     assert "speakers:ep1" in stale
-    assert not [n for n in stale if n.startswith(("episodes:", "diarize:", "voice:"))], stale
+    assert not [n for n in stale if n.startswith(("episodes:", "diarize:", "voice:", "master:"))], stale
     # names are respelled after decoding by the speakers task (ARCHITECTURE.md): Whisper never listens again
     assert "transcribe:ep1" not in stale, stale
     ran = build(built, "rename")  # the editing file still says "Erik Guest": its turn lines are still read
-    assert not any(n.startswith(("episodes:", "transcribe:", "diarize:", "voice:")) for n in ran), ran
+    assert not any(n.startswith(("episodes:", "transcribe:", "diarize:", "voice:", "master:")) for n in ran), ran
     vtt = (built.root / "transcripts" / "ep1.vtt").read_text(encoding="utf-8")
     assert "<v Erik Gästsson>Erik Gästsson: " in vtt and "Erik Guest" not in vtt

