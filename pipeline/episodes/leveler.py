@@ -93,12 +93,17 @@ def _fill(values: np.ndarray) -> np.ndarray:
     return np.interp(index, index[known], values[known])
 
 
+def _window_sum(values: np.ndarray, width: int) -> np.ndarray:
+    """Sum over `width` blocks centred on each block; as long as `values`, even when the window is longer."""
+    start = (width - 1) // 2
+    return np.convolve(values, np.ones(width), mode="full")[start:start + len(values)]
+
+
 def _ride(power: np.ndarray, speech: np.ndarray, level: float, hop_s: float) -> np.ndarray:
     """dB per block of one voice's blocks (in order): its speech-only short-term loudness back to `level`."""
     width = max(1, int(round(meter.SHORT_TERM_S / hop_s)))
-    window = np.ones(width)
-    summed = np.convolve(power * speech, window, mode="same")
-    count = np.convolve(speech.astype(float), window, mode="same")
+    summed = _window_sum(power * speech, width)
+    count = _window_sum(speech.astype(float), width)
     enough = speech & (count * hop_s >= RIDE_MIN_SPEECH_S)
     if not enough.any():
         return np.zeros(len(power))

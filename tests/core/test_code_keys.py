@@ -160,6 +160,7 @@ NOT_SHAPING = {
     "speakers": {"onnxruntime", "torch"},  # it reads the voices found; diarize: and voice: run the models, keyed there
     "captions": {"jiwer"},  # the review file's measure, reached through proofread's interface
     "feeds": {"pillow"},  # the artwork check refuses a bad cover, never changes the feed
+    "master": {"pyrnnoise"},  # the benchmark's comparison reducer (reducers.py): no course setting chooses it
 }
 
 

@@ -60,6 +60,16 @@ def test_a_voice_with_a_few_seconds_gets_a_bounded_gain():
     assert quiet.gain_db == pytest.approx(leveler.FEW_SPEECH_GAIN_DB, abs=0.01)
 
 
+def test_a_voice_turn_shorter_than_the_short_term_window_is_levelled():
+    """A 1.2 s reply (fewer blocks than the 3 s short-term window) once crashed the ride (found by the JFK build)."""
+    item = data.clean(count=2)
+    end = len(item.audio) / RATE
+    reply = [leveler.VoiceTurn(end - 1.2, end, 1)]
+    turns = [leveler.VoiceTurn(0.0, end - 1.2, 0), *reply]
+    out, result = leveler.level(item.audio, RATE, turns)
+    assert result.applied and len(out) == len(item.audio) and np.isfinite(out).all()
+
+
 def test_stings_keep_their_level():
     item = data.clean(count=2)
     tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * RATE) / RATE)
