@@ -21,7 +21,7 @@ from typing import Sequence
 from ..core import layout
 from ..core.course import Course, Episode
 from ..core.dependency import Task
-from ..core.errors import StageError
+from ..core.errors import CoursecastError, StageError
 from ..core.timecode import format_timecode
 from ..core.transcript import Coverage, Stretch, Transcript, load
 from ..episodes import MIN_EPISODE_S, Strike, emptied, published_times, save_strikes, sources_in_cut
@@ -134,22 +134,37 @@ def _strikes_anything(path: Path) -> bool:
     return any(STRIKE_MARK in line and not line.lstrip().startswith(b"#") for line in lines)
 
 
+def _checked_runs(job: CutsJob) -> list[StruckRun]:
+    """The struck runs, checked (StageError, located, for strikes no episode survives)."""
+    if not _strikes_anything(job.sources.edit_file):
+        return []
+    machine = load(job.machine)
+    edits = episode_plan(job.sources, machine)
+    runs = struck_runs(edits, machine.duration)
+    if runs:
+        check_runs(runs, edits, machine.duration, sources_in_cut(job.timeline), edits.doc.file if edits.doc else "")
+    return runs
+
+
 def write_strikes(job: CutsJob) -> int:
     """The cuts task's action: strikes.json from the struck words; how many struck spans.
 
     An editing file without `~~` strikes nothing, whatever else is in it: a mistake elsewhere in it
     stops the captions (as it always did), never the episode's audio."""
-    if not _strikes_anything(job.sources.edit_file):
-        save_strikes(job.target, [])
-        return 0
-    machine = load(job.machine)
-    edits = episode_plan(job.sources, machine)
-    runs = struck_runs(edits, machine.duration)
-    file = edits.doc.file if edits.doc else ""
-    if runs:
-        check_runs(runs, edits, machine.duration, sources_in_cut(job.timeline), file)
+    runs = _checked_runs(job)
     save_strikes(job.target, [r.strike for r in runs])
     return len(runs)
+
+
+def strike_problems(job: CutsJob) -> list[str]:
+    """What `coursecast check` says about an episode's strikes: the cuts task's refusal, nothing written."""
+    if not job.timeline.exists():
+        return []
+    try:
+        _checked_runs(job)
+    except CoursecastError as e:
+        return [str(e)]
+    return []
 
 
 def cuts_tasks(course: Course) -> list[Task]:

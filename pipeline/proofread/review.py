@@ -25,7 +25,7 @@ from ..core.fsutil import write_if_changed
 from ..core.timecode import format_timecode
 from ..core.transcript import Transcript, load
 from ..transcribe import heard_parts
-from .cuts import cuts_tasks, emptied_chapters
+from .cuts import cuts_job, cuts_tasks, emptied_chapters, strike_problems
 from .corrections import EditSources, EpisodeEdits, edit_sources, episode_plan
 from .editing import edit_tasks, episode_title, relative
 from .merge import Correction, key
@@ -335,7 +335,7 @@ def _stale_edit_file(course: Course, episode: Episode) -> list[str]:
 
 
 def check(course: Course) -> list[str]:
-    """Malformed editing or replacements files, and corrections that could not be placed."""
+    """Malformed editing or replacements files, corrections that could not be placed, strikes refused."""
     problems: list[str] = []
     for episode in course.episodes:
         if not layout.machine_transcript(course, episode).exists():
@@ -349,4 +349,5 @@ def check(course: Course) -> list[str]:
         problems += [f"{edits.doc.file}:{c.line}: correction {' '.join(c.before)!r} → {' '.join(c.after)!r} "
                      f"could not be placed ({c.reason}); see {review}" for c in edits.plan.unplaced]
         problems += _stale_edit_file(course, episode)
+        problems += strike_problems(cuts_job(course, episode))
     return list(dict.fromkeys(problems))

@@ -126,6 +126,9 @@ def test_bad_strikes_are_refused_with_their_line(episode, old, new, words):
         _strikes(course, ep)
     assert words in str(caught.value) and "edits/ep1.txt:" in str(caught.value)
     assert not layout.strikes(course, ep).exists()
+    from pipeline.proofread import review
+
+    assert [p for p in review.check(course) if words in p]  # `coursecast check` says so too
 
 
 def test_proposals_name_repeats_false_starts_long_pauses_and_speech_without_words(tmp_path):
