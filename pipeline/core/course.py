@@ -16,6 +16,7 @@ from .settings import (
     FeedSettings,
     PrintSettings,
     TranscriptionSettings,
+    TranslationSettings,
     VideoSettings,
 )
 
@@ -88,6 +89,7 @@ class Episode:
     chapters: tuple[Chapter, ...] = ()
     turns: tuple[TurnHint, ...] = ()
     artwork: str = ""  # relative to the course folder; "" = the module's
+    translations: tuple[str, ...] = ()  # BCP 47 tags it is translated into: its own list, else [course] translations
 
     @property
     def kind(self) -> str:
@@ -108,6 +110,7 @@ class CourseInfo:
     categories: tuple[str, ...]  # Apple categories, "Education" or "Education > Courses"
     artwork: str = ""  # relative to the course folder; "" = generated
     guid: str = ""  # podcast:guid seed; "" = derived from base_url
+    translations: tuple[str, ...] = ()  # BCP 47 tags every episode is translated into (an episode may override)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,7 @@ class Course:
     feeds: FeedSettings
     print: PrintSettings
     diarization: DiarizationSettings = DiarizationSettings()
+    translation: TranslationSettings = TranslationSettings()
 
     @property
     def root(self) -> Path:

@@ -210,6 +210,21 @@ class PrintSettings:
         ])
 
 
+@dataclass(frozen=True)
+class TranslationSettings:
+    """[translation]: machine drafts of the translations the course file asks for (the translate stage)."""
+
+    machine_drafts: bool = True  # draft each cue with an engine where one exists (Apertium; Whisper into English)
+    publish_machine_drafts: bool = True  # a cue with only a machine draft counts as translated (labelled as such)
+    whisper_model: str = "base"  # multilingual Whisper model that translates a non-English episode into English
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _failing([
+            ("whisper_model", self.whisper_model in MODEL_NAMES and not self.whisper_model.endswith(".en"),
+             "name a multilingual Whisper model (no '.en'), e.g. 'base'"),
+        ])
+
+
 STAGE_SETTINGS = {
     "audio": AudioSettings,
     "transcription": TranscriptionSettings,
@@ -218,4 +233,5 @@ STAGE_SETTINGS = {
     "video": VideoSettings,
     "feeds": FeedSettings,
     "print": PrintSettings,
+    "translation": TranslationSettings,
 }

@@ -77,7 +77,8 @@ def tools() -> tuple[str, ...]:
 
 
 def _page_task(name: str, action, job, episode: str | None = None) -> Task:
-    return Task(stage=STAGE, name=name, action=action, job=job, inputs=job.inputs, targets=(job.target,),
+    inputs = (*job.inputs, *getattr(job, "optional_inputs", ()))  # translations: shown while published
+    return Task(stage=STAGE, name=name, action=action, job=job, inputs=inputs, targets=(job.target,),
                 tools=tools(), episode=episode, weight=PAGE_WEIGHT)
 
 

@@ -5,7 +5,7 @@ so importing this package (e.g. for `coursecast status`) is instant.
 """
 from .engines import DecodeOptions, Listened, VadOptions, set_parallelism
 from .glossary import respell
-from .models import choose, load_whisper
+from .models import choose, load_whisper, offline_folder, offline_version
 from .stage import (
     Heard,
     HeardResult,
@@ -24,5 +24,5 @@ from .stage import (
 )
 
 __all__ = ["DecodeOptions", "Heard", "HeardResult", "ListenJob", "Listened", "VadOptions", "check", "choose",
-           "decode_options", "episode_terms", "glossary_terms", "heard_parts", "listen", "load_whisper", "notes", "preflight",
+           "decode_options", "episode_terms", "glossary_terms", "heard_parts", "listen", "load_whisper", "notes", "offline_folder", "offline_version", "preflight",
            "respell", "set_parallelism", "tasks", "transcribe", "vocabulary_prompt"]

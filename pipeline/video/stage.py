@@ -48,7 +48,8 @@ UNKNOWN_DURATION_S = 600.0  # seconds assumed for the ETA when the course file g
 @dataclass(frozen=True)
 class PublishedTrack:
     track: CaptionTrack  # the captions as the captions stage wrote them
-    beside: Path  # the copy published beside the video for web players
+    beside: Path | None  # the copy published beside the video for web players (None: a translation, published
+    # by the translate stage in transcripts/ and muxed only while that file exists)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,11 @@ def spoken(track: CaptionTrack) -> CaptionTrack:
 
 def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
-    result = caption_video(job.video, [spoken(t.track) for t in job.tracks], job.target)
-    for published in job.tracks:
-        write_bytes(published.beside, published.track.vtt.read_bytes())
+    present = [t for t in job.tracks if t.beside is not None or t.track.vtt.exists()]  # published translations
+    result = caption_video(job.video, [spoken(t.track) for t in present], job.target)
+    for published in present:
+        if published.beside is not None:
+            write_bytes(published.beside, published.track.vtt.read_bytes())
     return result
 
 
@@ -125,6 +128,11 @@ def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
     return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"), detected)]
 
 
+def translation_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
+    """A track per language the episode is translated into (muxed while the translate stage publishes it)."""
+    return [CaptionTrack(lang, layout.translation(course, episode, lang, "vtt")) for lang in episode.translations]
+
+
 def _seconds(episode: Episode) -> float:
     """The episode's length from its keep ranges (for the ETA only), or a guess."""
     if all(s.keep for s in episode.sources):
@@ -139,11 +147,12 @@ def _tools() -> tuple[str, ...]:
 def _closed_task(course: Course, episode: Episode) -> Task:
     tracks = tuple(PublishedTrack(t, layout.video_captions(course, episode, t.language))
                    for t in caption_tracks(course, episode))
+    tracks += tuple(PublishedTrack(t, None) for t in translation_tracks(course, episode))
     job = ClosedCaptionJob(layout.episode_video(course, episode), tracks,
                            layout.untagged_captioned_video(course, episode))
     return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
                 inputs=(job.video, *(t.track.vtt for t in tracks), *(t.track.spoken for t in tracks if t.track.spoken)),
-                targets=(job.target, *(t.beside for t in tracks)), tools=_tools(), episode=episode.slug,
+                targets=(job.target, *(t.beside for t in tracks if t.beside)), tools=_tools(), episode=episode.slug,
                 weight=_seconds(episode) * MUX_WEIGHT)
 
 

@@ -123,3 +123,28 @@
   var fragment = /^#t=(\d+(?:\.\d+)?)$/.exec(window.location.hash);
   if (fragment) player.currentTime = parseFloat(fragment[1]);
 })();
+
+/* The transcript language switch (issue 23): without this script every language's transcript is on the
+   page and the switch links jump to them; with it, the one chosen is shown and the others hidden. */
+(function () {
+  "use strict";
+  var nav = document.querySelector(".transcript-languages");
+  if (!nav) return;
+  var links = Array.prototype.slice.call(nav.querySelectorAll("a"));
+  function part(link) {
+    var box = document.getElementById(link.getAttribute("href").slice(1));
+    return box && box.closest(".transcript-translation") || box;
+  }
+  function choose(chosen) {
+    links.forEach(function (link) {
+      var shown = link === chosen;
+      if (shown) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
+      var box = part(link);
+      if (box) box.hidden = !shown;
+    });
+  }
+  links.forEach(function (link) {
+    link.addEventListener("click", function (event) { event.preventDefault(); choose(link); });
+  });
+  choose(links[0]);
+})();
