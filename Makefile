@@ -7,7 +7,7 @@ CC := $(VENV)/bin/coursecast --course $(COURSE) -j $(JOBS)
 DEMO := demo/course.toml
 PORT ?= 8000
 
-.PHONY: help setup demo episodes transcripts video feeds print site serve all check status test bench clean
+.PHONY: help setup demo episodes transcripts translations video feeds print site serve all check status test bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -23,6 +23,9 @@ episodes: setup  ## Cut, normalise, encode and tag episodes of COURSE
 
 transcripts: setup  ## Transcribe COURSE's episodes (JSON, VTT, SRT, text)
 	$(CC) transcribe
+
+translations: setup  ## Translations of COURSE's captions and transcripts (drafts, translators' files)
+	$(CC) translate
 
 video: setup  ## Captioned video for COURSE's video episodes
 	$(CC) video

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import baseline, bench_speakers, course_bench, report
+from . import baseline, bench_speakers, bench_translate, course_bench, report
 from .course import make_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +31,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
     parser.add_argument("--whisper-cli-episodes", type=int, default=1,
                         help="episodes the (slow) whisper CLI transcribes in the baseline")
-    parser.add_argument("--only", default="course,stages,speakers",
-                        help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers")
+    parser.add_argument("--only", default="course,stages,speakers,translation",
+                        help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers, "
+                             "translation (chrF of the translate stage's engines)")
     return parser.parse_args()
 
 
@@ -81,6 +82,11 @@ def main() -> None:
         print("speakers benchmark: the evaluation set (benchmarks/speakers_data.py)", file=sys.stderr, flush=True)
         results["speakers"] = bench_speakers.run(OUT / "speakers")
         save()
+    if "translation" in sections:
+        print("translation benchmark: Whisper translate and Apertium eng-spa, chrF", file=sys.stderr, flush=True)
+        results["translation"] = bench_translate.run()
+        save()
+        print("\n".join(bench_translate.table(results["translation"])), flush=True)
     save()
     print(report.table(results))
     print(f"\n(full results: {OUT / 'results.json'}; commands and their output: {log})")

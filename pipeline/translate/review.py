@@ -1,15 +1,12 @@
 """What the translator should look at (`transcripts/<slug>.<lang>.review.txt`) and what `check` says."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..core.timecode import format_timecode
 
-if TYPE_CHECKING:  # the stage module imports this one
-    from .stage import Plan, TranslateJob
+# `job` is a stage.TranslateJob and `plan` a stage.Plan (not imported: the stage module imports this one).
 
 
-def summary(job: "TranslateJob", plan: "Plan") -> str:
+def summary(job, plan) -> str:
     """One line: published or not, and why."""
     total, missing = len(plan.cues), len(plan.missing)
     if missing:
@@ -19,7 +16,7 @@ def summary(job: "TranslateJob", plan: "Plan") -> str:
     return f"{job.language}: published: {mine} of {total} cues by a translator, {plan.machine} machine drafts"
 
 
-def review_text(job: "TranslateJob", plan: "Plan") -> str:
+def review_text(job, plan) -> str:
     lines = [f"Translation of '{job.episode}' into {summary(job, plan)}.",
              f"Drafts: {job.engine.label if job.engine.kind != 'none' else 'no engine for this pair'}"
              + (f" (not installed: {job.engine.missing})" if job.engine.missing else "") + ".", ""]
