@@ -36,8 +36,9 @@ def check(course: Course) -> list[str]:
             problems.append(f"{where}: {e}" if str(job.sheet) not in str(e) else str(e))
             continue
         if result.missing:
-            problems.append(f"{where}: {summary(job, result)} (the cues are named in "
-                            f"{job.review.relative_to(course.root)})")
+            problems.append(f"{where}: {len(result.missing)} of {len(result.cues)} cues untranslated, so "
+                            f"{job.language} is not published; translate them there (the review file "
+                            f"{job.review.relative_to(course.root)} names them)")
         vtt = layout.translation(course, episode, job.language, "vtt")
         if vtt.exists():
             found = lint(read_caption_file(vtt).cues, course.captions, {})

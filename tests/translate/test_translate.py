@@ -170,3 +170,20 @@ def test_a_language_without_an_engine_gets_the_translators_file_and_is_not_publi
     problems = translate.check(course)
     assert any(f"{len(plan.cues)} of {len(plan.cues)} cues untranslated" in p for p in problems)
     assert translate.preflight(course) == []  # no engine is not something to install
+
+
+def test_a_translation_longer_than_its_cue_is_split_on_the_cues_time_within_the_rules():
+    from pipeline.translate.cues import SourceCue, resplit
+
+    settings = CaptionSettings()
+    source = SourceCue(10.0, 16.0, "Short English.", "host", "Anna Host: ")
+    long = ("Una traducción bastante más larga que el original, que no cabe en dos líneas de cuarenta y dos "
+            "caracteres y que por eso se reparte en varias.")
+    cues = resplit(source, long, settings)
+    assert len(cues) > 1 and cues[0].start == 10.0 and cues[-1].end == 16.0
+    assert cues[0].lines[0].startswith("Anna Host: ")
+    assert all(len(c.lines) <= settings.max_lines and max(map(len, c.lines)) <= settings.max_chars_per_line
+               for c in cues)
+    gaps = [b.start - a.end for a, b in zip(cues, cues[1:])]
+    assert all(gap >= settings.min_gap_frames / settings.frame_rate - 1e-6 for gap in gaps)
+    assert " ".join(" ".join(c.lines) for c in cues) == "Anna Host: " + long
