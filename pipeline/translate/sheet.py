@@ -23,7 +23,7 @@ from ..core.text import first_control
 from ..core.timecode import format_timecode
 from .cues import SourceCue
 
-_HEADER = re.compile(r"^\[(\d+)\](?:\s+\S.*)?$")  # '[12] 00:01:02.500'
+HEADER = re.compile(r"^\[(\d+)\](?:\s+\S.*)?$")  # '[12] 00:01:02.500'
 COMMENT = "#"
 
 
@@ -84,7 +84,7 @@ def parse(path: Path, source_lang: str, target_lang: str, expected: int) -> list
 def _read_line(path: Path, number: int, line: str, cues: list[dict], src: str, tgt: str) -> None:
     if not line or line.startswith(COMMENT):
         return
-    if header := _HEADER.match(line):
+    if header := HEADER.match(line):
         cues.append({"number": int(header.group(1)), "line": number, src: None, tgt: None, "last": None})
         return
     if not cues:

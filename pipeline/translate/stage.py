@@ -24,7 +24,7 @@ from ..core import languages, layout
 from ..core import transcript as transcript_io
 from ..core.course import Course, Episode
 from ..core.dependency import Task
-from ..core.errors import CoursecastError, StageError
+from ..core.errors import StageError
 from ..core.fsutil import write_json, write_text
 from ..core.settings import CaptionSettings, TranslationSettings
 from . import engines, sheet
@@ -167,7 +167,7 @@ def plan(job: TranslateJob, draft: Callable[[TranslateJob, Sequence[SourceCue], 
 
 def _numbered(path: Path) -> int:
     return sum(1 for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-               if sheet._HEADER.match(line.strip()))
+               if sheet.HEADER.match(line.strip()))
 
 
 def _matched(old: Sequence[str], new: Sequence[str]) -> dict[int, int]:

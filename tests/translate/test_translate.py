@@ -3,7 +3,6 @@ round trip, bad translator's files, a language without an engine, and the course
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
