@@ -118,11 +118,26 @@ def print_translation(job: TranslationPrintJob) -> PrintReport | None:
     if not job.episode.transcript.is_file():
         job.target.unlink(missing_ok=True)
         return None
-    about = load(job.episode.transcript).options.get("translation", {})
+    translated = load(job.episode.transcript)
+    if missing := _uncovered(translated.text, job.course.fonts[:1]):
+        raise StageError(f"{job.target}: the [print] font has no glyph for {' '.join(sorted(missing)[:12])} "
+                         f"({job.episode.language}); set [print] font to a family that covers the language, "
+                         "e.g. 'Noto Serif' or 'Noto Sans'")
+    about = translated.options.get("translation", {})
     machine, cues = about.get("machine_cues", 0), about.get("cues", 0)
     label = f" (machine translation: {machine} of {cues} passages not reviewed)" if machine else " (translation)"
     episode = replace(job.episode, title=job.episode.title + label)
     return print_episode(job.course, episode, job.target)
+
+
+def _uncovered(text: str, fonts: tuple[Path, ...]) -> set[str]:
+    """Characters of `text` the body font (its first file) has no glyph for."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if not fonts:
+        return set()
+    glyphs = TTFont("coverage", str(fonts[0])).face.charToGlyph
+    return {c for c in set(text) if not c.isspace() and ord(c) not in glyphs}
 
 
 @_one_at_a_time

@@ -101,3 +101,12 @@ def test_the_episode_page_offers_both_tracks_and_a_language_switch_with_no_axe_v
         assert trouble(chrome) == []
         if AXE.is_file():  # (axe-core reads the stylesheets itself: after the page's own errors are checked)
             assert axe_violations(chrome) == []
+
+
+def test_a_translation_the_print_font_cannot_show_is_refused_with_the_characters_and_the_fix(tmp_path):
+    from pipeline.core.fonts import find_font
+    from pipeline.printing.stage import _uncovered
+
+    serif = (find_font("DejaVu Serif"),)
+    assert _uncovered("¿Qué tal, señora Núñez? Ça va, Ørsted.", serif) == set()
+    assert _uncovered("日本語 ok", serif) == {"日", "本", "語"}
