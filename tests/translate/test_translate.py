@@ -186,3 +186,31 @@ def test_a_translation_longer_than_its_cue_is_split_on_the_cues_time_within_the_
     gaps = [b.start - a.end for a, b in zip(cues, cues[1:])]
     assert all(gap >= settings.min_gap_frames / settings.frame_rate - 1e-6 for gap in gaps)
     assert " ".join(" ".join(c.lines) for c in cues) == "Anna Host: " + long
+
+
+@needs_apertium
+def test_a_retimed_episode_is_retimed_without_translating_again(tmp_path, caplog):
+    course = _course(tmp_path, '["es"]')
+    _source(course)
+    _run(course)
+    episode = course.episode("ep1")
+    before = captions.read_caption_file(layout.translation(course, episode, "es", "vtt")).cues
+    spoken = conversation(TURNS, speakers=NAMES, start=1.3)  # the same words, a second later (a re-cut)
+    spoken = spoken.__class__(**{**spoken.__dict__, "episode": "ep1"})
+    captions.write_outputs(spoken, {ext: layout.transcript(course, episode, ext) for ext in ("json", "vtt")},
+                           CaptionSettings())
+    with caplog.at_level("INFO", logger="coursecast.translate"):
+        _run(course)
+    assert not any("drafted" in r.getMessage() for r in caplog.records)  # every draft came from the cache
+    after = captions.read_caption_file(layout.translation(course, episode, "es", "vtt")).cues
+    assert [c.lines for c in after] == [c.lines for c in before]
+    assert all(abs(b.start + 1.0 - a.start) <= TIME_TOLERANCE_S for a, b in zip(after, before))
+
+
+def test_a_pair_apertium_has_but_this_machine_lacks_is_named_by_the_preflight_with_its_install_line(tmp_path):
+    course = _course(tmp_path, '["gl"]')
+    choice = translate.engine_for("en", "gl", "base")
+    if choice.usable:
+        pytest.skip("apertium-en-gl is installed here")
+    [problem] = translate.preflight(course)
+    assert "apt-get install apertium apertium-en-gl" in problem and "'gl'" in problem
