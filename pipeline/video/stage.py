@@ -94,10 +94,21 @@ def spoken(track: CaptionTrack) -> CaptionTrack:
     return replace(track, language=load(track.spoken).language)
 
 
+MACHINE_NOTE = "NOTE Machine translation"  # how the translate stage marks a VTT with machine drafts in it
+
+
+def labelled(track: CaptionTrack) -> CaptionTrack:
+    """A translation with machine drafts in it says so in its track's title."""
+    with open(track.vtt, encoding="utf-8") as vtt:
+        head = vtt.read(400)
+    return replace(track, note="(machine translation)") if MACHINE_NOTE in head else track
+
+
 def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
     present = [t for t in job.tracks if t.beside is not None or t.track.vtt.exists()]  # published translations
-    result = caption_video(job.video, [spoken(t.track) for t in present], job.target)
+    tracks = [spoken(t.track) if t.beside is not None else labelled(t.track) for t in present]
+    result = caption_video(job.video, tracks, job.target)
     for published in present:
         if published.beside is not None:
             write_bytes(published.beside, published.track.vtt.read_bytes())

@@ -59,6 +59,7 @@ def test_the_captioned_mp4_has_an_english_and_a_spanish_track(course):
                             str(layout.captioned_video(course, _video(course)))], capture_output=True, check=True)
     subtitles = [s for s in json.loads(probe.stdout)["streams"] if s["codec_type"] == "subtitle"]
     assert [s["tags"]["language"] for s in subtitles] == ["eng", "spa"]
+    assert subtitles[1]["tags"]["handler_name"] == "Español (machine translation)"
 
 
 @needs_apertium
