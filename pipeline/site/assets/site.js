@@ -22,7 +22,7 @@
     }).sort(function (a, b) { return a.start - b.start; }); // the search below needs them in time order
   }
 
-  var lines = cues(".transcript-text a[data-start]");
+  var lines = cues("#transcript a[data-start]"); // the spoken language's (a translation's sentences seek, unhighlighted)
   var chapters = cues(".chapters a[data-start]");
   var current = { lines: null, chapters: null };
   var requested = null; // where the reader last asked to go: the sentence chosen stays the one shown
