@@ -8,6 +8,7 @@ none: a pair Apertium has but this machine lacks names the `apt-get install` lin
 """
 from __future__ import annotations
 
+import functools
 import logging
 import shlex
 import shutil
@@ -59,6 +60,7 @@ class EngineChoice:
                 "whisper": f"Whisper translate, model {self.name}"}.get(self.kind, "no engine")
 
 
+@functools.lru_cache(maxsize=None)
 def package_version(package: str) -> str | None:
     """The installed Debian version of `package`, None when it is not installed (or there is no dpkg)."""
     if shutil.which("dpkg-query") is None:

@@ -13,6 +13,7 @@ not, and the review file names the cues.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import logging
 from dataclasses import dataclass, replace
@@ -230,6 +231,7 @@ def _publish(job: TranslateJob, result: Plan) -> None:
 
 
 # -- tasks -----------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
 def _whisper() -> tuple[str, str]:
     from .. import transcribe  # upstream stage: its offline model folder and version
 
