@@ -239,8 +239,19 @@ def _whisper() -> tuple[str, str]:
     return (str(folder) if folder else ""), transcribe.offline_version("base")
 
 
+def _spoken_language(course: Course, episode: Episode) -> str:
+    """The episode's language; for "auto", the one its transcript was detected in ('und' before it exists, so
+    its first build has no drafts and the next, knowing the language, drafts the cues)."""
+    if episode.language != languages.AUTO:
+        return episode.language
+    try:
+        return json.loads(layout.transcript(course, episode, "json").read_text(encoding="utf-8"))["language"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return languages.UNDETERMINED
+
+
 def engine(course: Course, episode: Episode, language: str) -> engines.EngineChoice:
-    source = episode.language if episode.language != languages.AUTO else "und"
+    source = _spoken_language(course, episode)
     choice = engines.engine_for(source, language, course.translation.whisper_model)
     if choice.kind == "whisper":
         folder, version = _whisper()
