@@ -11,7 +11,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.coursecast-setup
 SETUP_INPUTS := pyproject.toml scripts/setup.sh $(wildcard tests/js/package-lock.json)
 
-.PHONY: help setup demo episodes transcripts video feeds print site serve all check status test bench clean
+.PHONY: help setup demo episodes transcripts translations video feeds print site serve all check status test bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -30,6 +30,9 @@ episodes: $(STAMP)  ## Cut, normalise, encode and tag episodes of COURSE
 
 transcripts: $(STAMP)  ## Transcribe COURSE's episodes (JSON, VTT, SRT, text)
 	$(CC) transcribe
+
+translations: $(STAMP)  ## Translations of COURSE's captions and transcripts (drafts, translators' files)
+	$(CC) translate
 
 video: $(STAMP)  ## Captioned video for COURSE's video episodes
 	$(CC) video

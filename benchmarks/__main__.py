@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import baseline, bench_search, bench_speakers, course_bench, report
+from . import baseline, bench_search, bench_speakers, bench_translate, course_bench, report
 from .course import make_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +31,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
     parser.add_argument("--whisper-cli-episodes", type=int, default=1,
                         help="episodes the (slow) whisper CLI transcribes in the baseline")
-    parser.add_argument("--only", default="course,stages,speakers,search",
+    parser.add_argument("--only", default="course,stages,speakers,search,translation",
                         help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers, "
                              "search (the course's search index: size, build and query time; bench/course, else the "
-                             "demo)")
+                             "demo), translation (chrF of the translate stage's engines)")
     return parser.parse_args()
 
 
@@ -87,6 +87,11 @@ def main() -> None:
         print("search benchmark: the built course's index, and ten hours of it in Chromium", file=sys.stderr, flush=True)
         results["search"] = bench_search.run()
         save()
+    if "translation" in sections:
+        print("translation benchmark: Whisper translate and Apertium eng-spa, chrF", file=sys.stderr, flush=True)
+        results["translation"] = bench_translate.run()
+        save()
+        print("\n".join(bench_translate.table(results["translation"])), flush=True)
     save()
     print(report.table(results))
     print(f"\n(full results: {OUT / 'results.json'}; commands and their output: {log})")

@@ -22,6 +22,11 @@ say() { printf 'setup: %s\n' "$*"; }
 TOOL_PACKAGES=(
     "ffmpeg:ffmpeg" "ffprobe:ffmpeg" "espeak-ng:espeak-ng" "sox:sox"
     "pdftotext:poppler-utils" "pdffonts:poppler-utils" "qpdf:qpdf" "chromium:chromium"
+    "apertium:apertium"
+)
+# Data files a tool reads, and the package with them: the Apertium pair the demo's translation uses.
+DATA_PACKAGES=(
+    "/usr/share/apertium/modes/eng-spa.mode:apertium-eng-spa"
 )
 FONT_PACKAGES=(
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core"
@@ -42,7 +47,7 @@ has() {
 missing_packages() {
     local entry
     {
-    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}"; do
+    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}" "${DATA_PACKAGES[@]}"; do
         has "${entry%%:*}" || echo "${entry##*:}"
     done
     if ! has node; then
@@ -109,7 +114,7 @@ python_env() {
 # Every tool and font file checked, one per line (node and npm last): what a test pretends is missing.
 checked_tools() {
     local entry
-    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}"; do echo "${entry%%:*}"; done
+    for entry in "${TOOL_PACKAGES[@]}" "${FONT_PACKAGES[@]}" "${DATA_PACKAGES[@]}"; do echo "${entry%%:*}"; done
     printf '%s\n' node npm
 }
 

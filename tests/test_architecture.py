@@ -16,7 +16,7 @@ from paths import REPO
 from conftest import MINIMAL_COURSE, make_tone
 
 PIPELINE = REPO / "pipeline"
-ORDER = ("core", "episodes", "transcribe", "speakers", "proofread", "captions", "video", "printing", "feeds", "site")
+ORDER = ("core", "episodes", "transcribe", "speakers", "proofread", "captions", "translate", "video", "printing", "feeds", "site")
 SEPARATE = ("demo",)  # builds inputs for the pipeline; may use core only
 ENTRY_POINTS = {"__init__.py", "__main__.py", "cli.py", "cli_build.py"}
 MAX_LINES = 400  # a module past this is split (STYLE.md, habit 10)

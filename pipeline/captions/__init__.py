@@ -1,5 +1,5 @@
 """Captions and transcript files: broadcast-rule cues, VTT/SRT/TXT/JSON writers and the caption lint."""
-from .lint import Cue, Violation, read_caption_file
+from .lint import Cue, Violation, lint_cues, read_caption_file
 from .stage import (
     OUTPUT_EXTENSIONS,
     CaptionReport,
@@ -15,4 +15,4 @@ from .stage import (
 
 __all__ = ["Cue", "Violation", "CaptionReport", "CaptionsJob", "OUTPUT_EXTENSIONS", "build_transcript_outputs",
            "captions_job", "check",
-           "get_writer", "read_caption_file", "split_cues", "tasks", "write_outputs"]
+           "get_writer", "lint_cues", "read_caption_file", "split_cues", "tasks", "write_outputs"]

@@ -17,6 +17,7 @@ from .settings import (
     PrintSettings,
     RunSettings,
     TranscriptionSettings,
+    TranslationSettings,
     VideoSettings,
 )
 
@@ -90,6 +91,7 @@ class Episode:
     turns: tuple[TurnHint, ...] = ()
     artwork: str = ""  # relative to the course folder; "" = the module's
     model: str = ""  # the Whisper model for this episode ("" = [transcription] models/model)
+    translations: tuple[str, ...] = ()  # BCP 47 tags it is translated into: its own list, else [course] translations
 
     @property
     def kind(self) -> str:
@@ -110,6 +112,7 @@ class CourseInfo:
     categories: tuple[str, ...]  # Apple categories, "Education" or "Education > Courses"
     artwork: str = ""  # relative to the course folder; "" = generated
     guid: str = ""  # podcast:guid seed; "" = derived from base_url
+    translations: tuple[str, ...] = ()  # BCP 47 tags every episode is translated into (an episode may override)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Course:
     print: PrintSettings
     diarization: DiarizationSettings = DiarizationSettings()
     run: RunSettings = RunSettings()  # where tasks execute; read by the CLI only, never by an action
+    translation: TranslationSettings = TranslationSettings()
 
     @property
     def root(self) -> Path:

@@ -50,7 +50,7 @@ from .validate import is_email, is_slug, is_url
 _COURSE_FIELDS = {
     "title": True, "subtitle": False, "author": True, "owner_name": True, "owner_email": True,
     "language": True, "base_url": True, "website": False, "copyright": True,
-    "categories": True, "artwork": False, "guid": False,
+    "categories": True, "artwork": False, "guid": False, "translations": False,
 }
 _MODULE_FIELDS = {"number": True, "slug": True, "title": True, "summary": False, "artwork": False,
                   "intro": False, "outro": False}
@@ -58,10 +58,30 @@ _SPEAKER_FIELDS = {"id": True, "name": True, "role": True, "affiliation": False,
 _EPISODE_FIELDS = {
     "slug": True, "module": True, "number": True, "title": True, "summary": True, "date": True,
     "language": False, "speakers": True, "sources": True, "chapters": False, "turns": False,
-    "artwork": False, "model": False,
+    "artwork": False, "model": False, "translations": False,
 }
 _SOURCE_FIELDS = {"file": True, "kind": False, "keep": False, "channels": False}
 _TOP_LEVEL = {"course", "modules", "speakers", "episodes", *STAGE_SETTINGS}
+
+
+def _translations(raw: dict, where: str, problems: _Problems, own: str | None) -> tuple[str, ...] | None:
+    """The BCP 47 tags of `raw['translations']` (None when the key is absent); each refused with its fix when it
+    is not a language tag, is listed twice, or is `own`, the language the text is in already."""
+    if "translations" not in raw:
+        return None
+    value = raw["translations"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add(f"{where}.translations", 'must be a list of language tags, e.g. ["es", "sv"]')
+        return ()
+    for tag in value:
+        if why := languages.problem(tag):
+            problems.add(f"{where}.translations", why)
+        elif own and own != languages.AUTO and languages.primary(tag) == languages.primary(own):
+            problems.add(f"{where}.translations", f"{tag!r} is the language the episode is spoken in ({own}); "
+                                                  "translate into another language, or give the episode its own "
+                                                  "translations list without it")
+    _no_duplicates(value, where, "translations", problems)
+    return tuple(value)
 
 
 def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
@@ -89,6 +109,7 @@ def _parse_info(raw: Any, problems: _Problems) -> CourseInfo:
         title=get("title"), subtitle=get("subtitle"), author=get("author"), owner_name=get("owner_name"),
         owner_email=email, language=language, base_url=base_url, website=website,
         copyright=get("copyright"), categories=tuple(categories), artwork=get("artwork"), guid=get("guid"),
+        translations=_translations(raw, "[course]", problems, None) or (),
     )
 
 
@@ -235,6 +256,14 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
     if why := languages.problem(language or "en", auto=True):
         problems.add(f"{where}.language", why)
     language = languages.normalised(language)
+    own = _translations(item, where, problems, language)
+    translations = own if own is not None else ctx["translations"]
+    if own is None and language != languages.AUTO:
+        clash = [t for t in translations if languages.problem(t) is None
+                 and languages.primary(t) == languages.primary(language or "en")]
+        for tag in clash:
+            problems.add(f"{where}.language", f"[course] translations has {tag!r}, the language this episode is "
+                                              "spoken in; give the episode its own translations list without it")
     raw_sources = item.get("sources", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         problems.add(f"{where}.sources", "needs at least one [[episodes.sources]] table")
@@ -256,7 +285,7 @@ def _parse_episode(item, index, ctx, problems: _Problems) -> Episode | None:
         date=date, language=language, speakers=tuple(speakers),
         sources=tuple(s for s in sources if s), chapters=tuple(Chapter(at, t) for at, t in chapters),
         turns=tuple(TurnHint(at, s) for at, s in turns), artwork=_str(item, "artwork", where, problems),
-        model=_str(item, "model", where, problems),
+        model=_str(item, "model", where, problems), translations=tuple(translations),
     )
 
 
@@ -273,7 +302,8 @@ def parse(raw: dict, path: Path, text: str | None = None) -> Course:
     modules = _parse_modules(raw.get("modules"), problems)
     speakers = _parse_speakers(raw.get("speakers"), problems)
     ctx = {"modules": {m.number for m in modules}, "speakers": {s.id for s in speakers},
-           "language": info.language or "en", "raw_dir": path.parent / "raw_interviews"}
+           "language": info.language or "en", "raw_dir": path.parent / "raw_interviews",
+           "translations": info.translations}
     raw_episodes = raw.get("episodes", [])
     episodes = [_parse_episode(e, i, ctx, problems) for i, e in enumerate(raw_episodes or [], 1)]
     episodes = [e for e in episodes if e]

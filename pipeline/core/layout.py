@@ -191,6 +191,45 @@ def transcript(course: Course, episode: Episode, ext: str) -> Path:
     return folder(course, TRANSCRIPTS) / f"{episode.slug}.{ext}"
 
 
+# -- translate stage (a translation per language the course file asks for) -----------------
+TRANSLATION_EXTENSIONS = ("json", "vtt", "srt", "txt")  # the published forms of a translated transcript
+
+
+def translation(course: Course, episode: Episode, language: str, ext: str) -> Path:
+    """ext 'json', 'vtt', 'srt' or 'txt': the transcript translated into `language` (a BCP 47 tag).
+
+    Present only while the language is published (every cue translated): the stages after the
+    translate stage read the languages an episode has from which of these exist.
+    """
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.{language}.{ext}"
+
+
+def translation_file(course: Course, episode: Episode, language: str) -> Path:
+    """The translator's file: each source cue beside its draft; created once, never overwritten."""
+    return folder(course, EDITS) / f"{episode.slug}.{language}.txt"
+
+
+def translation_base(course: Course, episode: Episode, language: str) -> Path:
+    """What the translator's file was made from (each cue's source and draft): tells the translator's words
+    from an untouched draft."""
+    return folder(course, EDITS) / f"{episode.slug}.{language}.base.json"
+
+
+def translation_review(course: Course, episode: Episode, language: str) -> Path:
+    """What the translator should look at: untranslated cues, cues whose source changed, machine drafts."""
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.{language}.review.txt"
+
+
+def translation_drafts(course: Course, episode: Episode, language: str) -> Path:
+    """Machine drafts by source-text hash (a work file): a re-cut or re-timed episode is never drafted again."""
+    return work_dir(course, episode) / f"drafts.{language}.json"
+
+
+def translation_pdf(course: Course, episode: Episode, language: str) -> Path:
+    """The reading PDF of the translation into `language`."""
+    return folder(course, TRANSCRIPTS) / f"{episode.slug}.{language}.pdf"
+
+
 # -- print stage ----------------------------------------------------------------------
 def episode_pdf(course: Course, episode: Episode, proof: bool = False) -> Path:
     return folder(course, TRANSCRIPTS) / f"{episode.slug}{'.proof' if proof else ''}.pdf"
@@ -305,6 +344,10 @@ def _episode_names(course: Course, episode: Episode) -> dict[Path, str]:
         episode_pdf(course, episode): "reading PDF", episode_pdf(course, episode, proof=True): "proofreading PDF",
         podcast_transcript(course, episode): "Podcast Index transcript",
         edit_file(course, episode): "editing file", edit_base(course, episode): "editing base",
+        **{path: f"{language} translation" for language in episode.translations
+           for path in (*(translation(course, episode, language, ext) for ext in TRANSLATION_EXTENSIONS),
+                        translation_file(course, episode, language), translation_base(course, episode, language),
+                        translation_review(course, episode, language), translation_pdf(course, episode, language))},
     }
 
 

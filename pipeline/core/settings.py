@@ -244,6 +244,21 @@ class RunSettings:
         ])
 
 
+@dataclass(frozen=True)
+class TranslationSettings:
+    """[translation]: machine drafts of the translations the course file asks for (the translate stage)."""
+
+    machine_drafts: bool = True  # draft each cue with an engine where one exists (Apertium; Whisper into English)
+    publish_machine_drafts: bool = True  # a cue with only a machine draft counts as translated (labelled as such)
+    whisper_model: str = "base"  # multilingual Whisper model that translates a non-English episode into English
+
+    def problems(self) -> list[tuple[str, str]]:
+        return _failing([
+            ("whisper_model", self.whisper_model in MODEL_NAMES and not self.whisper_model.endswith(".en"),
+             "name a multilingual Whisper model (no '.en'), e.g. 'base'"),
+        ])
+
+
 STAGE_SETTINGS = {
     "audio": AudioSettings,
     "transcription": TranscriptionSettings,
@@ -253,4 +268,5 @@ STAGE_SETTINGS = {
     "feeds": FeedSettings,
     "print": PrintSettings,
     "run": RunSettings,
+    "translation": TranslationSettings,
 }

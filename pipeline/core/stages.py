@@ -28,6 +28,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("episodes", ("episodes",), "Cut, loudness-normalise, encode and tag episodes (raw_interviews/ -> episodes/)."),
     Stage("transcribe", ("transcribe", "speakers", "proofread", "captions"), "Transcribe episodes and write JSON, WebVTT, SRT and text (-> transcripts/)."),
+    Stage("translate", ("translate",), "Translate captions and transcripts into the course's other languages (-> transcripts/<slug>.<lang>.*)."),
     Stage("video", ("video",), "Add closed (and optional open) captions to video episodes."),
     Stage("print", ("printing",), "Render the reading and proofreading PDFs, module and course booklets."),
     Stage("feeds", ("feeds",), "Write one podcast feed per module and one for the course (-> feeds/)."),

@@ -86,6 +86,7 @@ COURSE = {
     "website": "https://example.org/coursecast-demo/",
     "copyright": "© 2026 Smart Cities Course Team, CC BY 4.0",
     "categories": ["Education > Courses", "Government"],
+    "translations": ["es"],  # issue 23: one translated language end to end (Apertium eng-spa drafts)
 }
 
 MODULES = (

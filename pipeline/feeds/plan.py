@@ -74,6 +74,7 @@ class ItemPlan:
     image: Asset | None  # the item's own itunes:image
     spoken: Path | None = None  # the transcript JSON that knows the detected language of an "auto" episode
     transcript: Path | None = None  # the transcript JSON: the soundbites editors marked
+    translations: tuple[TranscriptLink, ...] = ()  # the translate stage's captions per language: linked while published
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ class FeedPlan:
         for item in self.items:
             paths += [item.media.path, *(t.asset.path for t in item.transcripts), item.text_transcript.path,
                       item.pdf.path, *(a.path for a in (item.chapters, item.image) if a),
-                      *((item.spoken,) if item.spoken else ()), *((item.transcript,) if item.transcript else ())]
+                      *((item.spoken,) if item.spoken else ()), *((item.transcript,) if item.transcript else ()),
+                      *(t.asset.path for t in item.translations)]
         return tuple(dict.fromkeys(paths))
 
 
@@ -161,7 +163,9 @@ def _plan_item(course: Course, ep: Episode, video: bool, times, image: Path | No
         course_chapters=tuple((c.at, c.title) for c in ep.chapters),
         image=_asset(course, own) if own else None,
         spoken=layout.transcript(course, ep, "json") if ep.language == AUTO else None,
-        transcript=layout.transcript(course, ep, "json"))
+        transcript=layout.transcript(course, ep, "json"),
+        translations=tuple(TranscriptLink(_asset(course, layout.translation(course, ep, lang, ext)), mime, lang, rel)
+                           for lang in ep.translations for ext, mime, rel in CAPTIONS))
 
 
 def detected_languages(plan: FeedPlan) -> FeedPlan:

@@ -83,7 +83,7 @@ def _item(fg: FeedGenerator, item: ItemPlan, size: int, seconds: int, descriptio
     if item.image:
         itunes.itunes_image(item.image.url)
     index = entry.podcastindex
-    for link in item.transcripts:
+    for link in (*item.transcripts, *(t for t in item.translations if t.asset.path.is_file())):
         index.podcast_transcript(link.asset.url, link.type, language=link.language, rel=link.rel)
     if item.chapters:
         index.podcast_chapters(item.chapters.url)

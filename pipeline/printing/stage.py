@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportlab.platypus import PageBreak
@@ -104,6 +104,43 @@ def print_editions(job: EpisodePrintJob) -> tuple[PrintReport, PrintReport]:
             print_episode(job.course, job.episode, job.proof, proof=True))
 
 
+@dataclass(frozen=True)
+class TranslationPrintJob:
+    """What `print:<slug>:<lang>` reads: the translate stage's transcript of one language, while it is published."""
+
+    course: PrintedCourse
+    episode: PrintedEpisode  # its transcript and language: the translation's
+    target: Path  # the translation's reading PDF
+
+
+def print_translation(job: TranslationPrintJob) -> PrintReport | None:
+    """The reading PDF of a published translation (labelled when machine drafts are in it); none while the
+    language is not published."""
+    if not job.episode.transcript.is_file():
+        job.target.unlink(missing_ok=True)
+        return None
+    translated = load(job.episode.transcript)
+    if missing := _uncovered(translated.text, job.course.fonts[:1]):
+        raise StageError(f"{job.target}: the [print] font has no glyph for {' '.join(sorted(missing)[:12])} "
+                         f"({job.episode.language}); set [print] font to a family that covers the language, "
+                         "e.g. 'Noto Serif' or 'Noto Sans'")
+    about = translated.options.get("translation", {})
+    machine, cues = about.get("machine_cues", 0), about.get("cues", 0)
+    label = f" (machine translation: {machine} of {cues} passages not reviewed)" if machine else " (translation)"
+    episode = replace(job.episode, title=job.episode.title + label)
+    return print_episode(job.course, episode, job.target)
+
+
+def _uncovered(text: str, fonts: tuple[Path, ...]) -> set[str]:
+    """Characters of `text` the body font (its first file) has no glyph for."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if not fonts:
+        return set()
+    glyphs = TTFont("coverage", str(fonts[0])).face.charToGlyph
+    return {c for c in set(text) if not c.isspace() and ord(c) not in glyphs}
+
+
 @_one_at_a_time
 def print_booklet(job: BookletJob) -> PrintReport:
     """A module's booklet (or, with no module, the course's): title page, contents, episodes."""
@@ -158,6 +195,15 @@ def _episode_task(course: Course, printed: PrintedCourse, episode: Episode) -> T
                 libraries=LIBRARIES, episode=episode.slug)
 
 
+def _translation_task(course: Course, printed: PrintedCourse, episode: Episode, language: str) -> Task:
+    source = replace(printed_episode(course, episode), transcript=layout.translation(course, episode, language, "json"),
+                     language=language)
+    job = TranslationPrintJob(printed, source, layout.translation_pdf(course, episode, language))
+    return Task(stage="print", name=f"print:{episode.slug}:{language}", action=print_translation, job=job,
+                inputs=(source.transcript, source.chapters, *printed.fonts), targets=(job.target,), libraries=LIBRARIES,
+                episode=episode.slug)
+
+
 def _booklet_task(course: Course, printed: PrintedCourse, module: Module | None) -> Task:
     episodes = course.module_episodes(module.number) if module else \
         tuple(sorted(course.episodes, key=lambda e: (e.module, e.number)))
@@ -176,6 +222,7 @@ def tasks(course: Course) -> list[Task]:
     """print:<slug> (reading + proof) per episode, print:module-<n> per module, print:course."""
     printed = printed_course(course, _fonts(course))
     result = [_episode_task(course, printed, e) for e in course.episodes]
+    result += [_translation_task(course, printed, e, lang) for e in course.episodes for lang in e.translations]
     result += [_booklet_task(course, printed, m) for m in course.modules if course.module_episodes(m.number)]
     if course.episodes:
         result.append(_booklet_task(course, printed, None))

@@ -109,6 +109,13 @@ class EpisodeJob:
     feed: FeedLink  # the module's feed (autodiscovery)
     previous: NavLink | None
     next: NavLink | None
+    translations: tuple[CaptionFile, ...] = ()  # per language translated into: its transcript JSON (its VTT and
+    # PDF beside it), shown while the translate stage publishes it
+
+    @property
+    def optional_inputs(self) -> tuple[Path, ...]:
+        """The translations' files: the page shows those that exist."""
+        return tuple(t.path.with_suffix(ext) for t in self.translations for ext in (".json", ".vtt", ".pdf"))
 
     @property
     def inputs(self) -> tuple[Path, ...]:
@@ -274,7 +281,9 @@ def plan_episode(course: Course, episode: Episode) -> EpisodeJob:
         chapters=layout.chapters_json(course, episode) if episode.chapters else None,
         transcript=layout.transcript(course, episode, "json"), names=names(course, episode),
         speakers=tuple(speaker_info(course, s) for s in episode.speakers), downloads=downloads(course, episode),
-        feed=feeds(course, module)[0], previous=previous, next=following)
+        feed=feeds(course, module)[0], previous=previous, next=following,
+        translations=tuple(CaptionFile(lang, layout.translation(course, episode, lang, "json"))
+                           for lang in episode.translations))
 
 
 def _module_neighbours(course: Course, module: Module) -> tuple[NavLink | None, NavLink | None]:

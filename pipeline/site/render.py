@@ -134,6 +134,41 @@ def _captions(job: EpisodeJob, inline: bool, spoken: str) -> tuple[CaptionView, 
     return tuple(CaptionView(lang, language_name(lang), source(c.path)) for lang, c in zip(languages, job.captions))
 
 
+@dataclass(frozen=True)
+class TranslationView:
+    language: str  # BCP 47 tag
+    label: str  # 'Español', or 'Español (machine translation)'
+    paragraphs: tuple  # facts.Paragraph per turn
+    files: tuple[tuple[str, str], ...]  # (label, relative href) of its published files
+
+
+def _translations(job: EpisodeJob) -> tuple[TranslationView, ...]:
+    """The published translations (their transcript JSON exists), labelled when machine drafts are in them."""
+    views = []
+    for t in job.translations:
+        if not t.path.is_file():
+            continue
+        model = facts.transcript(t.path, job.slug)
+        machine = model.options.get("translation", {}).get("machine_cues", 0)
+        label = language_name(t.language) + (" (machine translation)" if machine else "")
+        files = tuple((name, relative(t.path.with_suffix(ext), job.target.parent))
+                      for name, ext in (("PDF", ".pdf"), ("WebVTT", ".vtt"), ("text", ".txt"))
+                      if t.path.with_suffix(ext).is_file())
+        views.append(TranslationView(t.language, label, facts.paragraphs(model, dict(job.names)), files))
+    return tuple(views)
+
+
+def _translated_captions(job: EpisodeJob, views, inline: bool) -> tuple[CaptionView, ...]:
+    if job.kind != "video":
+        return ()
+    def source(path: Path) -> str:
+        return formats.data_url(path.read_text(encoding="utf-8"), "text/vtt") if inline else \
+            relative(path, job.target.parent)
+    paths = {t.language: t.path.with_suffix(".vtt") for t in job.translations}
+    return tuple(CaptionView(v.language, v.label, source(paths[v.language])) for v in views
+                 if paths[v.language].is_file())
+
+
 def _assets_bytes(job: EpisodeJob) -> int:
     scripts = (job.frame.stylesheet, job.frame.script, job.frame.search_script)
     return sum((ASSETS / Path(p).name).stat().st_size for p in scripts)
@@ -166,10 +201,11 @@ def episode_page(job: EpisodeJob) -> str:
     page = partial(render, "episode.html", job.target, job=job, language=language, duration=length,
                    chapters=chapters, chapters_src=chapters_src, transcript_language=model.language,
                    paragraphs=paragraphs, anchors=anchors(paragraphs), downloads=_downloads(job.downloads),
-                   highlights=model.soundbites)
-    html = page(captions=_captions(job, True, model.language))
+                   highlights=model.soundbites,
+                   translations=(views := _translations(job)), transcript_label=language_name(model.language))
+    html = page(captions=_captions(job, True, model.language) + _translated_captions(job, views, True))
     if job.captions and len(html.encode("utf-8")) + _assets_bytes(job) > MAX_PAGE_BYTES:
-        html = page(captions=_captions(job, False, model.language))
+        html = page(captions=_captions(job, False, model.language) + _translated_captions(job, views, False))
     return html
 
 

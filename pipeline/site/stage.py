@@ -64,7 +64,8 @@ def copy_assets(job: AssetsJob) -> list[PageReport]:
 
 
 def _page_task(name: str, action, job, episode: str | None = None) -> Task:
-    return Task(stage=STAGE, name=name, action=action, job=job, inputs=job.inputs, targets=(job.target,),
+    inputs = (*job.inputs, *getattr(job, "optional_inputs", ()))  # translations: shown while published
+    return Task(stage=STAGE, name=name, action=action, job=job, inputs=inputs, targets=(job.target,),
                 libraries=LIBRARIES, code_files=tuple(sorted(render.TEMPLATES.glob("*.html"))), episode=episode,
                 weight=PAGE_WEIGHT)
 

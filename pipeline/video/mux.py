@@ -49,6 +49,7 @@ class CaptionTrack:
     language: str  # BCP 47 / ISO 639 code of the captions, e.g. "en" or "sv"; "auto": the transcript's
     vtt: Path  # the WebVTT file (from the transcribe stage)
     spoken: Path | None = None  # the transcript JSON whose detected language an "auto" track takes
+    note: str = ""  # after the language's name in the track's title, e.g. "(machine translation)"
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ def _prepared(tracks: Sequence[CaptionTrack], info: MediaInfo) -> list[tuple[Cap
     return prepared
 
 
-def _track_args(index: int, language: str) -> list[str]:
+def _track_args(index: int, language: str, note: str = "") -> list[str]:
     code, title = language_tag(language)
+    title = f"{title} {note}".strip()
     return [f"-metadata:s:s:{index}", f"language={code}", f"-metadata:s:s:{index}", f"handler_name={title}",
             f"-metadata:s:s:{index}", f"title={title}", f"-disposition:s:{index}", "default" if index == 0 else "0"]
 
@@ -183,7 +185,8 @@ def caption_video(video: Path, tracks: Sequence[CaptionTrack], target: Path) -> 
         out = ffmpeg.output(picture["V"], picture["a?"], *(sub["s"] for sub in subs), str(tmp), format="mp4",
                             **{"c:v": "copy", "c:a": "copy", "c:s": "mov_text"}, map_metadata=0, map_chapters=0,
                             movflags="+faststart")
-        tags = [arg for index, (track, _) in enumerate(prepared) for arg in _track_args(index, track.language)]
+        tags = [arg for index, (track, _) in enumerate(prepared)
+                for arg in _track_args(index, track.language, track.note)]
         cmd = with_output_options(command(head(), [out], [picture, *subs]), tags)
         run(cmd, what=f"{target}: adding caption tracks")
     return CaptionedVideo(Path(target), codes, tuple(len(c) for _, c in prepared), info.duration, False)

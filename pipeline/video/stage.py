@@ -50,7 +50,8 @@ UNKNOWN_DURATION_S = 600.0  # seconds assumed for the ETA when the course file g
 @dataclass(frozen=True)
 class PublishedTrack:
     track: CaptionTrack  # the captions as the captions stage wrote them
-    beside: Path  # the copy published beside the video for web players
+    beside: Path | None  # the copy published beside the video for web players (None: a translation, published
+    # by the translate stage in transcripts/ and muxed only while that file exists)
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,24 @@ def spoken(track: CaptionTrack) -> CaptionTrack:
     return replace(track, language=load(track.spoken).language)
 
 
+MACHINE_NOTE = "NOTE Machine translation"  # how the translate stage marks a VTT with machine drafts in it
+
+
+def labelled(track: CaptionTrack) -> CaptionTrack:
+    """A translation with machine drafts in it says so in its track's title."""
+    with open(track.vtt, encoding="utf-8") as vtt:
+        head = vtt.read(400)
+    return replace(track, note="(machine translation)") if MACHINE_NOTE in head else track
+
+
 def build_closed(job: ClosedCaptionJob) -> CaptionedVideo:
     """The video task's action: the mov_text mux, then each VTT copied beside the video."""
-    result = caption_video(job.video, [spoken(t.track) for t in job.tracks], job.target)
-    for published in job.tracks:
-        write_bytes(published.beside, published.track.vtt.read_bytes())
+    present = [t for t in job.tracks if t.beside is not None or t.track.vtt.exists()]  # published translations
+    tracks = [spoken(t.track) if t.beside is not None else labelled(t.track) for t in present]
+    result = caption_video(job.video, tracks, job.target)
+    for published in present:
+        if published.beside is not None:
+            write_bytes(published.beside, published.track.vtt.read_bytes())
     return result
 
 
@@ -127,6 +141,11 @@ def caption_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
     return [CaptionTrack(episode.language, layout.transcript(course, episode, "vtt"), detected)]
 
 
+def translation_tracks(course: Course, episode: Episode) -> list[CaptionTrack]:
+    """A track per language the episode is translated into (muxed while the translate stage publishes it)."""
+    return [CaptionTrack(lang, layout.translation(course, episode, lang, "vtt")) for lang in episode.translations]
+
+
 def _seconds(episode: Episode) -> float:
     """The episode's length from its keep ranges (for the ETA only), or a guess."""
     if all(s.keep for s in episode.sources):
@@ -137,11 +156,12 @@ def _seconds(episode: Episode) -> float:
 def _closed_task(course: Course, episode: Episode) -> Task:
     tracks = tuple(PublishedTrack(t, layout.video_captions(course, episode, t.language))
                    for t in caption_tracks(course, episode))
+    tracks += tuple(PublishedTrack(t, None) for t in translation_tracks(course, episode))
     job = ClosedCaptionJob(layout.episode_video(course, episode), tracks,
                            layout.untagged_captioned_video(course, episode))
     return Task(stage="video", name=f"video:{episode.slug}", action=build_closed, job=job,
                 inputs=(job.video, *(t.track.vtt for t in tracks), *(t.track.spoken for t in tracks if t.track.spoken)),
-                targets=(job.target, *(t.beside for t in tracks)), libraries=LIBRARIES, episode=episode.slug,
+                targets=(job.target, *(t.beside for t in tracks if t.beside)), libraries=LIBRARIES, episode=episode.slug,
                 weight=_seconds(episode) * MUX_WEIGHT)
 
 

@@ -149,7 +149,9 @@ def test_the_video_has_a_captions_track_with_every_cue_and_a_chapters_track(demo
                                       first: x.cues[0] && x.cues[0].text})); })()""", WAIT_S)
     assert tracks, "the tracks did not load"
     vtt = layout.video_captions(demo, episode, episode.language).read_text(encoding="utf-8")
-    captions, chapters = tracks
+    captions, *translations, chapters = tracks  # a track per published translation after the episode's own
+    assert [t["language"] for t in translations] == [lang for lang in episode.translations
+                                                      if layout.translation(demo, episode, lang, "vtt").exists()]
     assert captions["kind"] == "captions" and captions["language"] == episode.language
     assert captions["mode"] == "showing" and captions["cues"] == vtt.count(" --> ") > 0
     assert captions["first"].startswith("<v ") or ":" in captions["first"]

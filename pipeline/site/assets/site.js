@@ -22,7 +22,7 @@
     }).sort(function (a, b) { return a.start - b.start; }); // the search below needs them in time order
   }
 
-  var lines = cues(".transcript-text a[data-start]");
+  var lines = cues("#transcript a[data-start]"); // the spoken language's (a translation's sentences seek, unhighlighted)
   var chapters = cues(".chapters a[data-start]");
   var current = { lines: null, chapters: null };
   var requested = null; // where the reader last asked to go: the sentence chosen stays the one shown
@@ -138,4 +138,29 @@
 
   window.addEventListener("hashchange", openMoment);
   openMoment();
+})();
+
+/* The transcript language switch (issue 23): without this script every language's transcript is on the
+   page and the switch links jump to them; with it, the one chosen is shown and the others hidden. */
+(function () {
+  "use strict";
+  var nav = document.querySelector(".transcript-languages");
+  if (!nav) return;
+  var links = Array.prototype.slice.call(nav.querySelectorAll("a"));
+  function part(link) {
+    var box = document.getElementById(link.getAttribute("href").slice(1));
+    return box && box.closest(".transcript-translation") || box;
+  }
+  function choose(chosen) {
+    links.forEach(function (link) {
+      var shown = link === chosen;
+      if (shown) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
+      var box = part(link);
+      if (box) box.hidden = !shown;
+    });
+  }
+  links.forEach(function (link) {
+    link.addEventListener("click", function (event) { event.preventDefault(); choose(link); });
+  });
+  choose(links[0]);
 })();
