@@ -1,11 +1,10 @@
-"""Captions and the transcript's output files: the captions task of the transcribe stage.
+"""The captions task of the transcribe stage, and `check` of the files it wrote.
 
-A transcript's timed words become broadcast-style cues (`split_cues`, in
-caption_split.py), the first cue of every speaker turn opening with a visible
-"Name: " label (web players ignore the VTT's <v Name> tags, which are kept too);
-writers keyed by extension (`get_writer`, after whisper's ResultWriter) turn the
-transcript and its cues into vtt, srt, txt and json; `write_outputs` writes all
-four atomically and lints the cues it wrote with the rules in caption_lint.py.
+The corrected transcript, moved onto the published episode, becomes broadcast-style
+cues (`split_cues`, in split.py), the first cue of every speaker turn opening with a
+visible "Name: " label (web players ignore the VTT's <v Name> tags, which are kept
+too); `write_outputs` (writers.py) writes vtt, srt, txt and json atomically and lints
+the cues it wrote with the rules in lint.py.
 """
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .. import proofread
 from ..core import layout
@@ -23,16 +21,14 @@ from ..core.course import Course, Episode
 from ..core.dependency import Task
 from ..core.errors import StageError
 from ..core.model_choice import ModelChoice
-from ..core.fsutil import write_text
 from ..core.settings import CaptionSettings
-from ..core.timecode import format_timecode
-from ..core.transcript import Transcript, turns
 from ..proofread import EditSources, WordTiming
 from ..transcribe import choose as choose_model
 from ..transcribe import offline_version
 from ..speakers import speaker_names  # everyone the episode names: (roster id, name)
-from .lint import Cue, Violation, lint_caption_file, lint_cues, reading_chars
+from .lint import Cue, Violation, lint_caption_file
 from .split import split_cues
+from .writers import OUTPUT_EXTENSIONS, CaptionReport, get_writer, write_outputs
 
 __all__ = ["Cue", "Violation", "CaptionReport", "split_cues", "get_writer", "write_outputs",
            "build_transcript_outputs", "tasks", "check", "OUTPUT_EXTENSIONS"]
@@ -42,110 +38,7 @@ log = logging.getLogger("coursecast.captions")
 # What times the words an editor wrote (forced alignment: openai-whisper on torch, whatever the engine), besides
 # the code (keyed by itself) and the model's files (inputs).
 LIBRARIES = ("openai-whisper", "torch", "tiktoken", "numba", "numpy")
-OUTPUT_EXTENSIONS = ("json", "vtt", "srt", "txt")  # every file write_outputs writes
 TASK_WEIGHT = 0.05  # relative cost of a captions task (a transcription weighs its seconds of audio)
-
-
-@dataclass(frozen=True)
-class CaptionReport:
-    cues: int  # number of cues in the vtt/srt
-    paths: dict[str, Path]  # extension -> file written
-    violations: tuple[Violation, ...]  # lint of the cues written (warnings where the speech is too fast)
-    max_cps: float  # characters per second of the fastest cue
-
-    @property
-    def errors(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "error")
-
-
-# -- writers (after whisper.utils.ResultWriter / get_writer) ---------------------------
-class ResultWriter:
-    extension: str
-
-    def write(self, transcript: Transcript, cues: Sequence[Cue], path: Path) -> None:
-        write_text(path, self.render(transcript, cues))
-
-    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
-        raise NotImplementedError
-
-
-def _escape_vtt(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class WriteVTT(ResultWriter):
-    extension = "vtt"
-
-    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
-        blocks = ["WEBVTT\n"]
-        for cue in cues:
-            lines = [_escape_vtt(line) for line in cue.lines]
-            if cue.speaker is not None:
-                lines[0] = f"<v {_escape_vtt(transcript.speaker_name(cue.speaker))}>{lines[0]}"
-            timing = f"{format_timecode(cue.start)} --> {format_timecode(cue.end)}"
-            blocks.append("\n".join([timing, *lines]) + "\n")
-        return "\n".join(blocks)
-
-
-class WriteSRT(ResultWriter):
-    extension = "srt"
-
-    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
-        blocks = []
-        for number, cue in enumerate(cues, 1):
-            lines = [line.replace("-->", "->") for line in cue.lines]
-            timing = f"{format_timecode(cue.start, sep=',')} --> {format_timecode(cue.end, sep=',')}"
-            blocks.append("\n".join([str(number), timing, *lines]) + "\n")
-        return "\n".join(blocks)
-
-
-class WriteTXT(ResultWriter):
-    """Plain text: one paragraph per speaker turn, 'Name: ' before it when the speaker is known."""
-
-    extension = "txt"
-
-    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
-        paragraphs = []
-        for turn in turns(transcript):
-            if turn.text:
-                label = f"{transcript.speaker_name(turn.speaker)}: " if turn.speaker is not None else ""
-                paragraphs.append(label + turn.text)
-        return "\n\n".join(paragraphs) + "\n"
-
-
-class WriteJSON(ResultWriter):
-    """The full transcript (Transcript.to_dict), the same layout transcript.load reads."""
-
-    extension = "json"
-
-    def render(self, transcript: Transcript, cues: Sequence[Cue]) -> str:
-        return json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-
-WRITERS: dict[str, type[ResultWriter]] = {w.extension: w for w in (WriteVTT, WriteSRT, WriteTXT, WriteJSON)}
-
-
-def get_writer(ext: str) -> ResultWriter:
-    """The writer for 'vtt', 'srt', 'txt' or 'json'."""
-    try:
-        return WRITERS[ext.lstrip(".").lower()]()
-    except KeyError:
-        raise ValueError(f"no transcript writer for {ext!r}; use one of {', '.join(WRITERS)}") from None
-
-
-def write_outputs(transcript: Transcript, paths: dict[str, Path], settings: CaptionSettings,
-                  names: tuple[str, ...] = ()) -> CaptionReport:
-    """Split the transcript into cues and write every requested format (ext -> path) atomically."""
-    if problems := settings.problems():
-        raise StageError(f"captions for {transcript.episode}: [captions] "
-                         + "; ".join(f"{key} = {getattr(settings, key)!r} cannot be met: {fix}" for key, fix in problems))
-    cues = split_cues(transcript, settings, names)
-    for ext, path in paths.items():
-        get_writer(ext).write(transcript, cues, Path(path))
-    media_end = max([transcript.duration] + [c.end for c in cues[-1:]])  # seconds
-    violations = lint_cues(cues, settings, media_end=media_end, speakers=transcript.speakers)
-    fastest = max((reading_chars(c) / c.duration for c in cues if c.duration > 0), default=0.0)
-    return CaptionReport(len(cues), {k: Path(p) for k, p in paths.items()}, tuple(violations), round(fastest, 2))
 
 
 # -- the stage -------------------------------------------------------------------------

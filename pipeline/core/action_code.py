@@ -54,7 +54,7 @@ class Unit:
     """One top-level statement of a module (an import: one of its names), as the reach follows it."""
 
     binds: frozenset[str]  # the module-level names it defines (none: it runs whenever the module is imported)
-    uses: frozenset[str]  # every name it mentions
+    uses: frozenset[str]  # every name it reads (a name it only assigns uses no module-level binding)
     edges: tuple[tuple[str, str], ...]  # (module, name or EVERYTHING) of the project imports in it
     outside: frozenset[str]  # top-level names of the other imports in it, the standard library's left out
     digest: str  # sha256 of its syntax tree (no comments, no line numbers)
@@ -130,8 +130,8 @@ def _bound(node: ast.stmt) -> set[str]:
 
 def _unit(node: ast.stmt, package: str, lines: list[bytes]) -> Unit:
     names, imports = set(), []
-    for inner in ast.walk(node):  # one walk: the names it mentions, the imports in it
-        if isinstance(inner, ast.Name):
+    for inner in ast.walk(node):  # one walk: the names it reads, the imports in it
+        if isinstance(inner, ast.Name) and not isinstance(inner.ctx, ast.Store):  # `engine: X` in a class binds
             names.add(inner.id)
         elif isinstance(inner, (ast.Import, ast.ImportFrom)):
             imports.append(inner)

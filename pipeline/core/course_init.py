@@ -39,6 +39,7 @@ KEYS: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
         ("categories", '["Education > Courses"]', True, 'Apple categories, "Education" or "Education > Courses"'),
         ("artwork", '""', False, "cover image, relative to the course folder (\"\": generated)"),
         ("guid", '""', False, "podcast:guid seed (\"\": derived from base_url)"),
+        ("translations", "[]", False, "BCP 47 tags to translate every episode into, e.g. [\"es\"]"),
     ),
     "modules": (
         ("number", "1", True, "1, 2, ...: the module's place in the course"),
@@ -66,6 +67,7 @@ KEYS: dict[str, tuple[tuple[str, str, bool, str], ...]] = {
         ("language", '"en"', False, "BCP 47 tag, or \"auto\" to detect it (default: the course's)"),
         ("speakers", '["host", "guest"]', True, "ids of who speaks, host first"),
         ("model", '""', False, "Whisper model for this episode (\"\": [transcription] models or model)"),
+        ("translations", "[]", False, "its own translations list (default: the course's)"),
         ("artwork", '""', False, "cover image (\"\": the module's)"),
         ("chapters", '[{ at = "0:00", title = "Introduction" }]', False, "chapter marks: time and title"),
         ("turns", '[{ at = "0:00", speaker = "host" }]', False, "who starts speaking when (helps speaker labels)"),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .. import captions
+from ..captions import Cue, Violation, get_writer, lint_cues
 from ..core import languages, layout
 from ..core import transcript as transcript_io
 from ..core.course import Course, Episode
@@ -34,6 +34,7 @@ from .review import review_text
 
 log = logging.getLogger("coursecast.translate")
 
+LIBRARIES = ("faster-whisper", "ctranslate2", "langcodes")  # Whisper's translate drafts; language tags (Apertium: tools)
 TASK_WEIGHT = 0.05  # relative cost of a translate task whose drafts are cached (Whisper adds the audio's seconds)
 SOFT_RULES = ("reading-speed", "too short")  # lint findings a translation cannot help: its times are the speech's
 MACHINE_NOTE = "Machine translation by {engine}: {machine} of {cues} cues not reviewed by a translator."
@@ -200,13 +201,13 @@ def translate(job: TranslateJob) -> Plan:
     return result
 
 
-def translated_cues(job: TranslateJob, result: Plan) -> list[captions.Cue]:
+def translated_cues(job: TranslateJob, result: Plan) -> list[Cue]:
     return [c for t in result.translated if t for c in resplit(t.source, t.text, job.captions)]
 
 
-def lint(cues: Sequence[captions.Cue], settings: CaptionSettings, speakers: dict) -> list[captions.Violation]:
+def lint(cues: Sequence[Cue], settings: CaptionSettings, speakers: dict) -> list[Violation]:
     """The caption lint per language; reading speed and minimum time are the speech's, so only warnings."""
-    found = captions.lint_cues(cues, settings, speakers=speakers)
+    found = lint_cues(cues, settings, speakers=speakers)
     return [replace(v, severity="warning") if v.rule == "reading-speed" or "too short" in v.message else v
             for v in found]
 
@@ -222,7 +223,7 @@ def _publish(job: TranslateJob, result: Plan) -> None:
                     "check' lists them), e.g. %s", job.episode, job.language, len(errors), errors[0])
     note = MACHINE_NOTE.format(engine=job.engine.label, machine=result.machine, cues=len(result.cues))
     for ext, path in job.outputs:
-        text = captions.get_writer(ext).render(done, cues)
+        text = get_writer(ext).render(done, cues)
         if result.machine and ext == "vtt":
             text = text.replace("WEBVTT\n", f"WEBVTT\n\nNOTE {note}\n", 1)
         elif result.machine and ext == "txt":
@@ -282,4 +283,5 @@ def _task(job: TranslateJob) -> Task:
     return Task(stage="translate", name=f"translate:{job.episode}:{job.language}", action=translate, job=job,
                 inputs=(job.vtt, job.spoken, job.sheet, job.base, *audio),
                 targets=(job.review, *(path for _, path in job.outputs)),
-                tools=(f"engine {job.engine.version or job.engine.kind}",), episode=job.episode, weight=TASK_WEIGHT)
+                libraries=LIBRARIES, tools=(f"engine {job.engine.version or job.engine.kind}",), episode=job.episode,
+                weight=TASK_WEIGHT)

@@ -145,6 +145,11 @@ def test_the_code_followed_is_what_the_action_reaches():
     printing = action_code.code_digests(print_editions)  # decorated: the function it wraps is followed
     assert "pipeline/episodes/tags.py" in printing  # read_chapters
     assert "pipeline/episodes/audio.py" not in printing
+    from pipeline.translate.stage import translate  # its job's field `engine` is not the function `engine`
+
+    translating = action_code.code_digests(translate)
+    assert "pipeline/translate/engines.py" in translating
+    assert "pipeline/transcribe/glossary.py" not in translating and "pipeline/captions/stage.py" not in translating
 
 
 def test_a_template_the_action_reads_is_keyed_like_its_code(tmp_path):
