@@ -33,7 +33,7 @@ def built(tmp_path_factory) -> Path:
     refused(coursecast(root, "episodes"), 0)
     (root / "site").mkdir()
     (root / "site" / "index.html").write_text("<h1>the course</h1>")
-    (root / "edits").mkdir()
+    (root / "edits").mkdir(exist_ok=True)  # the episodes stage now runs the edits task (cut by text)
     (root / EDIT).write_text("an editor's private work")
     return root
 
@@ -129,7 +129,7 @@ def test_clean_with_a_forged_outputs_list_deletes_nothing_it_should_not(course, 
     outside = tmp_path / "outside.txt"
     outside.write_text("someone else's")
     (course / "notes.txt").write_text("the producer's notes")
-    (course / "transcripts").mkdir()
+    (course / "transcripts").mkdir(exist_ok=True)
     changed = course / "transcripts" / "old-episode.txt"
     changed.write_text("changed by a person since")
     record = course / ".coursecast" / "outputs.json"

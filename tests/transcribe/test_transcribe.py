@@ -281,7 +281,7 @@ def test_tasks_declare_inputs_targets_and_params(tmp_path):
     assert tasks["speakers:ep2"].inputs == (
         layout.heard_transcript(course, ep2, "left"), layout.heard_transcript(course, ep2, "right"),
         layout.asr_channel(course, ep2, "left"), layout.asr_channel(course, ep2, "right"), layout.timeline(course, ep2))
-    assert tasks["speakers:ep2"].targets == (layout.machine_transcript(course, ep2),)
+    assert tasks["speakers:ep2"].targets == (layout.machine_transcript(course, ep2), layout.voice_turns(course, ep2))
     assert tasks["transcribe:ep2:right"].inputs[0] == layout.asr_channel(course, ep2, "right")
 
 
