@@ -1,6 +1,6 @@
 """`make bench`: the whole pipeline against the standalone tools, in one run, on this machine.
 
-    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,search]
+    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,search,translation]
 
 Writes bench/results.json and prints a table. Real speech comes from
 ../shared/speech; without it the course benchmark cannot run and says so.

@@ -20,6 +20,7 @@ TARGET_LUFS = -16.0  # LUFS: the linear gain's target (the default mono target)
 PAUSE_MARGIN_S = 0.1  # seconds kept off either side of speech when measuring pauses
 BASELINE = "afftdn=nr=20:nf=-40:tn=1,speechnorm=e=12.5:r=0.0001:l=1"  # ffmpeg docs' speechnorm example
 VERSIONS = ("raw", "today", "new", "baseline")
+PESQ_PIECE_S = 60.0  # seconds: longer audio is scored in pieces this long, and their PESQ averaged
 
 
 def linear(audio: np.ndarray) -> np.ndarray:
@@ -103,7 +104,10 @@ def quality(audio: np.ndarray, clean: np.ndarray) -> tuple[float, float]:
     from pystoi import stoi
 
     scale = np.max(np.abs(clean)) / max(np.max(np.abs(audio)), 1e-9)
-    return float(pesq(SAMPLE_RATE, clean, audio * scale, "wb")), float(stoi(clean, audio, SAMPLE_RATE))
+    piece = int(PESQ_PIECE_S * SAMPLE_RATE)  # pesq 0.0.4 crashes the process (SIGSEGV) on ~200 s of audio
+    scores = [pesq(SAMPLE_RATE, clean[i:i + piece], audio[i:i + piece] * scale, "wb")
+              for i in range(0, len(clean), piece) if len(clean[i:i + piece]) >= SAMPLE_RATE]
+    return float(np.mean(scores)), float(stoi(clean, audio, SAMPLE_RATE))
 
 
 class Transcriber:

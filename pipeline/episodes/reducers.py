@@ -26,7 +26,7 @@ from ..core.errors import StageError
 log = logging.getLogger(__name__)
 NET_RATE = 48000  # Hz: both networks run at 48 kHz
 NET_FRAME = 480  # samples per network frame (10 ms at 48 kHz)
-DFN_ATTENUATION_DB = 100.0  # dB: DeepFilterNet's attenuation limit (100 = unlimited)
+DFN_ATTENUATION_DB = 18.0  # dB: DeepFilterNet's attenuation limit; unlimited (100) cost words on white noise (README)
 DELAY_S = {"deepfilternet": 0.030, "rnnoise": 0.020, "afftdn": 0.025, "anlmdn": 0.008}  # seconds each
 # reducer's output lags its input (frames, look-ahead, windows), measured by correlation; taken off
 CHUNK_S = 30.0  # seconds of audio per network run; runs go side by side in threads
