@@ -33,6 +33,8 @@ RUMBLE_HZ = 60.0  # Hz: energy under this (outside hum) is rumble
 RUMBLE_WITHIN_DB = -25.0  # dB: rumble power relative to the 100 Hz-4 kHz band above this is rumble
 HIGHPASS_HZ = 80.0  # Hz: the high-pass against rumble (2nd-order Butterworth, both directions)
 SPECTRUM_RESOLUTION_HZ = 0.5  # Hz: the Welch spectrum's bin width
+SEGMENTS_AT_ONCE = 32  # Welch segments (2 s each) transformed at once: memory, not results
+FRAMES_AT_ONCE = 4096  # noise-floor frames transformed at once
 KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
 
 
@@ -75,8 +77,18 @@ class Cleaning:
 
 
 def _spectrum(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
-    size = int(rate / SPECTRUM_RESOLUTION_HZ)
-    return signal.welch(samples, rate, nperseg=min(size, len(samples)))
+    """Welch's power spectrum (half-overlapping Hann segments, averaged), taken SEGMENTS_AT_ONCE segments at a
+    time: the same segments and mean as one `signal.welch` call, without an hour's segments in memory at once."""
+    size = min(int(rate / SPECTRUM_RESOLUTION_HZ), len(samples))
+    step = size - size // 2
+    count = (len(samples) - size) // step + 1
+    total, freqs = None, None
+    for first in range(0, count, SEGMENTS_AT_ONCE):
+        n = min(SEGMENTS_AT_ONCE, count - first)
+        piece = samples[first * step:first * step + (n - 1) * step + size]
+        freqs, power = signal.welch(piece, rate, nperseg=size, noverlap=size // 2)
+        total = power * n if total is None else total + power * n
+    return freqs, total / count
 
 
 def _band(freqs: np.ndarray, power: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -107,12 +119,27 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return samples if samples.ndim == 1 else samples.mean(axis=1)
 
 
+def _frame_power(mono: np.ndarray, size: int) -> np.ndarray:
+    """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), a block of frames at a
+    time into one float32 array."""
+    step = size - size // 2
+    edge = np.zeros(size // 2)
+    extended = len(mono) + 2 * len(edge)
+    padded = np.concatenate([edge, mono, edge, np.zeros((-(extended - size) % step) % size)])
+    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::step]
+    window = signal.get_window("hann", size) / signal.get_window("hann", size).sum()
+    power = np.empty((size // 2 + 1, len(frames)), dtype=np.float32)
+    for first in range(0, len(frames), FRAMES_AT_ONCE):
+        block = np.fft.rfft(frames[first:first + FRAMES_AT_ONCE] * window, axis=1)
+        power[:, first:first + len(block)] = (np.abs(block) ** 2).T
+    return power
+
+
 def noise_floor(mono: np.ndarray, rate: int) -> float:
     """dB of the noise (minimum statistics per frequency) under the speech (the louder half of the frames)."""
     size = int(FLOOR_FRAME_S * rate)
-    _, _, spectra = signal.stft(mono, rate, nperseg=size, noverlap=size // 2)
-    power = np.abs(spectra) ** 2
-    frames = power.sum(axis=0)
+    power = _frame_power(mono, size)  # frequencies x frames, float32: an hour's is 0.6 GB at 44.1 kHz
+    frames = power.sum(axis=0, dtype=np.float64)
     loud = frames[frames > np.percentile(frames, SPEECH_PERCENTILE)]
     if not len(loud) or loud.mean() <= 0:
         return meter.SILENT_LUFS

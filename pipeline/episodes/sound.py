@@ -14,6 +14,7 @@ import json
 import logging
 import shlex
 import subprocess
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 TURNS_FORMAT = 1  # the turns file's layout
 NO_SPEECH = "no speech found (no speaker turns: music, silence or a tone?): left as it is"
 MEASURE_RATE = 48000  # Hz: finished files are decoded at this rate to measure each voice
+_ONE_AT_A_TIME = threading.Lock()  # the runner's threads produce one episode's sound at a time (memory)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def load_turns(path: Path) -> tuple[VoiceTurn, ...]:
                          "again") from e
 
 
-def _ffmpeg(argv: list[str], data: bytes | None, what: str) -> bytes:
+def _ffmpeg(argv: list[str], data: bytes | memoryview | None, what: str) -> bytes:
     log.debug("%s", shlex.join(argv))
     try:
         return subprocess.run(argv, input=data, capture_output=True, check=True).stdout
@@ -113,7 +115,7 @@ def write_wav(path: Path, samples: np.ndarray, rate: int, what: str) -> None:
     channels = samples.shape[1]
     _ffmpeg(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", str(channels),
              "-i", "-", "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", str(path)],
-            samples.astype("<f4").tobytes(), what)
+            memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B"), what)  # no second copy as bytes
 
 
 def _voices(result: Levelling | None) -> tuple[VoiceLoudness, ...]:
@@ -124,7 +126,14 @@ def _voices(result: Levelling | None) -> tuple[VoiceLoudness, ...]:
 
 def produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequence[tuple[float, float]],
             options: SoundOptions, *, channels: int, rate: int, what: str) -> SoundReport:
-    """`master` cleaned and levelled into `out` (float WAV); what was done and why."""
+    """`master` cleaned and levelled into `out` (float WAV); what was done and why. One episode at a time in a
+    process: it holds the whole episode in memory several times over (README, "Sound": about 200 MB a minute)."""
+    with _ONE_AT_A_TIME:
+        return _produce(master, out, turns, stings, options, channels=channels, rate=rate, what=what)
+
+
+def _produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequence[tuple[float, float]],
+             options: SoundOptions, *, channels: int, rate: int, what: str) -> SoundReport:
     samples = read_audio(master, channels, rate, f"{what}: reading the cut master").astype(np.float64)
     mono = samples[:, 0] if channels == 1 else samples
     if not turns:
