@@ -41,6 +41,25 @@ title = "Module one"
 """
 
 
+def episode_table(slug: str, file: str, *, title: str, summary: str, kind: str = "", extra: str = "") -> str:
+    """One [[episodes]] table of module 1, spoken by the host, with one recording (`kind` "video" or the default);
+    `extra`: more lines of the episode (chapters, ...)."""
+    source_kind = f'kind = "{kind}"\n' if kind else ""
+    return f"""
+[[episodes]]
+slug = "{slug}"
+module = 1
+number = 1
+title = "{title}"
+summary = "{summary}"
+date = 2026-09-01
+speakers = ["host"]
+{extra}
+[[episodes.sources]]
+file = "{file}"
+{source_kind}"""
+
+
 SPEAKERS = """
 [[speakers]]
 id = "host"

@@ -69,6 +69,21 @@ def run(cmd: list[str], *, what: str) -> subprocess.CompletedProcess:
     return proc
 
 
+def pipe(cmd: list[str], data: bytes | memoryview | None, *, what: str) -> bytes:
+    """Run an external command that reads `data` on stdin and writes bytes (raw samples) on stdout; on failure
+    raise MediaError as `run` does."""
+    require_tool(cmd[0])
+    log.debug("%s", shlex.join(cmd))
+    proc = subprocess.run(cmd, input=data, capture_output=True)
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode(errors="replace")
+        error = MediaError(f"{what}: the disk is full ({NO_SPACE}); free some space and build again"
+                           if NO_SPACE in stderr else f"{what}: {cmd[0]} failed: {_last_lines(stderr)}")
+        error.stderr = stderr
+        raise error
+    return proc.stdout
+
+
 def _last_lines(stderr: str, count: int = 3) -> str:
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
     return " | ".join(lines[-count:]) or "no error output"

@@ -12,8 +12,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import shlex
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import metadata
@@ -21,6 +19,7 @@ from importlib import metadata
 import numpy as np
 from scipy import signal
 
+from ..core.media import pipe
 from ..core.errors import StageError
 
 log = logging.getLogger(__name__)
@@ -112,12 +111,8 @@ def _rnnoise(mono: np.ndarray) -> np.ndarray:
 def _ffmpeg(mono: np.ndarray, rate: int, graph: str) -> np.ndarray:
     argv = ["ffmpeg", "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "-",
             "-af", graph, "-f", "f32le", "-"]
-    log.debug("%s", shlex.join(argv))
-    try:
-        done = subprocess.run(argv, input=mono.astype("<f4").tobytes(), capture_output=True, check=True)
-    except subprocess.CalledProcessError as e:
-        raise StageError(f"ffmpeg failed ({shlex.join(argv)}): {e.stderr.decode(errors='replace')[-400:]}") from e
-    return np.frombuffer(done.stdout, dtype="<f4").astype(np.float64)
+    out = pipe(argv, memoryview(np.ascontiguousarray(mono, dtype="<f4")).cast("B"), what=f"noise reducer {graph}")
+    return np.frombuffer(out, dtype="<f4").astype(np.float64)
 
 
 def _aligned(out: np.ndarray, rate: int, name: str, length: int) -> np.ndarray:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shlex
-import subprocess
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.media import pipe
 from ..core.errors import StageError
 from ..core.fsutil import write_json
 from . import denoise, leveler, meter
@@ -94,28 +93,19 @@ def load_turns(path: Path) -> tuple[VoiceTurn, ...]:
                          "again") from e
 
 
-def _ffmpeg(argv: list[str], data: bytes | memoryview | None, what: str) -> bytes:
-    log.debug("%s", shlex.join(argv))
-    try:
-        return subprocess.run(argv, input=data, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        detail = getattr(e, "stderr", b"") or b""
-        raise StageError(f"{what}: ffmpeg failed ({detail.decode(errors='replace')[-300:] or e})") from e
-
-
 def read_audio(path: Path, channels: int, rate: int, what: str) -> np.ndarray:
     """Any audio file as float32 samples x channels at `rate`."""
-    raw = _ffmpeg(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-ac", str(channels), "-ar", str(rate),
-                   "-f", "f32le", "-"], None, what)
+    raw = pipe(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-ac", str(channels), "-ar", str(rate),
+                "-f", "f32le", "-"], None, what=what)
     return np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int, what: str) -> None:
     """Float samples x channels as a float WAV (RF64 past 4 GiB), as the cut master is."""
     channels = samples.shape[1]
-    _ffmpeg(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", str(channels),
-             "-i", "-", "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", str(path)],
-            memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B"), what)  # no second copy as bytes
+    pipe(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(rate), "-ac", str(channels),
+          "-i", "-", "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", str(path)],
+         memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B"), what=what)  # no copy as bytes
 
 
 def _voices(result: Levelling | None) -> tuple[VoiceLoudness, ...]:

@@ -178,3 +178,11 @@ def write_review(course: Course, episode: Episode) -> bool:
     from pipeline import proofread
 
     return proofread.write_review(proofread.review_job(course, episode))
+
+
+def edit_once(course: Course, episode: Episode, old: str, new: str) -> None:
+    """What an editor does in the editing file: `old` (which must be there) becomes `new`, once."""
+    path = layout.edit_file(course, episode)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -12,7 +12,7 @@ from pipeline.core.transcript import load
 from pipeline.proofread.editing import parse
 from pipeline.proofread.merge import key
 from pipeline.proofread.soundbites import place
-from proofread_helpers import correct, create_edit_file, make_course, synthetic_transcript
+from proofread_helpers import correct, create_edit_file, edit_once, make_course, synthetic_transcript
 
 MACHINE = [
     ("host", "Welcome to the course about smart cities in Malmo."),
@@ -30,18 +30,11 @@ def episode_dir(tmp_path: Path):
     return course, episode
 
 
-def _mark(course, episode, old: str, new: str) -> None:
-    path = layout.edit_file(course, episode)
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def test_a_marked_passage_becomes_a_soundbite_timed_by_its_words_and_the_text_is_unchanged(episode_dir):
     course, episode = episode_dir
     machine = load(layout.machine_transcript(course, episode))
-    _mark(course, episode, "a dashboard is not a decision,", "{{a dashboard is not a decision, | Dashboards}}")
-    _mark(course, episode, "smart cities in", "{{smart cities in}}")
+    edit_once(course, episode, "a dashboard is not a decision,", "{{a dashboard is not a decision, | Dashboards}}")
+    edit_once(course, episode, "smart cities in", "{{smart cities in}}")
     result = correct(course, episode, machine)
     assert result.text == machine.text  # the marks are not words
     words = machine.words

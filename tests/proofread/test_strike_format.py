@@ -14,7 +14,7 @@ from pipeline.episodes.timeline import Clip, Timeline
 from pipeline.proofread.editing import parse
 from pipeline.proofread.proposals import proposals
 
-from proofread_helpers import correct, create_edit_file, make_course, synthetic_transcript, write_review
+from proofread_helpers import correct, create_edit_file, edit_once, make_course, synthetic_transcript, write_review
 
 MACHINE = [
     ("host", "Welcome to the course about smart cities in Malmö."),
@@ -47,13 +47,6 @@ def episode(tmp_path: Path):
     return course, episode
 
 
-def _strike(course, episode, old: str, new: str) -> None:
-    path = layout.edit_file(course, episode)
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def _strikes(course, episode) -> dict:
     proofread.write_strikes(proofread.cuts_job(course, episode))
     return json.loads(layout.strikes(course, episode).read_text(encoding="utf-8"))
@@ -73,8 +66,8 @@ def test_strikes_run_across_lines_and_turns_and_an_open_one_is_located():
 def test_struck_words_leave_the_text_keep_their_neighbours_times_and_unstriking_restores(episode):
     course, ep = episode
     machine = load(layout.machine_transcript(course, ep))
-    _strike(course, ep, "Our guest is", "~~Our guest is")
-    _strike(course, ep, "welcome.", "welcome.~~")
+    edit_once(course, ep, "Our guest is", "~~Our guest is")
+    edit_once(course, ep, "welcome.", "welcome.~~")
     result = correct(course, ep, machine)
     assert "Our guest" not in result.text and "Malmö." in result.text and "Thank you" in result.text
     kept = {(w.text, w.start, w.end) for w in machine.words}
@@ -84,15 +77,15 @@ def test_struck_words_leave_the_text_keep_their_neighbours_times_and_unstriking_
     words = machine.words
     assert strikes == [{"before": words[8].end, "start": words[9].start, "end": words[15].end,
                         "after": words[16].start}]
-    _strike(course, ep, "~~Our guest is", "Our guest is")
-    _strike(course, ep, "welcome.~~", "welcome.")
+    edit_once(course, ep, "~~Our guest is", "Our guest is")
+    edit_once(course, ep, "welcome.~~", "welcome.")
     assert correct(course, ep, machine).text == machine.text and _strikes(course, ep) == {"strikes": []}
 
 
 def test_words_both_respelled_and_struck_are_still_cut(episode):
     course, ep = episode
     machine = load(layout.machine_transcript(course, ep))
-    _strike(course, ep, "smart cities", "~~smart towns~~")
+    edit_once(course, ep, "smart cities", "~~smart towns~~")
     words = machine.words
     assert _strikes(course, ep)["strikes"] == [{"before": words[4].end, "start": words[5].start,
                                                  "end": words[6].end, "after": words[7].start}]
@@ -101,10 +94,10 @@ def test_words_both_respelled_and_struck_are_still_cut(episode):
 
 def test_a_word_corrected_elsewhere_changes_no_byte_of_the_strikes(episode):
     course, ep = episode
-    _strike(course, ep, "Thank you Anna,", "~~Thank you Anna,~~")
+    edit_once(course, ep, "Thank you Anna,", "~~Thank you Anna,~~")
     _strikes(course, ep)
     before = layout.strikes(course, ep).read_bytes()
-    _strike(course, ep, "smart cities", "smart towns")
+    edit_once(course, ep, "smart cities", "smart towns")
     _strikes(course, ep)
     assert layout.strikes(course, ep).read_bytes() == before
 
@@ -119,9 +112,9 @@ def test_bad_strikes_are_refused_with_their_line(episode, old, new, words):
     machine = load(layout.machine_transcript(course, ep))
     _timeline(layout.timeline(course, ep), [("raw_interviews/one.wav", 4.2), ("raw_interviews/two.wav", 4.0),
                                             ("raw_interviews/three.wav", machine.duration - 8.2)])
-    _strike(course, ep, old, new)
+    edit_once(course, ep, old, new)
     closing = {"empty": ("here.", "here.~~"), "less than 1 s": ("here.", "here.~~")}
-    _strike(course, ep, *closing.get(words, ("welcome.", "welcome.~~")))
+    edit_once(course, ep, *closing.get(words, ("welcome.", "welcome.~~")))
     with pytest.raises(StageError) as caught:
         _strikes(course, ep)
     assert words in str(caught.value) and "edits/ep1.txt:" in str(caught.value)
@@ -157,7 +150,7 @@ def test_the_editing_file_and_review_list_proposals_and_chapters_left_empty(tmp_
     course = replace(course, episodes=(replace(ep, chapters=(Chapter(0.0, "Welcome"), Chapter(2.4, "Thanks"))),))
     ep = course.episodes[0]
     _timeline(layout.timeline(course, ep), [("raw_interviews/ep1.wav", 6.0)])
-    _strike(course, ep, "Thank you, thank you.", "~~Thank you, thank you.~~")
+    edit_once(course, ep, "Thank you, thank you.", "~~Thank you, thank you.~~")
     write_review(course, ep)
     review = layout.review_file(course, ep).read_text(encoding="utf-8")
     assert "Chapters left empty by strikes (1)" in review and "[00:00:02] Thanks" in review

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SPEAKERS, course_head
+from conftest import SPEAKERS, course_head, episode_table
 from paths import SPEECH
 from pipeline.core import course_file, layout, runner, stages
 from pipeline.core.dependency import StateStore
@@ -74,20 +74,8 @@ def _recording(folder: Path) -> list[Clip]:
     return clips
 
 
-EPISODE = """
-[[episodes]]
-slug = "reading"
-module = 1
-number = 1
-title = "Printing"
-summary = "A reading, cut by editing the text."
-date = 2026-09-01
-speakers = ["host"]
-chapters = [{ at = "00:00:00.000", title = "Start" }, { at = "CHAPTER", title = "Struck" }]
-
-[[episodes.sources]]
-file = "reading.wav"
-"""
+EPISODE = episode_table("reading", "reading.wav", title="Printing", summary="A reading, cut by editing the text.",
+                        extra='chapters = [{ at = "00:00:00.000", title = "Start" }, { at = "CHAPTER", title = "Struck" }]\n')
 
 
 def _build(root: Path):

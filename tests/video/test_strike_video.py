@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import SPEAKERS, course_head
+from conftest import SPEAKERS, course_head, episode_table
 from paths import SPEECH
 from pipeline.core import course_file, layout, runner, stages
 from pipeline.core.dependency import StateStore
@@ -37,23 +37,8 @@ SEARCH_S = 0.6  # seconds searched either side of the expected source time
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not LJ.is_dir(), reason="../shared/speech/ljspeech is not there")]
 
-EPISODE = """
-[audio]
-video_height = 144
-
-[[episodes]]
-slug = "talk"
-module = 1
-number = 1
-title = "Printing, on video"
-summary = "A reading on video, cut by editing the text."
-date = 2026-09-01
-speakers = ["host"]
-
-[[episodes.sources]]
-file = "talk.mp4"
-kind = "video"
-"""
+EPISODE = '\n[audio]\nvideo_height = 144\n' + episode_table(
+    "talk", "talk.mp4", title="Printing, on video", summary="A reading on video, cut by editing the text.", kind="video")
 
 
 def _run(*args: str) -> None:
