@@ -68,12 +68,10 @@ class Cleaning:
 
     applied: tuple[str, ...]  # in order: "highpass", "hum 50 Hz x3", the reducer's name; () = untouched
     reason: str  # why (or why not), in words
-    before: Noise  # measured on the input
-    after: Noise | None  # measured on the output (None when untouched)
+    before: Noise  # measured on the input (the output is not measured again: the master has no use for it)
 
     def to_dict(self) -> dict:
-        return {"applied": list(self.applied), "reason": self.reason, "before": self.before.to_dict(),
-                "after": self.after.to_dict() if self.after else None}
+        return {"applied": list(self.applied), "reason": self.reason, "before": self.before.to_dict()}
 
 
 def _spectrum(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
@@ -219,7 +217,7 @@ def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = red
     keep = list(keep)
     noise = measure(_outside(samples, rate, keep), rate)
     if mode == "off" or (mode == "auto" and not (noise.noisy or noise.hum_hz or noise.rumble)):
-        return samples, Cleaning((), _why(noise, mode), noise, None)
+        return samples, Cleaning((), _why(noise, mode), noise)
     applied = []
     result = samples.astype(np.float64)
     if noise.rumble or noise.noisy or mode == "on":
@@ -232,4 +230,4 @@ def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = red
         result = reducers.reduce(result, rate, reducer)
         applied.append(reducer)
     result = _restore(samples, result, rate, keep).astype(samples.dtype)
-    return result, Cleaning(tuple(applied), _why(noise, mode), noise, measure(_outside(result, rate, keep), rate))
+    return result, Cleaning(tuple(applied), _why(noise, mode), noise)
