@@ -1,6 +1,6 @@
 """`make bench`: the whole pipeline against the standalone tools, in one run, on this machine.
 
-    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,search,translation]
+    python -m benchmarks [--hours 1.0] [--episodes 6] [--video-minutes 10] [--only course,stages,speakers,search,translation,scale]
 
 Writes bench/results.json and prints a table. Real speech comes from
 ../shared/speech; without it the course benchmark cannot run and says so.
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import baseline, bench_search, bench_speakers, bench_translate, course_bench, report
+from . import baseline, bench_scale, bench_search, bench_speakers, bench_translate, course_bench, report
 from .course import make_course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +31,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--video-minutes", type=float, default=10.0, help="minutes of it that are video")
     parser.add_argument("--whisper-cli-episodes", type=int, default=1,
                         help="episodes the (slow) whisper CLI transcribes in the baseline")
-    parser.add_argument("--only", default="course,stages,speakers,search,translation",
+    parser.add_argument("--only", default="course,stages,speakers,search,translation,scale",
                         help="comma list: course, stages (each stage's benchmark and the accuracy section), speakers, "
                              "search (the course's search index: size, build and query time; bench/course, else the "
-                             "demo), translation (chrF of the translate stage's engines)")
+                             "demo), translation (chrF of the translate stage's engines), scale (the course built "
+                             "locally and with --executor dask; 10 hours: python -m benchmarks.bench_scale --hours 10)")
     return parser.parse_args()
 
 
@@ -92,6 +93,13 @@ def main() -> None:
         results["translation"] = bench_translate.run()
         save()
         print("\n".join(bench_translate.table(results["translation"])), flush=True)
+    if "scale" in sections:
+        print("scale benchmark: the course built locally and with --executor dask", file=sys.stderr, flush=True)
+        local = results.get("course", {}).get("full_build")
+        same = args.episodes == bench_scale.EPISODES and args.video_minutes == bench_scale.VIDEO_MINUTES
+        results["scale"] = bench_scale.run(known={(args.hours, "local"): local} if local and same else {},
+                                           hours=(args.hours,))
+        save()
     save()
     print(report.table(results))
     print(f"\n(full results: {OUT / 'results.json'}; commands and their output: {log})")

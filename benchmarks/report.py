@@ -122,7 +122,8 @@ def table(results: dict) -> str:
     if "course" in results:
         lines += course_table(results["course"])
     sections = {**results.get("stages", {}), **({"speakers": results["speakers"]} if "speakers" in results else {}),
-                **({"search": results["search"]} if "search" in results else {})}
+                **({"search": results["search"]} if "search" in results else {}),
+                **({"scale": results["scale"]} if "scale" in results else {})}
     for stage, data in sections.items():
         rows = data.get("table") or [[key, value] for key, value in data.items() if not isinstance(value, (dict, list))]
         if len(rows) < 2 or rows[1][0] != "---":  # a table without its own header row
