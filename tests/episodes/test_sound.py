@@ -98,7 +98,8 @@ def test_noise_at_snr_10_is_reduced_and_speech_improves(colour):
 @pytest.mark.parametrize("colour", ["white", "pink"])
 def test_denoising_costs_no_words(colour, transcriber):
     """On 30 clips (530 words; one word is 0.19 points). Unlimited DeepFilterNet3 measured white 4.49 % -> 5.42 %
-    (+0.93); limited to 18 dB: white 4.49 % -> 4.67 %, pink 3.74 % -> 3.18 %. The transcriber hears the raw cut."""
+    (+0.93); limited to 18 dB: white 4.49 % -> 4.86 %, pink 3.74 % -> 3.18 % (10 s runs; README, "Sound"). The
+    transcriber hears the raw cut."""
     item = data.noisy(colour, 10.0, count=30)
     out = denoise.clean(item.audio, RATE, "auto")[0]
     assert transcriber.wer(out, item.text) <= transcriber.wer(item.audio, item.text) + 0.5
