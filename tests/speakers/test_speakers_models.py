@@ -68,3 +68,19 @@ def test_silence_and_a_clip_shorter_than_a_window_have_no_speakers():
     for seconds in (0.3, 12.0):
         result = diarize(np.zeros(int(seconds * 16000), dtype=np.float32), speakers=2)
         assert (result.labels, result.turns) == ((), ())
+
+
+def test_the_encoder_runs_on_the_threads_asked_and_puts_torchs_setting_back():
+    import torch
+
+    network, seen = load_encoder(), []
+    hook = network.register_forward_pre_hook(lambda module, args: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        embed(np.random.default_rng(1).standard_normal(16000 * 2).astype(np.float32) * 0.1, threads=1)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)
+
