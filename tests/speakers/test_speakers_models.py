@@ -84,3 +84,16 @@ def test_the_encoder_runs_on_the_threads_asked_and_puts_torchs_setting_back():
         hook.remove()
         torch.set_num_threads(before)
 
+
+def test_the_windows_activity_does_not_depend_on_how_many_go_in_one_call(monkeypatch):
+    from pipeline.speakers import segmentation
+
+    rng = np.random.default_rng(2)
+    t = np.arange(16000 * 17) / 16000
+    wav = (rng.standard_normal(len(t)) * 0.05 * (np.sin(2 * np.pi * 0.3 * t) > 0)).astype(np.float32)
+    runs = []
+    for batch in (1, segmentation.BATCH, 8):
+        monkeypatch.setattr(segmentation, "BATCH", batch)
+        runs.append(segmentation.local_activity(wav).activity)
+    assert runs[0].shape == (8, segmentation.FRAMES, segmentation.LOCAL_SPEAKERS)
+    assert all(np.allclose(run, runs[0], atol=1e-6) for run in runs[1:])
