@@ -72,7 +72,7 @@ def diarize(wav: np.ndarray, *, speakers: int | None, threads: int = 1) -> Diari
     activity = local_activity(wav, threads=threads)
     summary = frames(activity)
     cut = pieces(summary)
-    voices, solo = piece_voices(wav, cut, summary.count, SAMPLE_RATE)
+    voices, solo = piece_voices(wav, cut, summary.count, SAMPLE_RATE, threads=threads)
     same, different = window_votes(activity, cut)
     evidence = Evidence(voices, solo, same, different)
     labels = cluster(cut, evidence, speakers)

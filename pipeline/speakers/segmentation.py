@@ -24,7 +24,7 @@ FRAME_SPAN = 721  # samples one output frame sees (receptive field)
 FRAMES = 589  # output frames per 10 s window
 LOCAL_SPEAKERS = 3  # speakers the model can tell apart inside one window
 POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))  # class index -> local speakers active
-BATCH = 8  # windows per ONNX call
+BATCH = 4  # windows per ONNX call: 3-9 % less CPU than 8 (16 no better), the same outputs
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,13 @@ def tiled(speech: np.ndarray) -> np.ndarray:
     return np.tile(speech, int(np.ceil(PARTIAL_SAMPLES / len(speech))))[:PARTIAL_SAMPLES]
 
 
-def piece_voices(wav: np.ndarray, cut: list[Piece], count: np.ndarray, sample_rate: int):
+def piece_voices(wav: np.ndarray, cut: list[Piece], count: np.ndarray, sample_rate: int, *, threads: int = 1):
     """(voices, solo seconds): an embedding per piece (None when under MIN_VOICE_SECONDS)."""
     speech = [solo_audio(wav, piece, count) for piece in cut]
     solo = np.array([len(s) / sample_rate for s in speech])
     voiced = [i for i, seconds in enumerate(solo) if seconds >= MIN_VOICE_SECONDS]
     voices: list = [None] * len(cut)
-    for i, voice in zip(voiced, embed_many([tiled(speech[i]) for i in voiced])):
+    for i, voice in zip(voiced, embed_many([tiled(speech[i]) for i in voiced], threads=threads)):
         voices[i] = voice
     return voices, solo
 
@@ -58,5 +58,5 @@ def sample_voice(path: Path, *, threads: int = 1) -> tuple[float, ...]:
     if len(speech) < MIN_SAMPLE_SECONDS * SAMPLE_RATE:
         raise CoursecastError(f"{path}: voice sample holds {len(speech) / SAMPLE_RATE:.1f} s of speech; "
                               f"record at least {MIN_SAMPLE_SECONDS:.0f} s of that person talking alone")
-    return tuple(float(v) for v in embed(speech))
+    return tuple(float(v) for v in embed(speech, threads=threads))
 

@@ -68,3 +68,32 @@ def test_silence_and_a_clip_shorter_than_a_window_have_no_speakers():
     for seconds in (0.3, 12.0):
         result = diarize(np.zeros(int(seconds * 16000), dtype=np.float32), speakers=2)
         assert (result.labels, result.turns) == ((), ())
+
+
+def test_the_encoder_runs_on_the_threads_asked_and_puts_torchs_setting_back():
+    import torch
+
+    network, seen = load_encoder(), []
+    hook = network.register_forward_pre_hook(lambda module, args: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        embed(np.random.default_rng(1).standard_normal(16000 * 2).astype(np.float32) * 0.1, threads=1)
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)
+
+
+def test_the_windows_activity_does_not_depend_on_how_many_go_in_one_call(monkeypatch):
+    from pipeline.speakers import segmentation
+
+    rng = np.random.default_rng(2)
+    t = np.arange(16000 * 17) / 16000
+    wav = (rng.standard_normal(len(t)) * 0.05 * (np.sin(2 * np.pi * 0.3 * t) > 0)).astype(np.float32)
+    runs = []
+    for batch in (1, segmentation.BATCH, 8):
+        monkeypatch.setattr(segmentation, "BATCH", batch)
+        runs.append(segmentation.local_activity(wav).activity)
+    assert runs[0].shape == (8, segmentation.FRAMES, segmentation.LOCAL_SPEAKERS)
+    assert all(np.allclose(run, runs[0], atol=1e-6) for run in runs[1:])
