@@ -96,8 +96,7 @@ def main() -> None:
     if "scale" in sections:
         print("scale benchmark: the course built locally and with --executor dask", file=sys.stderr, flush=True)
         local = results.get("course", {}).get("full_build")
-        same = args.episodes == max(1, round(bench_scale.EPISODES * args.hours)) and \
-            args.video_minutes == bench_scale.VIDEO_MINUTES
+        same = args.episodes == bench_scale.episodes_for(args.hours) and args.video_minutes == bench_scale.VIDEO_MINUTES
         results["scale"] = bench_scale.run(known={(args.hours, "local"): local} if local and same else {},
                                            hours=(args.hours,))
         save()

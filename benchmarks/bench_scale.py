@@ -28,6 +28,11 @@ VIDEO_MINUTES = 10.0  # of the course that is video, at every size
 EXECUTORS = ("local", "dask")
 
 
+def episodes_for(hours: float) -> int:
+    """Episodes of the benchmark course at `hours`: EPISODES per hour, at least one."""
+    return max(1, round(EPISODES * hours))
+
+
 def build(course: Path, executor: str, log: Path) -> dict:
     """One from-scratch build of `course` (course.toml) with `executor`."""
     label = f"coursecast build --executor {executor}"
@@ -49,8 +54,7 @@ def run(out: Path = OUT, *, hours: tuple[float, ...] = (1.0,), executors: tuple[
     for size in hours:
         source = out / f"{size:g}h" / "source"
         shutil.rmtree(source, ignore_errors=True)
-        episodes = max(1, round(EPISODES * size))
-        audio_h = sum(e.seconds for e in make_course(source, SPEECH, hours=size, episodes=episodes,
+        audio_h = sum(e.seconds for e in make_course(source, SPEECH, hours=size, episodes=episodes_for(size),
                                                      video_minutes=VIDEO_MINUTES)) / 3600
         for executor in executors:
             print(f"scale: {size:g} h, {executor}", file=sys.stderr, flush=True)

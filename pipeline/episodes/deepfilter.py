@@ -29,7 +29,7 @@ from ..core.errors import StageError
 
 MEAN_NORM_INIT = (-60.0, -90.0)  # dB: libDF's first state of the ERB features' running mean, low to high band
 UNIT_NORM_INIT = (0.001, 0.0001)  # libDF's first state of the complex features' running magnitude
-MODEL_SHA256 = "c94d91f70911001c946e0fabb4aa9adc37045f45a03b56008cb0c8244cb63616"  # the wheel's DeepFilterNet3_onnx.tar.gz
+MODEL_SHA256 = "c94d91f70911001c946e0fabb4aa9adc37045f45a03b56008cb0c8244cb63616"  # DeepFilterNet3_onnx.tar.gz
 ERB_FLOOR = 1e-10  # power added before the ERB features' log (libDF)
 ERB_FEATURE_SCALE = 40.0  # dB: the ERB features are divided by this (libDF)
 
@@ -47,6 +47,7 @@ class Model:
     lookahead: int  # frames the encoder's convolutions look ahead
     alpha: float  # the running normalisations' smoothing per frame
     widths: tuple[int, ...]  # FFT bins in each ERB band
+    window: np.ndarray  # the analysis and synthesis window (fft samples)
     sessions: tuple  # ONNX Runtime sessions: encoder, ERB decoder, deep filter decoder
 
 
@@ -101,7 +102,7 @@ def model() -> Model:
                  df_lookahead=df.getint("df_lookahead"), lookahead=net.getint("conv_lookahead"),
                  alpha=_alpha(rate, hop, df.getfloat("norm_tau")),
                  widths=_erb_widths(rate, fft, df.getint("nb_erb"), df.getint("min_nb_erb_freqs")),
-                 sessions=sessions)
+                 window=_window(fft), sessions=sessions)
 
 
 def _window(fft: int) -> np.ndarray:
@@ -151,10 +152,9 @@ def enhance(audio: np.ndarray, attenuation_db: float) -> np.ndarray:
     frames = -(-count // hop) + 1  # frame k spans samples (k - 1) hop .. (k + 1) hop
     padded = np.zeros((frames + m.lookahead + 1) * hop, dtype=np.float32)
     padded[hop:hop + count] = audio
-    window = _window(m.fft)
     windows = np.lib.stride_tricks.sliding_window_view(padded, m.fft)[::hop][:frames + m.lookahead]
-    spec = np.fft.rfft(windows * window, axis=1) / m.fft  # libDF scales in the analysis only
-    out = np.fft.irfft(_enhance(spec, m, 10.0 ** (-attenuation_db / 20.0)), n=m.fft, axis=1) * m.fft * window
+    spec = np.fft.rfft(windows * m.window, axis=1) / m.fft  # libDF scales in the analysis only
+    out = np.fft.irfft(_enhance(spec, m, 10.0 ** (-attenuation_db / 20.0)), n=m.fft, axis=1) * m.fft * m.window
     halves = out[:, :hop].copy()
     halves[1:] += out[:-1, hop:]  # overlap-add: frame k's first half meets frame k - 1's second
     return halves.reshape(-1)[hop:hop + count]

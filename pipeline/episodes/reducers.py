@@ -102,8 +102,8 @@ def _weights(length: int, fade: int, first: bool, last: bool) -> np.ndarray:
 
 
 def _network(up: np.ndarray, name: str) -> np.ndarray:
-    """A network over 48 kHz `up` in CHUNK_S pieces run side by side (ctypes and ONNX Runtime let threads run in parallel),
-    each started WARMUP_S early so its state has settled, crossfaded over FADE_S; aligned with `up`."""
+    """A network over 48 kHz `up` in CHUNK_S pieces run side by side (ctypes and ONNX Runtime let threads run
+    in parallel), each started WARMUP_S early so its state has settled, crossfaded over FADE_S; aligned with `up`."""
     run = _deepfilternet if name == "deepfilternet" else _rnnoise
     delay, size = int(round(DELAY_S[name] * NET_RATE)), int(CHUNK_S * NET_RATE)
     warm, fade = int(WARMUP_S * NET_RATE), int(FADE_S * NET_RATE)
