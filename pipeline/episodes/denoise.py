@@ -147,7 +147,7 @@ def noise_floor(mono: np.ndarray, rate: int) -> float:
 
 def measure(samples: np.ndarray, rate: int) -> Noise:
     """Noise floor, hum and rumble of a recording (samples, or samples x channels)."""
-    mono = _mono(samples).astype(np.float64)
+    mono = _mono(samples)
     speech = meter.integrated(meter.blocks(meter.k_weight(mono, rate), rate).power)
     freqs, power = _spectrum(mono, rate)
     hum_hz, harmonics = find_hum(freqs, power)

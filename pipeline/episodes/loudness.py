@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import math
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 from ..core.errors import StageError
 from ..core.ffgraph import Filter, apply, command, filt, head
 from ..core.fsutil import write_json
 from ..core.media import run
+from . import meter
 from .sound import SoundReport, sound_from_dict
 
 MEASURE_FILTER = filt("ebur128", peak="true", framelog="verbose")  # integrated, LRA, true peak; no per-frame log
@@ -36,6 +39,8 @@ SETTLE_STEPS = 4  # limited-master measurements at most (secant search for the g
 MAX_EXTRA_GAIN_DB = 12.0  # dB the limiter may be pushed beyond the linear gain
 PEAK_SAFETY_DB = 0.15  # dB: encodes closer than this to the gate's peak limit get a corrected encode
 
+MOMENTARY_KEY = "lavfi.r128.M"  # ebur128's momentary loudness, one value every 100 ms (metadata=1)
+PARTIAL_FRAMES = 3  # ebur128's first momentary values span under 400 ms: left out
 _SUMMARY = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:(.*?)(?=\n\[|\Z)", re.S)
 _LEVEL = re.compile(r"\[Parsed_volumedetect_(\d+) @ [^\]]+\] (n_samples|max_volume): (\S+)")
 
@@ -95,10 +100,36 @@ def measure_files(paths: list[Path], *, what: str) -> list[Loudness]:
     """Measure finished files (one ffmpeg run, each file decoded once), in order."""
     files = [ffmpeg.input(str(path)) for path in paths]
     outs = [ffmpeg.output(apply(file["a:0"], [MEASURE_FILTER]), "-", f="null") for file in files]
-    found = parse_ebur128(run(command(head(), outs, files), what=what).stderr)
-    if len(found) != len(paths):
+    return _summaries(run(command(head(), outs, files), what=what).stderr, len(paths), what)
+
+
+def _summaries(stderr: str, count: int, what: str) -> list[Loudness]:
+    found = parse_ebur128(stderr)
+    if len(found) != count:
         raise StageError(f"{what}: ffmpeg printed no loudness summary; is the ebur128 filter available?")
     return found
+
+
+def measure_momentary(paths: list[Path], *, what: str) -> list[tuple[Loudness, meter.Blocks]]:
+    """As measure_files, and each file's momentary blocks (400 ms every 100 ms, as meter.blocks gives) from the
+    same decode: ffmpeg's ebur128 logs them, so measuring a finished file's voices costs no second decode."""
+    with tempfile.TemporaryDirectory(prefix="coursecast-r128-") as work:  # a plain path: no escaping in filters
+        logs = [Path(work) / f"momentary{k}.txt" for k in range(len(paths))]
+        files = [ffmpeg.input(str(path)) for path in paths]
+        outs = [ffmpeg.output(apply(file["a:0"], [filt("ebur128", peak="true", framelog="verbose", metadata=1),
+                                                  filt("ametadata", mode="print", key=MOMENTARY_KEY, file=str(log))]),
+                              "-", f="null") for file, log in zip(files, logs)]
+        found = _summaries(run(command(head(), outs, files), what=what).stderr, len(paths), what)
+        return [(loudness, _momentary(log)) for loudness, log in zip(found, logs)]
+
+
+def _momentary(log: Path) -> meter.Blocks:
+    """The blocks of an ametadata log of ebur128's momentary values; the value at frame k (100 ms each) spans the
+    400 ms ending with it, so block k starts 300 ms before it. The last frame may be short and is left out."""
+    values = re.findall(re.escape(MOMENTARY_KEY) + r"=(\S+)", log.read_text(encoding="utf-8"))
+    lufs = np.array([float(v) for v in values[PARTIAL_FRAMES:-1]])
+    power = 10 ** ((lufs - meter.LOUDNESS_OFFSET) / 10)
+    return meter.Blocks(power, meter.HOP_S, meter.MOMENTARY_S)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from ..core.fsutil import atomic_path
 from ..core.media import run
 from . import graph as graphs
 from .audio import _scratch, disk_errors, wav_frames
-from .loudness import Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files, plan_gain, settle
+from . import meter
+from .loudness import (Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files,
+                       measure_momentary, plan_gain, settle)
 from .published import Strike, cut_spans, load_strikes, map_clips, save_published, struck_timeline
 from .settings import Mastering
 from .sound import NO_SPEECH, SoundOptions, SoundReport, load_turns, produce, sting_spans, with_voices_after
@@ -76,21 +78,23 @@ class _Job:
 
 
 def _encode(job: _Job, master: Path, published: Timeline, plan: GainPlan,
-            encodes: dict[str, Path]) -> dict[str, Encoded]:
-    """Pass 2, then corrected passes (from the master) for a format that missed: how each was made.
+            encodes: dict[str, Path]) -> tuple[dict[str, Encoded], meter.Blocks]:
+    """Pass 2, then corrected passes (from the master) for a format that missed: how each was made, and the
+    published MP3's momentary blocks (logged while it was measured).
 
     A codec may shift the loudness a little or, at low bitrates, add peaks
     over the limiter's ceiling; a corrected pass re-encodes only that format,
     with the ceiling lowered by what the codec added and the gain settled again.
     """
-    pending, results = {ext: plan for ext in encodes}, {}
+    pending, results, mp3 = {ext: plan for ext in encodes}, {}, None
     for attempt in range(1, MAX_ENCODES + 1):
         run(graphs.pass2(master, published, pending, job.settings, job.channels, encodes),
             what=f"{job.what}: normalising and encoding {', '.join(pending)}")
-        measured = measure_files([encodes[e] for e in pending], what=f"{job.what}: measuring the encodes")
+        measured = measure_momentary([encodes[e] for e in pending], what=f"{job.what}: measuring the encodes")
         retry = {}
-        for (ext, used), loudness in zip(pending.items(), measured):
+        for (ext, used), (loudness, blocks) in zip(pending.items(), measured):
             results[ext] = Encoded(loudness, used.gain_db, used.ceiling_db, used.mode, attempt)
+            mp3 = blocks if ext == "mp3" else mp3
             better = correction(used, loudness, job.settings.gate_max_true_peak_db)
             if better is not None and attempt < MAX_ENCODES:
                 retry[ext] = better if better.ceiling_db == used.ceiling_db else settle(
@@ -98,7 +102,7 @@ def _encode(job: _Job, master: Path, published: Timeline, plan: GainPlan,
         if not retry:
             break
         pending = retry
-    return results
+    return results, mp3
 
 
 def _report(job: _Job, measured: Loudness, results: dict[str, Encoded], sound: SoundReport) -> LoudnessReport:
@@ -137,14 +141,13 @@ def published_cut(sources: MasterSources, strikes: tuple[Strike, ...], settings:
     return published
 
 
-def _voices_after(sound: SoundReport, sources: MasterSources, published: Timeline, mp3: Path, channels: int,
-                  what: str) -> SoundReport:
+def _voices_after(sound: SoundReport, sources: MasterSources, published: Timeline, mp3: meter.Blocks) -> SoundReport:
     """The report with each voice's loudness in the MP3 (its turns moved onto the published episode)."""
     if not sound.voices or not sources.turns:
         return sound
     turns = [replace(t, start=map_clips(published, t.start), end=map_clips(published, t.end))
              for t in load_turns(sources.turns)]
-    return with_voices_after(sound, mp3, turns, channels=channels, what=what)
+    return with_voices_after(sound, mp3, turns)
 
 
 def build_master(sources: MasterSources, targets: MasterTargets, settings: Mastering, *,
@@ -165,8 +168,8 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
                       settings.sample_rate_hz, what=f"{job.what}: measuring the limited master")
         encodes = {"mp3": stack.enter_context(atomic_path(targets.mp3)),
                    "m4a": stack.enter_context(atomic_path(targets.m4a))}
-        results = _encode(job, master, published, plan, encodes)
-        produced = _voices_after(produced, sources, published, encodes["mp3"], channels, job.what)
+        results, mp3 = _encode(job, master, published, plan, encodes)
+        produced = _voices_after(produced, sources, published, mp3)
         report = _report(job, measured, results, produced)
         save_published(targets.published, cut, published, strikes)
     with disk_errors(job.what, *folders):

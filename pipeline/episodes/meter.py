@@ -19,35 +19,34 @@ ABSOLUTE_GATE_LUFS = -70.0  # BS.1770 absolute gate
 RELATIVE_GATE_LU = -10.0  # BS.1770 relative gate, below the ungated mean
 LOUDNESS_OFFSET = -0.691  # BS.1770: LUFS = offset + 10 log10(mean square of the K-weighted signal)
 SILENT_LUFS = -120.0  # what an all-zero block measures (instead of -inf)
-# K-weighting stages as analogue prototypes (the constants pyloudnorm derives from BS.1770's 48 kHz coefficients)
+# K-weighting stages as analogue prototypes, designed for any rate by the bilinear transform as libebur128 and
+# ffmpeg's ebur128 do: at 48 kHz they give BS.1770's own coefficients (a full-scale 997 Hz sine reads -3.01 LUFS)
 SHELF_HZ, SHELF_Q, SHELF_DB = 1681.974450955533, 0.7071752369554196, 3.999843853973347
+SHELF_BASE = 0.4996667741545416  # the shelf's mid gain is its high gain to this power
 HIGHPASS_HZ, HIGHPASS_Q = 38.13547087602444, 0.5003270373238773
 
 
-def _shelf(rate: int) -> tuple[np.ndarray, np.ndarray]:
-    a_gain = 10 ** (SHELF_DB / 40)
-    w0 = 2 * math.pi * SHELF_HZ / rate
-    alpha = math.sin(w0) / (2 * SHELF_Q)
-    cos, root = math.cos(w0), 2 * math.sqrt(a_gain) * alpha
-    b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cos + root), -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos),
-         a_gain * ((a_gain + 1) + (a_gain - 1) * cos - root)]
-    a = [(a_gain + 1) - (a_gain - 1) * cos + root, 2 * ((a_gain - 1) - (a_gain + 1) * cos),
-         (a_gain + 1) - (a_gain - 1) * cos - root]
-    return np.array(b) / a[0], np.array(a) / a[0]
+def _biquad(b: list[float], a: list[float]) -> np.ndarray:
+    return np.array([x / a[0] for x in b] + [x / a[0] for x in a])
 
 
-def _highpass(rate: int) -> tuple[np.ndarray, np.ndarray]:
-    w0 = 2 * math.pi * HIGHPASS_HZ / rate
-    alpha, cos = math.sin(w0) / (2 * HIGHPASS_Q), math.cos(w0)
-    b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
-    a = [1 + alpha, -2 * cos, 1 - alpha]
-    return np.array(b) / a[0], np.array(a) / a[0]
+def k_sections(rate: int) -> np.ndarray:
+    """The K-weighting filter at `rate` as second-order sections: the shelf, then the high-pass."""
+    k = math.tan(math.pi * SHELF_HZ / rate)
+    high = 10 ** (SHELF_DB / 20)
+    mid = high ** SHELF_BASE
+    shelf = _biquad([high + mid * k / SHELF_Q + k * k, 2 * (k * k - high), high - mid * k / SHELF_Q + k * k],
+                    [1 + k / SHELF_Q + k * k, 2 * (k * k - 1), 1 - k / SHELF_Q + k * k])
+    k = math.tan(math.pi * HIGHPASS_HZ / rate)
+    a0 = 1 + k / HIGHPASS_Q + k * k
+    highpass = _biquad([a0, -2 * a0, a0], [a0, 2 * (k * k - 1), 1 - k / HIGHPASS_Q + k * k])
+    return np.vstack([shelf, highpass])
 
 
 def k_weight(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The K-weighted signal (channels last axis summed later): shelf, then high-pass."""
-    shelved = signal.lfilter(*_shelf(rate), samples, axis=0)
-    return signal.lfilter(*_highpass(rate), shelved, axis=0)
+    """The K-weighted signal (channels last axis summed later), in the samples' float type."""
+    dtype = np.float32 if samples.dtype == np.float32 else np.float64
+    return signal.sosfilt(k_sections(rate).astype(dtype), samples.astype(dtype, copy=False), axis=0)
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,15 @@ def power_lufs(power: np.ndarray | float) -> np.ndarray:
 
 def blocks(weighted: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_s: float = HOP_S) -> Blocks:
     """Block powers of an already K-weighted signal (1-D, or samples x channels)."""
-    squares = weighted ** 2 if weighted.ndim == 1 else (weighted ** 2).sum(axis=1)
-    cumulative = np.concatenate(([0.0], np.cumsum(squares)))
+    squares = np.square(weighted) if weighted.ndim == 1 else np.square(weighted).sum(axis=1)
     size, hop = max(1, int(round(length_s * rate))), max(1, int(round(hop_s * rate)))
+    count = max(1, (len(squares) - size) // hop + 1)
+    if size % hop == 0 and len(squares) >= size:  # sums per hop (float64), each block the sum of size/hop of them
+        hops = squares[:(count - 1) * hop + size].reshape(-1, hop).sum(axis=1, dtype=np.float64)
+        running = np.concatenate(([0.0], np.cumsum(hops)))
+        span = size // hop
+        return Blocks((running[span:span + count] - running[:count]) / size, hop_s, length_s)
+    cumulative = np.concatenate(([0.0], np.cumsum(squares, dtype=np.float64)))  # float64: an hour of float32 sums
     starts = np.arange(0, max(1, len(squares) - size + 1), hop)
     ends = np.minimum(starts + size, len(squares))
     power = (cumulative[ends] - cumulative[starts]) / np.maximum(ends - starts, 1)

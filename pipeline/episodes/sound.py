@@ -4,8 +4,8 @@
 denoise` says) and the voice leveler (when `[audio] level_voices`, with the
 speaker turns: times and voice indices, never names) and writes the result for
 the loudness normalisation and the encodes. `voice_loudness` measures each
-voice's turns in a finished file, so the loudness report can show each speaker
-before and after. The turns file (`save_turns`/`load_turns`) is what the
+voice's turns in a finished file, from the momentary blocks its measurement
+logged, so the loudness report can show each speaker before and after. The turns file (`save_turns`/`load_turns`) is what the
 speakers task writes and the encode reads.
 """
 from __future__ import annotations
@@ -29,7 +29,6 @@ from .leveler import Levelling, VoiceTurn
 log = logging.getLogger(__name__)
 TURNS_FORMAT = 1  # the turns file's layout
 NO_SPEECH = "no speech found (no speaker turns: music, silence or a tone?): left as it is"
-MEASURE_RATE = 48000  # Hz: finished files are decoded at this rate to measure each voice
 _ONE_AT_A_TIME = threading.Lock()  # the runner's threads produce one episode's sound at a time (memory)
 
 
@@ -124,7 +123,7 @@ def produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequenc
 
 def _produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequence[tuple[float, float]],
              options: SoundOptions, *, channels: int, rate: int, what: str) -> SoundReport:
-    samples = read_audio(master, channels, rate, f"{what}: reading the cut master").astype(np.float64)
+    samples = read_audio(master, channels, rate, f"{what}: reading the cut master")
     mono = samples[:, 0] if channels == 1 else samples
     if not turns:
         write_wav(out, samples, rate, f"{what}: writing the produced master")
@@ -145,15 +144,12 @@ def _unlevelled(result: Levelling) -> tuple[VoiceLoudness, ...]:
     return tuple(VoiceLoudness(v.voice, v.speech_s, v.before_lufs, 0.0) for v in result.voices)
 
 
-def voice_loudness(path: Path, turns: Sequence[VoiceTurn], *, channels: int, what: str,
-                   shift: float = 0.0) -> dict[int, float]:
-    """Integrated loudness of each voice's turns in a finished file (turn times + `shift` seconds), LUFS."""
-    samples = read_audio(path, channels, MEASURE_RATE, f"{what}: measuring the voices").astype(np.float64)
-    found = meter.blocks(meter.k_weight(samples, MEASURE_RATE), MEASURE_RATE)
+def voice_loudness(found: meter.Blocks, turns: Sequence[VoiceTurn]) -> dict[int, float]:
+    """Integrated loudness of each voice's turns (seconds of the measured file) from its momentary blocks, LUFS."""
     centres = found.centres()
     result = {}
     for voice in sorted({t.voice for t in turns}):
-        mask = meter.in_spans(centres, [(t.start + shift, t.end + shift) for t in turns if t.voice == voice])
+        mask = meter.in_spans(centres, [(t.start, t.end) for t in turns if t.voice == voice])
         result[voice] = round(meter.integrated(found.power[mask]), 2)
     return result
 
@@ -180,8 +176,7 @@ def sting_spans(cut: dict) -> list[tuple[float, float]]:
     return spans
 
 
-def with_voices_after(report: SoundReport, path: Path, turns: Sequence[VoiceTurn], *, channels: int,
-                      what: str) -> SoundReport:
-    """`report` with each voice's loudness in the finished file at `path` (turns in that file's seconds)."""
-    after = voice_loudness(path, turns, channels=channels, what=what)
+def with_voices_after(report: SoundReport, found: meter.Blocks, turns: Sequence[VoiceTurn]) -> SoundReport:
+    """`report` with each voice's loudness in a finished file (its momentary blocks; turns in its seconds)."""
+    after = voice_loudness(found, turns)
     return replace(report, voices=tuple(replace(v, after_lufs=after.get(v.voice)) for v in report.voices))

@@ -14,6 +14,8 @@ from benchmarks import sound_data as data
 from benchmarks import sound_measure as measure
 from pipeline.core.asr_audio import SAMPLE_RATE
 from pipeline.episodes import denoise, leveler, meter
+from pipeline.episodes.loudness import measure_momentary
+from pipeline.episodes.sound import write_wav
 
 RATE = SAMPLE_RATE
 
@@ -137,8 +139,23 @@ def test_a_clean_recording_stays_clean():
     assert abs(measure.quality(levelled, item.clean)[0] - measure.quality(item.audio, item.clean)[0]) <= 0.1
 
 
-def test_the_meter_agrees_with_pyloudnorm():
-    pyloudnorm = pytest.importorskip("pyloudnorm")
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_the_meter_reads_the_bs1770_reference_sine(rate):
+    """BS.1770: a 997 Hz sine at full scale reads -3.01 LUFS (the coefficients of pyloudnorm's shelf read -3.27)."""
+    sine = (0.5 * np.sin(2 * np.pi * 997 * np.arange(10 * rate) / rate)).astype(np.float32)
+    ours = meter.integrated(meter.blocks(meter.k_weight(sine, rate), rate).power)
+    assert ours == pytest.approx(20 * np.log10(0.5) - 3.01, abs=0.01)
+
+
+def test_the_meter_and_ffmpegs_ebur128_read_the_same_blocks(tmp_path):
+    """The in-memory meter and the gate's (ffmpeg's ebur128, whose momentary log gives each voice's loudness in
+    the MP3) agree on real speech: measured 0.004 dB apart per block (0.104 dB with the earlier shelf)."""
     item = data.clean(count=2)
-    ours = meter.integrated(meter.blocks(meter.k_weight(item.audio, RATE), RATE).power)
-    assert ours == pytest.approx(pyloudnorm.Meter(RATE).integrated_loudness(item.audio), abs=0.2)
+    write_wav(tmp_path / "speech.wav", item.audio.reshape(-1, 1).astype(np.float32), 48000, "test")
+    [(loudness, found)] = measure_momentary([tmp_path / "speech.wav"], what="test")
+    ours = meter.blocks(meter.k_weight(item.audio.astype(np.float32), 48000), 48000)
+    count = min(len(ours.power), len(found.power))
+    assert len(ours.power) - count <= 1
+    speech = ours.lufs()[:count] > -70
+    apart = np.abs(ours.lufs()[:count] - found.lufs()[:count])[speech]
+    assert apart.mean() < 0.02 and meter.integrated(ours.power) == pytest.approx(loudness.integrated, abs=0.05)
