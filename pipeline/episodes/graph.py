@@ -230,19 +230,13 @@ def _encode_options(ext: str, settings: Mastering, channels: int) -> dict[str, o
     return {"c:a": "aac", "b:a": f"{kbps}k", **common, "movflags": "+faststart"}
 
 
-def _gain_branches(cut: FilterableStream, plans: dict[str, GainPlan], rate: int, settings: Mastering,
-                   channels: int) -> dict[str, FilterableStream]:
-    """The cut -> one stream per format; one shared gain and limiter when the plans agree."""
-    exts = list(plans)
-    shared = len(set(plans.values())) == 1
-    split = apply(cut, plans[exts[0]].filters(rate) if shared else ()).asplit()
-    branches = {}
-    for k, ext in enumerate(exts):
-        steps = [] if shared else list(plans[ext].filters(rate))
-        if ext == "mp3":
-            steps.append(_lame_compensation(settings, channels))
-        branches[ext] = apply(split[k], steps or [filt("anull")])
-    return branches
+def _normalised(cut: FilterableStream, plan: GainPlan, ext: str, rate: int, settings: Mastering,
+                channels: int) -> FilterableStream:
+    """The cut with the plan's gain (and limiter) applied, and LAME's own scaling undone for an MP3."""
+    steps = list(plan.filters(rate))
+    if ext == "mp3":
+        steps.append(_lame_compensation(settings, channels))
+    return apply(cut, steps)
 
 
 def clip_spans(timeline: Timeline) -> tuple[list[tuple[int, int]], list[int]]:
@@ -267,15 +261,14 @@ def recut(master: Path, spans: list[tuple[int, int]], xfades: list[int], rate: i
     return command(head("info"), outs, sources)
 
 
-def pass2(master: Path, published: Timeline, plans: dict[str, GainPlan], settings: Mastering, channels: int,
-          encodes: dict[str, Path]) -> list[str]:
-    """Take the strikes out of the cut master (`published`: its clips), normalise and encode the formats in
-    `plans`."""
+def pass2(master: Path, published: Timeline, plan: GainPlan, settings: Mastering, channels: int, ext: str,
+          target: Path) -> list[str]:
+    """Take the strikes out of the cut master (`published`: its clips), normalise by `plan` and encode one format
+    (`ext`: "mp3" or "m4a") to `target`."""
     spans, xfades = clip_spans(published)
     layout = "mono" if channels == 1 else "stereo"
     source = ffmpeg.input(str(master))
     cut = _cut(source["a:0"], spans, xfades, layout, published.rate)
-    branches = _gain_branches(cut, plans, published.rate, settings, channels)
-    outs = [ffmpeg.output(branches[ext], str(encodes[ext]), **_encode_options(ext, settings, channels))
-            for ext in plans]
-    return command(head("info"), outs, [source])
+    out = ffmpeg.output(_normalised(cut, plan, ext, published.rate, settings, channels), str(target),
+                        **_encode_options(ext, settings, channels))
+    return command(head("info"), [out], [source])

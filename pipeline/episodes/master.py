@@ -14,6 +14,7 @@ never re-transcribes, and a new loudness target never re-cuts.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,8 +25,8 @@ from ..core.media import run
 from . import graph as graphs
 from .audio import _scratch, disk_errors, wav_frames
 from . import meter
-from .loudness import (Encoded, GainPlan, Loudness, LoudnessReport, correction, gate, measure_files,
-                       measure_momentary, plan_gain, settle)
+from .loudness import (CODEC_HEADROOM_DB, Encoded, GainPlan, Loudness, LoudnessReport, codec_plan, correction, gate,
+                       measure_files, measure_momentary, plan_gain, settle)
 from .published import Strike, cut_spans, load_strikes, map_clips, save_published, struck_timeline
 from .settings import Mastering
 from .sound import NO_SPEECH, SoundOptions, SoundReport, load_turns, produce, sting_spans, with_voices_after
@@ -79,30 +80,35 @@ class _Job:
 
 def _encode(job: _Job, master: Path, published: Timeline, plan: GainPlan,
             encodes: dict[str, Path]) -> tuple[dict[str, Encoded], meter.Blocks]:
-    """Pass 2, then corrected passes (from the master) for a format that missed: how each was made, and the
-    published MP3's momentary blocks (logged while it was measured).
+    """Each format encoded, measured and corrected on its own, the formats at once (one ffmpeg each, so a long
+    episode's encodes use both cores): how each was made, and the published MP3's momentary blocks."""
+    with ThreadPoolExecutor(max_workers=len(encodes)) as pool:
+        done = dict(zip(encodes, pool.map(lambda ext: _encode_one(job, master, published, plan, ext, encodes[ext]),
+                                          encodes)))
+    return {ext: encoded for ext, (encoded, _) in done.items()}, done["mp3"][1]
+
+
+def _encode_one(job: _Job, master: Path, published: Timeline, plan: GainPlan, ext: str,
+                target: Path) -> tuple[Encoded, meter.Blocks]:
+    """Pass 2 of one format, then corrected passes (from the master) while it misses.
 
     A codec may shift the loudness a little or, at low bitrates, add peaks
-    over the limiter's ceiling; a corrected pass re-encodes only that format,
-    with the ceiling lowered by what the codec added and the gain settled again.
+    over the limiter's ceiling: AAC starts CODEC_HEADROOM_DB under it. A
+    corrected pass lowers the ceiling by what the codec added, with the gain
+    settled again.
     """
-    pending, results, mp3 = {ext: plan for ext in encodes}, {}, None
-    for attempt in range(1, MAX_ENCODES + 1):
-        run(graphs.pass2(master, published, pending, job.settings, job.channels, encodes),
-            what=f"{job.what}: normalising and encoding {', '.join(pending)}")
-        measured = measure_momentary([encodes[e] for e in pending], what=f"{job.what}: measuring the encodes")
-        retry = {}
-        for (ext, used), (loudness, blocks) in zip(pending.items(), measured):
-            results[ext] = Encoded(loudness, used.gain_db, used.ceiling_db, used.mode, attempt)
-            mp3 = blocks if ext == "mp3" else mp3
-            better = correction(used, loudness, job.settings.gate_max_true_peak_db)
-            if better is not None and attempt < MAX_ENCODES:
-                retry[ext] = better if better.ceiling_db == used.ceiling_db else settle(
-                    better, master, published.rate, what=f"{job.what}: measuring the limited master")
-        if not retry:
-            break
-        pending = retry
-    return results, mp3
+    what = f"{job.what}: measuring the limited master"
+    used = codec_plan(plan, CODEC_HEADROOM_DB.get(ext, 0.0), master, published.rate, what=what)
+    attempt = 1
+    while True:
+        run(graphs.pass2(master, published, used, job.settings, job.channels, ext, target),
+            what=f"{job.what}: normalising and encoding {ext}")
+        [(loudness, blocks)] = measure_momentary([target], what=f"{job.what}: measuring the {ext}")
+        better = correction(used, loudness, job.settings.gate_max_true_peak_db)
+        if better is None or attempt == MAX_ENCODES:
+            return Encoded(loudness, used.gain_db, used.ceiling_db, used.mode, attempt), blocks
+        used = better if better.ceiling_db == used.ceiling_db else settle(better, master, published.rate, what=what)
+        attempt += 1
 
 
 def _report(job: _Job, measured: Loudness, results: dict[str, Encoded], sound: SoundReport) -> LoudnessReport:
