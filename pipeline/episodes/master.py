@@ -6,8 +6,9 @@ cut falls), noise and hum are reduced and the voices levelled (`level_voices`:
 sound.py, with the speakers task's turns file: times and voice indices, no
 names), the result is measured and one
 gain (with a true-peak limiter when needed) brings it to the target; MP3 and M4A
-are encoded in one command from the master, measured and gated. A corrected
-encode is made when one missed the target, e.g. after heavy limiting.
+are encoded from the master by two ffmpeg commands at once, measured and gated.
+AAC's limiter ceiling starts lower (CODEC_HEADROOM_DB: the codec adds peaks), and
+a format that missed the target or came too near the peak limit is encoded again.
 Nothing here reads the recordings or the transcript, so a strike re-encodes and
 never re-transcribes, and a new loudness target never re-cuts.
 """
