@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core import devices
+from ..core.devices import CPU, CPU_PROVIDER, CUDA, CUDA_PROVIDER, onnx_providers  # not all of it: no CTranslate2
 from ..core.errors import StageError
 from .models import SEGMENTATION, SpeakerModelError, model_path
 
@@ -44,7 +44,7 @@ class WindowActivity:
     offsets: np.ndarray  # (windows,) int: first global frame of each window
     activity: np.ndarray  # (windows, FRAMES, LOCAL_SPEAKERS) float32 probability each local speaker talks
     frames: int  # global frames covering the recording
-    device: str = devices.CPU  # where the model ran: "cpu" or "cuda"
+    device: str = CPU  # where the model ran: "cpu" or "cuda"
 
     @property
     def windows(self) -> int:
@@ -70,7 +70,7 @@ def powerset_to_speakers() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _session(path: Path, threads: int, providers: tuple[str, ...] = (devices.CPU_PROVIDER,)):
+def _session(path: Path, threads: int, providers: tuple[str, ...] = (CPU_PROVIDER,)):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -94,14 +94,14 @@ def window_starts(samples: int) -> list[int]:
     return starts
 
 
-def local_activity(wav: np.ndarray, *, threads: int = 1, device: str = devices.CPU) -> WindowActivity:
+def local_activity(wav: np.ndarray, *, threads: int = 1, device: str = CPU) -> WindowActivity:
     """Run the model over `wav` (16 kHz mono float32) in 10 s windows stepped by 1 s, on `device` (a setting)."""
     session, used = placed_session(device, threads)
     wav = np.asarray(wav, dtype=np.float32)
     starts = window_starts(len(wav))
     padded = np.pad(wav, (0, max(0, WINDOW - len(wav))))
     to_speakers = powerset_to_speakers()
-    outputs, step = [], GPU_BATCH if used == devices.CUDA else BATCH
+    outputs, step = [], GPU_BATCH if used == CUDA else BATCH
     for first in range(0, len(starts), step):
         batch = np.stack([padded[s:s + WINDOW] for s in starts[first:first + step]])[:, None, :]
         log_probs = session.run(None, {"input": batch})[0]
@@ -113,11 +113,11 @@ def local_activity(wav: np.ndarray, *, threads: int = 1, device: str = devices.C
 
 def placed_session(device: str, threads: int):
     """(the segmentation session for the `device` setting, "cpu" or "cuda": where it actually runs)."""
-    providers = devices.onnx_providers(device)
+    providers = onnx_providers(device)
     session = _session(model_path(SEGMENTATION), threads, providers)
-    used = devices.CUDA if session.get_providers()[0] == devices.CUDA_PROVIDER else devices.CPU
-    if providers[0] == devices.CUDA_PROVIDER and used != devices.CUDA:
-        if device == devices.CUDA:
+    used = CUDA if session.get_providers()[0] == CUDA_PROVIDER else CPU
+    if providers[0] == CUDA_PROVIDER and used != CUDA:
+        if device == CUDA:
             raise StageError("[diarization].device = 'cuda': onnxruntime has a CUDA provider but could not start "
                              "it (its CUDA and cuDNN libraries are missing or do not match); install the ones "
                              "onnxruntime-gpu names, or set device = 'auto' or 'cpu'")
