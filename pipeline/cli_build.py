@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -35,6 +36,8 @@ def build_stages(ctx, stage_names: list[str] | None, episodes: tuple[str, ...] =
         course_list.require_episodes(course, episodes)  # a typo refused before any recording is probed
         paths.require(course)  # wrong-kind paths next: ffprobe, hashing or reading a FIFO would never return
         probe_sources(course, course.folder(layout.STATE) / "probe.json")
+        # --scheduler's workers are other machines: the preflight must not ask this one for their GPU
+        course = replace(course, run=replace(course.run, scheduler=_scheduler(course, scheduler)))
         if problems := stages.preflight(course):
             raise PreflightError(problems)
         tasks = runner.select(stages.all_tasks(course), stage_names, episodes or None)

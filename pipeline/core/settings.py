@@ -29,6 +29,7 @@ MODEL_NAMES = (
     "distil-large-v3", "distil-large-v3.5",
 )
 FASTER_WHISPER_ONLY = ("distil-large-v2", "distil-medium.en", "distil-small.en", "distil-large-v3", "distil-large-v3.5")
+DEVICES = ("auto", "cpu", "cuda")  # [transcription] and [diarization] device (core/devices.py resolves them)
 MAX_BEAM_SIZE = 20  # beams: more only costs time
 PAPER_SIZES = ("A4", "Letter")  # [print] paper
 FEED_TYPES = ("serial", "episodic")  # [feeds] feed_type: itunes:type
@@ -108,6 +109,7 @@ class TranscriptionSettings:
     log_prob_threshold: float = -1.0  # average log probability below which a window failed: retry
     condition_on_previous_text: bool = True  # each window sees the last one's text (loops are guarded)
     min_speech_coverage: float = 0.95  # share of the speech (VAD) that must have words, or check fails (0: off)
+    device: str = "auto"  # "auto" (a CUDA GPU when CTranslate2 or torch sees one, else the CPU), "cpu" or "cuda"
 
     def problems(self) -> list[tuple[str, str]]:
         """Model paths are checked by the course loader, which knows the course folder."""
@@ -121,6 +123,7 @@ class TranscriptionSettings:
             ("compression_ratio_threshold", self.compression_ratio_threshold > 1.0, "use a ratio above 1, e.g. 2.4"),
             ("log_prob_threshold", self.log_prob_threshold <= 0.0, "use 0 or below, e.g. -1.0"),
             ("min_speech_coverage", 0.0 <= self.min_speech_coverage <= 1.0, "use a share, 0 (off) to 1, e.g. 0.95"),
+            ("device", self.device in DEVICES, _one_of(DEVICES)),
         ])
 
     @property
@@ -144,10 +147,12 @@ class DiarizationSettings:
 
     enabled: bool = True  # find the speakers of such episodes by voice (off: their words have no speaker)
     speakers: int = 0  # voices in each such episode; 0: as many as its `speakers` list names
+    device: str = "auto"  # segmentation: "auto" (onnxruntime's CUDA provider when installed, else the CPU), "cpu" or "cuda"
 
     def problems(self) -> list[tuple[str, str]]:
         return _failing([("speakers", 0 <= self.speakers <= MAX_VOICES,
-                          f"use 0 (the episode's speakers list) or 1 to {MAX_VOICES}")])
+                          f"use 0 (the episode's speakers list) or 1 to {MAX_VOICES}"),
+                         ("device", self.device in DEVICES, _one_of(DEVICES))])
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from .errors import CoursecastError
 from .fsutil import write_json
 from .text import without_controls
 
-FORMAT_VERSION = 3  # the JSON layout, written into every transcript (2: coverage, term_fixes, language_probability;
-# 3: edited.applied_at dropped: the editing file's time is not an input, its sha256 says which edits were merged)
+FORMAT_VERSION = 4  # the JSON layout, written into every transcript (2: coverage, term_fixes, language_probability;
+# 3: edited.applied_at dropped: the editing file's time is not an input, its sha256 says which edits were merged;
+# 4: device, compute_type: where the engine ran, since a GPU's float16 words are not the CPU's int8 words)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class Transcript:
     coverage: Coverage | None = None  # share of the speech with words, what still has none (None: not measured)
     term_fixes: tuple[TermFix, ...] = ()  # names and terms respelled after decoding (roster, vocabulary)
     language_probability: float | None = None  # detected language's probability; None: the course file gave it
+    device: str = ""  # where the engine ran: "cpu" or "cuda" ("": a transcript older than format 4)
+    compute_type: str = ""  # its arithmetic there: "int8", "float16" or "float32" ("": older than format 4)
     version: int = FORMAT_VERSION
     attribution: tuple[str, ...] = ()  # how the speakers were found and named, a sentence each (for editors)
     soundbites: tuple[Soundbite, ...] = ()  # passages editors marked, in time order

@@ -33,6 +33,7 @@ class DiarizeOptions:
     speakers: int | None = None  # how many people talk (the episode's `speakers`); None: estimated
     segmentation_sha256: str = SEGMENTATION.sha256  # the segmentation-3.0 ONNX file
     encoder_sha256: str = ENCODER.sha256  # the resemblyzer weights
+    device: str = "cpu"  # the [diarization] device setting for segmentation, resolved where the task runs
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,18 @@ class Diarization:
     voices: tuple[tuple[float, ...], ...]  # per label: L2-normed voice embedding (empty if none)
     duration: float  # seconds of audio
     seconds_taken: float  # wall-clock seconds the diarization took
+    device: str = "cpu"  # where segmentation ran: "cpu" or "cuda" (the voice encoder runs on the CPU)
 
     def to_dict(self) -> dict:
-        return {"duration": round(self.duration, 3), "labels": list(self.labels),
+        return {"duration": round(self.duration, 3), "device": self.device, "labels": list(self.labels),
                 "voices": [[round(v, 5) for v in voice] for voice in self.voices],
                 "turns": [[round(t.start, 3), round(t.end, 3), t.speaker] for t in self.turns]}
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Diarization":
         return cls(tuple(SpeakerTurn(float(a), float(b), str(s)) for a, b, s in raw["turns"]),
-                   tuple(raw["labels"]), tuple(tuple(v) for v in raw["voices"]), float(raw["duration"]), 0.0)
+                   tuple(raw["labels"]), tuple(tuple(v) for v in raw["voices"]), float(raw["duration"]), 0.0,
+                   str(raw.get("device", "cpu")))  # files written before the setting: the CPU
 
 
 def diarize_file(path: Path, *, speakers: int | None, threads: int = 1) -> Diarization:
@@ -66,10 +69,11 @@ def diarize_file(path: Path, *, speakers: int | None, threads: int = 1) -> Diari
     return diarize(read_audio(path), speakers=speakers, threads=threads)
 
 
-def diarize(wav: np.ndarray, *, speakers: int | None, threads: int = 1) -> Diarization:
-    """Turns of `speakers` people (None: estimated) in `wav`, 16 kHz mono float32."""
+def diarize(wav: np.ndarray, *, speakers: int | None, threads: int = 1, device: str = "cpu") -> Diarization:
+    """Turns of `speakers` people (None: estimated) in `wav`, 16 kHz mono float32; segmentation on `device`
+    (a [diarization] device setting)."""
     began = time.perf_counter()
-    activity = local_activity(wav, threads=threads)
+    activity = local_activity(wav, threads=threads, device=device)
     summary = frames(activity)
     cut = pieces(summary)
     voices, solo = piece_voices(wav, cut, summary.count, SAMPLE_RATE, threads=threads)
@@ -83,10 +87,11 @@ def diarize(wav: np.ndarray, *, speakers: int | None, threads: int = 1) -> Diari
     turns = sorted((SpeakerTurn(a, b, names[g]) for g in order for a, b in _runs(talk[g])),
                    key=lambda t: (t.start, t.end))
     taken = time.perf_counter() - began
-    log.info("diarized %.1f s in %.1f s: %d pieces, %d speakers, %d turns", len(wav) / SAMPLE_RATE, taken,
-             len(cut), len(order), len(turns))
+    log.info("diarized %.1f s in %.1f s (segmentation on %s): %d pieces, %d speakers, %d turns",
+             len(wav) / SAMPLE_RATE, taken, activity.device, len(cut), len(order), len(turns))
     group_voices = tuple(_group_voice(g, labels, evidence) for g in order)  # () for one only heard in overlap
-    return Diarization(tuple(turns), tuple(names[g] for g in order), group_voices, len(wav) / SAMPLE_RATE, taken)
+    return Diarization(tuple(turns), tuple(names[g] for g in order), group_voices, len(wav) / SAMPLE_RATE, taken,
+                       activity.device)
 
 
 def speaker_frames(cut: list[Piece], labels: list[int], summary: Frames, speakers: int | None) -> np.ndarray:

@@ -5,7 +5,7 @@ one-speaker-per-channel source, that names two or more speakers: who speaks when
 in its ASR audio, written to work/<slug>/speakers.json as turns labelled
 SPEAKER_1, SPEAKER_2, ... (in order of first speech) and one voice per label. Its
 key is the audio's content and `DiarizeOptions` (how many voices, both models'
-hashes), besides the code it runs and its runtimes' versions, so it runs once per recording content: a renamed
+hashes, the device setting), besides the code it runs and its runtimes' versions, so it runs once per recording content: a renamed
 speaker or a new voice sample never runs it again.
 
 `voice:<speaker-id>` hears a speaker's voice sample (raw_interviews/voices/<id>.*)
@@ -22,6 +22,8 @@ from ..core import layout
 from ..core.asr_audio import read_audio
 from ..core.asr_audio import seconds as audio_seconds
 from ..core.course import Course, Episode
+from ..core.course_lines import line_of
+from ..core.devices import onnx_gpu_problem
 from ..core.dependency import Task
 from ..core.errors import CoursecastError, MediaError, StageError
 from ..core.fsutil import sha256_file, write_json
@@ -66,7 +68,7 @@ class VoiceJob:
 
 def find_speakers(job: DiarizeJob) -> Diarization:
     """The diarize task's action: who speaks when in the episode's audio -> speakers.json."""
-    result = diarize(read_audio(job.audio), speakers=job.options.speakers, threads=THREADS)
+    result = diarize(read_audio(job.audio), speakers=job.options.speakers, threads=THREADS, device=job.options.device)
     write_json(job.target, {"episode": job.episode, "audio_sha256": sha256_file(job.audio),
                             "speakers": job.options.speakers, **result.to_dict()})
     return result
@@ -141,7 +143,7 @@ def sampled(course: Course, episode: Episode) -> tuple[tuple[str, Path], ...]:
 def diarize_task(course: Course, episode: Episode) -> Task:
     audio = layout.asr_audio(course, episode)
     job = DiarizeJob(episode.slug, audio, layout.speaker_turns(course, episode),
-                     DiarizeOptions(speakers=voice_count(course, episode)))
+                     DiarizeOptions(speakers=voice_count(course, episode), device=course.diarization.device))
     seconds = audio_seconds(audio) or sum(r.duration for s in episode.sources for r in s.keep) or UNKNOWN_SECONDS
     return Task(stage="transcribe", name=f"diarize:{episode.slug}", action=find_speakers, job=job, inputs=(audio,),
                 targets=(job.target,), libraries=LIBRARIES, episode=episode.slug, weight=seconds * WEIGHT_PER_SECOND)
@@ -172,6 +174,14 @@ def sample_problems(course: Course) -> list[str]:
             problems.append(f"{folder}: {', '.join(p.name for p in paths)} are all voice samples of '{stem}'; "
                             "keep one")
     return problems
+
+
+def device_problems(course: Course) -> list[str]:
+    """device = "cuda" where onnxruntime has no CUDA provider, when an episode is diarized on this machine."""
+    if course.run.scheduler or not any(by_voice(course, e) for e in course.episodes):
+        return []  # a remote scheduler's workers may have the GPU this machine lacks
+    why = onnx_gpu_problem(course.diarization.device)
+    return [f"{line_of(course.path, '[diarization].device')}: {why}"] if why else []
 
 
 def model_problems(course: Course) -> list[str]:

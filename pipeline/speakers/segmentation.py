@@ -1,20 +1,31 @@
-"""Local speakers in 10 s windows: pyannote segmentation-3.0 (ONNX) on the CPU.
+"""Local speakers in 10 s windows: pyannote segmentation-3.0 (ONNX) on the CPU, or a CUDA GPU.
 
 The model reads 10 s of 16 kHz audio and gives, for each of 589 frames (one per 270
 samples, 16.9 ms), log-probabilities of 7 powerset classes over 3 *local* speakers:
 {}, {1}, {2}, {3}, {1,2}, {1,3}, {2,3}. A speaker's probability is the sum of the
 classes that contain it. Windows are stepped by 1 s, so each frame is seen by about
 ten windows; `linking.py` decides which local speakers are the same person.
+
+`device` is the [diarization] setting, resolved here, where the task runs
+(core/devices.py): onnxruntime's CUDA provider when it is installed and asked for, else
+the CPU. The provider the session actually got is reported (`WindowActivity.device`):
+onnxruntime falls back to the CPU by itself when CUDA's libraries are missing, and
+that is an error only with device = "cuda".
 """
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..core.devices import CPU, CPU_PROVIDER, CUDA, CUDA_PROVIDER, onnx_providers  # not all of it: no CTranslate2
+from ..core.errors import StageError
 from .models import SEGMENTATION, SpeakerModelError, model_path
+
+log = logging.getLogger("coursecast.speakers")
 
 SAMPLE_RATE = 16000  # Hz: the model's input rate
 WINDOW = 160_000  # samples: 10 s, the model's training chunk
@@ -25,6 +36,7 @@ FRAMES = 589  # output frames per 10 s window
 LOCAL_SPEAKERS = 3  # speakers the model can tell apart inside one window
 POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))  # class index -> local speakers active
 BATCH = 4  # windows per ONNX call: 3-9 % less CPU than 8 (16 no better), the same outputs
+GPU_BATCH = 32  # windows per ONNX call on a GPU: a guess that fills it better, not measured
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class WindowActivity:
     offsets: np.ndarray  # (windows,) int: first global frame of each window
     activity: np.ndarray  # (windows, FRAMES, LOCAL_SPEAKERS) float32 probability each local speaker talks
     frames: int  # global frames covering the recording
+    device: str = CPU  # where the model ran: "cpu" or "cuda"
 
     @property
     def windows(self) -> int:
@@ -57,7 +70,7 @@ def powerset_to_speakers() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _session(path: Path, threads: int):
+def _session(path: Path, threads: int, providers: tuple[str, ...] = (CPU_PROVIDER,)):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -65,7 +78,7 @@ def _session(path: Path, threads: int):
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(str(path), sess_options=options, providers=list(providers))
     except Exception as e:  # onnxruntime raises its own untyped errors for a bad file
         raise SpeakerModelError(f"{path}: onnxruntime cannot load it ({e}); delete it and run "
                                 "'make setup' to fetch it again") from e
@@ -81,18 +94,32 @@ def window_starts(samples: int) -> list[int]:
     return starts
 
 
-def local_activity(wav: np.ndarray, *, threads: int = 1) -> WindowActivity:
-    """Run the model over `wav` (16 kHz mono float32) in 10 s windows stepped by 1 s."""
-    session = _session(model_path(SEGMENTATION), threads)
+def local_activity(wav: np.ndarray, *, threads: int = 1, device: str = CPU) -> WindowActivity:
+    """Run the model over `wav` (16 kHz mono float32) in 10 s windows stepped by 1 s, on `device` (a setting)."""
+    session, used = placed_session(device, threads)
     wav = np.asarray(wav, dtype=np.float32)
     starts = window_starts(len(wav))
     padded = np.pad(wav, (0, max(0, WINDOW - len(wav))))
     to_speakers = powerset_to_speakers()
-    outputs = []
-    for first in range(0, len(starts), BATCH):
-        batch = np.stack([padded[s:s + WINDOW] for s in starts[first:first + BATCH]])[:, None, :]
+    outputs, step = [], GPU_BATCH if used == CUDA else BATCH
+    for first in range(0, len(starts), step):
+        batch = np.stack([padded[s:s + WINDOW] for s in starts[first:first + step]])[:, None, :]
         log_probs = session.run(None, {"input": batch})[0]
         outputs.append(np.exp(log_probs) @ to_speakers)
     offsets = np.array([int(round(s / FRAME_HOP)) for s in starts])
     frames = max(1, int(np.ceil((len(wav) - FRAME_SPAN) / FRAME_HOP)) + 1)
-    return WindowActivity(offsets, np.concatenate(outputs).astype(np.float32), frames)
+    return WindowActivity(offsets, np.concatenate(outputs).astype(np.float32), frames, used)
+
+
+def placed_session(device: str, threads: int):
+    """(the segmentation session for the `device` setting, "cpu" or "cuda": where it actually runs)."""
+    providers = onnx_providers(device)
+    session = _session(model_path(SEGMENTATION), threads, providers)
+    used = CUDA if session.get_providers()[0] == CUDA_PROVIDER else CPU
+    if providers[0] == CUDA_PROVIDER and used != CUDA:
+        if device == CUDA:
+            raise StageError("[diarization].device = 'cuda': onnxruntime has a CUDA provider but could not start "
+                             "it (its CUDA and cuDNN libraries are missing or do not match); install the ones "
+                             "onnxruntime-gpu names, or set device = 'auto' or 'cpu'")
+        log.warning("onnxruntime could not start its CUDA provider; segmenting on the CPU")
+    return session, used

@@ -140,7 +140,7 @@ def preflight(course: Course) -> list[str]:
         if len(maps) > 1:
             problems.append(f"{where}: sources map channels to speakers differently; the episode's left "
                             "and right tracks must hold the same person throughout")
-    return problems + found.sample_problems(course) + found.model_problems(course)
+    return problems + found.sample_problems(course) + found.model_problems(course) + found.device_problems(course)
 
 
 check = preflight

@@ -1,4 +1,4 @@
-"""Two Whisper engines behind one interface: openai-whisper (the reference) and faster-whisper.
+"""Two Whisper engines behind one interface: openai-whisper (the reference, openai_engine.py) and faster-whisper.
 
 Both hear the same 16 kHz mono samples with the same `DecodeOptions` and give back
 `pipeline.transcript.Segment`s with real word times (Whisper's cross-attention
@@ -9,6 +9,12 @@ the engines how many tasks the runner runs at once: faster-whisper then keeps
 cores single-threaded CTranslate2 workers, and each task cuts its audio into
 pieces at pauses (`pieces`) that max(1, cores // jobs) of them transcribe at once;
 openai-whisper gets that many torch threads.
+
+`[transcription] device` is resolved in `get`, where the task runs (core/devices.py):
+on a CUDA GPU faster-whisper runs float16 and decodes VAD chunks in batches
+(BatchedInferencePipeline, GPU_BATCH at once) instead of cutting pieces for CPU
+workers, and openai-whisper runs fp16. Each engine says where it ran (`placement`),
+and the transcript records it. The CPU path is the one before the setting existed.
 """
 from __future__ import annotations
 
@@ -16,20 +22,32 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Callable, Protocol
 
 import numpy as np
 
+from ..core import devices
 from ..core.asr_audio import SAMPLE_RATE
+from ..core.devices import Placement
 from ..core.errors import StageError
 from ..core.languages import AUTO
 from ..core.progress import task_progress
-from ..core.transcript import Coverage, Segment, Word
+from ..core.transcript import Coverage, Segment
 from . import coverage
 from .guards import FRAME_S, guard, split_at_pauses, tighten
-from .models import ModelChoice, faster_whisper_folder, shared_whisper
+from .decoding import (  # noqa: F401  (DecodeOptions, VadOptions, FALLBACK_TEMPERATURES re-exported)
+    FALLBACK_TEMPERATURES,
+    DecodeOptions,
+    VadOptions,
+    _fw_vad_parameters,
+    _segment,
+    _word,
+    speech_chunks,
+)
+from .models import ModelChoice, faster_whisper_folder
+from .openai_engine import OpenAIWhisperEngine
 
 log = logging.getLogger("coursecast.engines")
 
@@ -40,44 +58,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 ENGINES = ("faster-whisper", "openai-whisper")  # fastest first: "auto" takes the first installed
-COMPUTE_TYPE = "int8"  # faster-whisper on CPU: half float32's time on the LJ Speech set, same WER
-FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's retry ladder
+COMPUTE_TYPE = devices.FASTER_WHISPER_CPU.compute_type  # faster-whisper on CPU: int8
+GPU_BATCH = 16  # VAD chunks (up to 30 s each) decoded at once on a GPU: faster-whisper's README example, not measured
 PIECE_S = 60.0  # seconds: a task's audio is cut into pieces this long for the single-threaded workers
 CUT_SEARCH_S = 15.0  # seconds either side of a piece boundary searched for a pause to cut in
 CUT_WINDOW_S = 0.5  # seconds: the cut goes in the middle of the quietest stretch this long
 
 
-@dataclass(frozen=True)
-class VadOptions:
-    """Silero VAD (shipped with faster-whisper), the same for both engines."""
-
-    threshold: float = 0.5  # speech probability above which a 32 ms frame is speech
-    min_silence_ms: int = 2000  # milliseconds of silence that end a speech chunk
-    speech_pad_ms: int = 400  # milliseconds kept around each chunk
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    """Every option that shapes what an engine writes; recorded in each transcript."""
-
-    language: str = "en"  # ISO 639-1 code Whisper decodes in, or "auto": detected once, then used throughout
-    beam_size: int = 5  # beams at temperature 0
-    temperatures: tuple[float, ...] = FALLBACK_TEMPERATURES  # retried in order when a window fails
-    compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
-    log_prob_threshold: float = -1.0  # average log probability below which a window failed
-    no_speech_threshold: float = 0.6  # with a failed log prob, above this the window is silence
-    condition_on_previous_text: bool = True  # each window sees the last one's text
-    prompt: str = ""  # text before every window (hotwords / carried initial prompt); the stage gives none
-    vad: VadOptions | None = field(default_factory=VadOptions)  # None: hear everything
-    hallucination_silence_threshold: float | None = 2.0  # seconds of silence around a doubtful segment
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 class Engine(Protocol):
     name: str  # "faster-whisper" | "openai-whisper"
     model: str  # description of the model actually loaded
+    placement: Placement  # where it runs and with what arithmetic
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,
                    on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
@@ -131,18 +122,34 @@ def threads_per_task() -> int:
     return max(1, cpu_cores() // _PARALLEL["jobs"])
 
 
-def get(name: str, choice: ModelChoice) -> Engine:
-    """The loaded engine for (engine, model), shared by every thread of this process.
-
-    A change of parallelism reloads it with the new thread split (and frees the old one).
+def get(name: str, choice: ModelChoice, device: str = devices.CPU) -> Engine:
+    """The loaded engine for (engine, model) on the `device` setting resolved on this machine, shared by every
+    thread of this process. A change of parallelism reloads it with the new thread split (and frees the old one).
     """
+    placement = devices.whisper_placement(device, name)  # here, where the task runs: a worker may have a GPU
     split = (_PARALLEL["jobs"], threads_per_task())
     with _CACHE_LOCK:
-        cached = _CACHE.get((name, choice))
+        cached = _CACHE.get((name, choice, device))
         if cached is None or cached[0] != split:
-            cls = FasterWhisperEngine if name == "faster-whisper" else OpenAIWhisperEngine
-            _CACHE[(name, choice)] = (split, cls(choice, threads=split[1], workers=split[0]))
-        return _CACHE[(name, choice)][1]
+            _CACHE[(name, choice, device)] = (split, _load(name, choice, split, placement, device))
+        return _CACHE[(name, choice, device)][1]
+
+
+def _load(name: str, choice: ModelChoice, split: tuple[int, int], placement: Placement, device: str) -> Engine:
+    """The engine on `placement`; a GPU that is seen but cannot load the model is an error with device = "cuda",
+    and the CPU (with a warning) with device = "auto"."""
+    cls = FasterWhisperEngine if name == "faster-whisper" else OpenAIWhisperEngine
+    try:
+        return cls(choice, threads=split[1], workers=split[0], placement=placement)
+    except RuntimeError as e:  # CTranslate2 and torch raise it for a driver or CUDA library they cannot use
+        if placement.device == devices.CPU:
+            raise
+        if device == devices.CUDA:
+            raise StageError(f"[transcription].device = 'cuda': {name} sees a GPU but cannot use it ({e}); "
+                             "check the NVIDIA driver and CUDA libraries, or set device = 'auto' or 'cpu'") from e
+        log.warning("%s sees a GPU but cannot use it (%s); transcribing on the CPU", name, e)
+        cpu = devices.FASTER_WHISPER_CPU if name == "faster-whisper" else devices.OPENAI_WHISPER_CPU
+        return cls(choice, threads=split[1], workers=split[0], placement=cpu)
 
 
 @dataclass(frozen=True)
@@ -191,16 +198,6 @@ def _tidy(segments: tuple[Segment, ...], audio: np.ndarray) -> tuple[Segment, ..
 
 
 # -- shared helpers --------------------------------------------------------------------
-def speech_chunks(audio: np.ndarray, vad: VadOptions) -> list[dict]:
-    """Silero VAD: [{'start': sample, 'end': sample}, ...] of the speech in `audio`."""
-    from faster_whisper.vad import VadOptions as FwVad
-    from faster_whisper.vad import get_speech_timestamps
-
-    return get_speech_timestamps(audio, FwVad(
-        threshold=vad.threshold, min_silence_duration_ms=vad.min_silence_ms,
-        speech_pad_ms=vad.speech_pad_ms), sampling_rate=SAMPLE_RATE)
-
-
 def pieces(audio: np.ndarray) -> list[tuple[int, int]]:
     """Sample ranges of about PIECE_S each, cut in the quietest CUT_WINDOW_S near each boundary.
 
@@ -232,41 +229,34 @@ def _shifted(segment: Segment, offset: float) -> Segment:
     return replace(segment, start=round(segment.start + offset, 3), end=round(segment.end + offset, 3), words=words)
 
 
-def _fw_vad_parameters(vad: VadOptions) -> dict:
-    return {"threshold": vad.threshold, "min_silence_duration_ms": vad.min_silence_ms,
-            "speech_pad_ms": vad.speech_pad_ms}
-
-
-def _segment(start, end, text, words, avg_logprob, no_speech_prob, compression_ratio) -> Segment:
-    return Segment(
-        start=round(float(start), 3), end=round(float(end), 3), text=text.strip(), words=tuple(words),
-        avg_logprob=float(avg_logprob), no_speech_prob=float(no_speech_prob),
-        compression_ratio=float(compression_ratio),
-    )
-
-
-def _word(text: str, start: float, end: float, probability: float) -> Word:
-    return Word(text.strip(), round(float(start), 3), round(float(end), 3), float(probability))
-
-
 # -- faster-whisper --------------------------------------------------------------------
 class FasterWhisperEngine:
-    """CTranslate2 workers of one thread each; a task's pieces (see `pieces`) share them."""
+    """On the CPU, CTranslate2 workers of one thread each; a task's pieces (see `pieces`) share them.
+    On a GPU, one model decoding VAD chunks in batches (`placement.batched`)."""
 
     name = "faster-whisper"
 
-    def __init__(self, choice: ModelChoice, *, threads: int, workers: int):
-        from faster_whisper import WhisperModel
+    def __init__(self, choice: ModelChoice, *, threads: int, workers: int,
+                 placement: Placement = devices.FASTER_WHISPER_CPU):
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         folder, self.model = faster_whisper_folder(choice)
-        self._threads = threads  # pieces of one task transcribed at once
-        log.info("loading %s with faster-whisper (%s, %d single-threaded worker(s))",
-                 self.model, COMPUTE_TYPE, threads * workers)
-        self._model = WhisperModel(folder, device="cpu", compute_type=COMPUTE_TYPE,
-                                   cpu_threads=1, num_workers=threads * workers)
+        self.placement = placement
+        self._threads = threads  # pieces of one task transcribed at once (CPU)
+        if placement.device == devices.CPU:
+            log.info("loading %s with faster-whisper (%s, %d single-threaded worker(s))",
+                     self.model, placement.compute_type, threads * workers)
+            self._model = WhisperModel(folder, device="cpu", compute_type=placement.compute_type,
+                                       cpu_threads=1, num_workers=threads * workers)
+        else:
+            log.info("loading %s with faster-whisper on %s (%s)", self.model, placement.device, placement.compute_type)
+            self._model = WhisperModel(folder, device=placement.device, compute_type=placement.compute_type)
+        self._batched = BatchedInferencePipeline(self._model) if placement.batched else None
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,
                    on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
+        if self._batched is not None:
+            return self._whole(audio, options, on_progress)
         spans, reached = pieces(audio), {}
         lock = threading.Lock()
 
@@ -301,6 +291,25 @@ class FasterWhisperEngine:
         decoded(span, (span[1] - span[0]) / SAMPLE_RATE)
         return found
 
+    def _whole(self, audio: np.ndarray, options: DecodeOptions,
+               on_progress: Callable[[float], None] | None) -> tuple[Segment, ...]:
+        """The whole audio at once (a GPU): VAD chunks decoded in batches; without VAD (the coverage pass's
+        short stretches, or vad = false) as one sequential decode, which the batched pipeline cannot do."""
+        report = (lambda span, seconds: on_progress(seconds)) if on_progress else (lambda span, seconds: None)
+        if options.vad is None:
+            return tuple(self._piece(audio, (0, len(audio)), options, report))
+        # Batched decoding takes the first temperature only and never conditions on the previous chunk's text
+        # (faster-whisper's "unused arguments"); the hallucination guards in `listen` still apply.
+        segments, _info = self._batched.transcribe(
+            audio, language=options.language, beam_size=options.beam_size, temperature=list(options.temperatures),
+            hotwords=options.prompt or None, word_timestamps=True, vad_filter=True,
+            vad_parameters=_fw_vad_parameters(options.vad), batch_size=GPU_BATCH)
+        found = []
+        for s in segments:
+            found.append(self._convert(s))
+            report(None, s.end)
+        return tuple(found)
+
     def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
         if not self._model.model.is_multilingual:
             return "en", 1.0
@@ -312,73 +321,3 @@ class FasterWhisperEngine:
         words = [_word(w.word, w.start, w.end, w.probability) for w in seg.words or ()]
         return _segment(seg.start, seg.end, seg.text, words, seg.avg_logprob, seg.no_speech_prob,
                         seg.compression_ratio)
-
-
-# -- openai-whisper --------------------------------------------------------------------
-class OpenAIWhisperEngine:
-    name = "openai-whisper"
-
-    def __init__(self, choice: ModelChoice, *, threads: int, workers: int):
-        import torch
-
-        torch.set_num_threads(threads)  # process-wide; calls are serialised by self._lock anyway
-        shared = shared_whisper(choice)  # the model alignment (proofread) uses too
-        self._model, self.model = shared.model, shared.description
-        self._lock = shared.lock  # whisper installs kv-cache hooks on the shared modules
-        log.info("loaded %s with openai-whisper (%d thread(s))", self.model, threads)
-
-    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
-                   on_progress: Callable[[float], None] | None = None) -> tuple[Segment, ...]:
-        chunks = speech_chunks(audio, options.vad) if options.vad else [{"start": 0, "end": len(audio)}]
-        if not chunks:
-            return ()
-        heard = np.concatenate([audio[c["start"]:c["end"]] for c in chunks]).astype(np.float32)
-        with self._lock:
-            result = self._run(heard, options)
-        from faster_whisper.vad import SpeechTimestampsMap
-
-        ts_map = SpeechTimestampsMap(chunks, SAMPLE_RATE, time_precision=3)
-        return tuple(_restore(self._convert(s), ts_map) for s in result["segments"])
-
-    def detect_language(self, speech: np.ndarray) -> tuple[str, float]:
-        import whisper
-
-        if not self._model.is_multilingual:
-            return "en", 1.0
-        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(speech.astype(np.float32)), self._model.dims.n_mels)
-        with self._lock:
-            _, probabilities = self._model.detect_language(mel)
-        language = max(probabilities, key=probabilities.get)
-        return language, round(float(probabilities[language]), 3)
-
-    def _run(self, audio: np.ndarray, options: DecodeOptions) -> dict:
-        import whisper
-
-        return whisper.transcribe(
-            self._model, audio, language=options.language, beam_size=options.beam_size,
-            temperature=options.temperatures, fp16=False, verbose=None,
-            compression_ratio_threshold=options.compression_ratio_threshold,
-            logprob_threshold=options.log_prob_threshold, no_speech_threshold=options.no_speech_threshold,
-            condition_on_previous_text=options.condition_on_previous_text,
-            initial_prompt=options.prompt or None, carry_initial_prompt=bool(options.prompt),
-            word_timestamps=True, hallucination_silence_threshold=options.hallucination_silence_threshold,
-        )
-
-    @staticmethod
-    def _convert(seg: dict) -> Segment:
-        words = [_word(w["word"], w["start"], w["end"], w["probability"]) for w in seg.get("words", ())]
-        return _segment(seg["start"], seg["end"], seg["text"], words, seg["avg_logprob"],
-                        seg["no_speech_prob"], seg["compression_ratio"])
-
-
-def _restore(segment: Segment, ts_map) -> Segment:
-    """Times on the VAD-joined audio -> times on the episode (as faster-whisper does it)."""
-    words = []
-    for word in segment.words:
-        index = ts_map.get_chunk_index((word.start + word.end) / 2)  # both ends in the same chunk
-        words.append(replace(word, start=ts_map.get_original_time(word.start, index),
-                             end=ts_map.get_original_time(word.end, index)))
-    if words:
-        return replace(segment, words=tuple(words), start=words[0].start, end=words[-1].end)
-    return replace(segment, start=ts_map.get_original_time(segment.start),
-                   end=ts_map.get_original_time(segment.end, is_end=True))

@@ -4,8 +4,8 @@
 also gets `transcribe:<slug>:left` and `:right`, each side heard on its own, so
 overlapping speech stays readable. The result (work/<slug>/heard*.json) has word
 times and no speakers yet: the speakers task (pipeline.speakers) names them, so
-a new turn hint never re-transcribes. Only new audio, a new model or new
-decoding options make Whisper listen again; loudness, encoding, titles and
+a new turn hint never re-transcribes. Only new audio, a new model, new
+decoding options or a new `device` setting make Whisper listen again; loudness, encoding, titles and
 chapters are not inputs.
 
 Whisper is decoded without a prompt (a glossary before every window makes it jump
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..core import layout
+from ..core import devices, layout
 from ..core.asr_audio import SAMPLE_RATE, read_audio
 from ..core.asr_audio import seconds as audio_seconds
 from ..core.course import Course, Episode
@@ -72,6 +72,7 @@ class ListenJob:
     engine: str  # "faster-whisper" or "openai-whisper" (the setting resolved)
     model: ModelChoice  # the [transcription] model setting, classified
     options: DecodeOptions  # everything that shapes what the engine writes
+    device: str = "cpu"  # the [transcription] device setting: resolved by the action, on the machine it runs on
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,17 @@ class Heard:
 def listen(job: ListenJob) -> HeardResult:
     """The listening task's action: Whisper hears `job.audio` and writes `job.target`."""
     samples = read_audio(job.audio)
-    engine = engines.get(job.engine, job.model)
-    log.info("%s: transcribing %.1f s with %s (%s)", job.episode, len(samples) / SAMPLE_RATE, engine.name,
-             engine.model)
+    engine = engines.get(job.engine, job.model, job.device)
+    log.info("%s: transcribing %.1f s with %s (%s) on %s (%s)", job.episode, len(samples) / SAMPLE_RATE, engine.name,
+             engine.model, engine.placement.device, engine.placement.compute_type)
     heard = engines.listen(engine, samples, job.options)
     segments = heard.segments
     transcript = Transcript(
         episode=job.episode, language=heard.language, engine=engine.name, model=engine.model,
         options=job.options.to_dict(), audio_sha256=sha256_file(job.audio),
         duration=round(len(samples) / SAMPLE_RATE, 3), segments=segments, coverage=heard.coverage,
-        language_probability=heard.language_probability)
+        language_probability=heard.language_probability, device=engine.placement.device,
+        compute_type=engine.placement.compute_type)
     transcript.save(job.target)
     return HeardResult(Path(job.target), engine.name, engine.model, transcript.duration, len(segments),
                        heard.removed, heard.language, heard.coverage)
@@ -107,7 +109,8 @@ def transcribe(audio: Path, dst: Path, *, episode: str, language: str, settings:
     near misses of `terms` are then respelled, as the speakers task does in a build.
     """
     job = ListenJob(episode, Path(audio), Path(dst), engines.resolve(settings.engine),
-                    whisper_models.choose(settings.model, root), decode_options(settings, language, prompt))
+                    whisper_models.choose(settings.model, root), decode_options(settings, language, prompt),
+                    settings.device)
     result = listen(job)
     if terms:
         glossary.respell(load(dst), tuple(terms)).save(dst)
@@ -176,7 +179,7 @@ def tasks(course: Course) -> list[Task]:
         options, model = decode_options(settings, episode.language), models[episode.slug]
         tools = _tools(model.setting)
         for part in heard_parts(course, episode):
-            job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options)
+            job = ListenJob(episode.slug, part.audio, part.heard, engine, model, options, settings.device)
             result.append(Task(
                 stage="transcribe", name=f"transcribe:{episode.slug}" + ("" if part.part == "mix" else f":{part.part}"),
                 action=listen, job=job, inputs=(part.audio, *model.files), targets=(part.heard,), tools=tools,
@@ -186,13 +189,16 @@ def tasks(course: Course) -> list[Task]:
 
 
 def preflight(course: Course) -> list[str]:
-    """What stops transcription before a build starts: the engine, the model, the prompt."""
+    """What stops transcription before a build starts: the engine, the model, the prompt, a GPU demanded
+    on a machine without one (when the tasks run on this machine: a remote scheduler's workers may have one)."""
     problems, settings = [], course.transcription
     try:
         engine = engines.resolve(settings.engine)
     except StageError as e:
         problems.append(f"{line_of(course.path, '[transcription].engine')}: {e}")
         engine = ""
+    if engine and not course.run.scheduler and (why := devices.whisper_gpu_problem(settings.device, engine)):
+        problems.append(f"{line_of(course.path, '[transcription].device')}: {why}")
     for setting in dict.fromkeys([course.model_of(e) for e in course.episodes] or [settings.model]):
         try:
             choice = whisper_models.choose(setting, course.root)

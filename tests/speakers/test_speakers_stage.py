@@ -56,7 +56,7 @@ def test_only_one_channel_episodes_without_turn_hints_are_found_by_voice(tmp_pat
     found = tasks["diarize:ep1"]
     assert found.inputs == (layout.asr_audio(course, ep1),)
     assert found.targets == (tmp_path / ".coursecast" / "work" / "ep1" / "speakers.json",)
-    assert found.job.options == DiarizeOptions(speakers=2)
+    assert found.job.options == DiarizeOptions(speakers=2, device="auto")  # [diarization] device, unset
     assert tasks["speakers:ep1"].job.found == found.targets[0] and found.targets[0] in tasks["speakers:ep1"].inputs
     assert tasks["speakers:ep1"].job.roster == (RosterEntry("host", "host"), RosterEntry("guest", "guest"))
     assert [tasks[f"speakers:ep{n}"].job.found for n in (2, 3, 4)] == [None] * 3  # hints and channels win
@@ -67,7 +67,7 @@ def test_the_diarization_key_is_the_audio_and_the_options_never_the_names(tmp_pa
     path = write_course(tmp_path, {})
     params = by_name(path)["diarize:ep1"].params
     assert set(params) == {"episode", "audio", "target", "options"}
-    assert set(params["options"]) == {"speakers", "segmentation_sha256", "encoder_sha256"}
+    assert set(params["options"]) == {"speakers", "segmentation_sha256", "encoder_sha256", "device"}
     renamed = path.read_text(encoding="utf-8").replace('name = "Erik Guest"', 'name = "Erik Gäst"')
     path.write_text(renamed.replace('role = "guest"', 'role = "interviewer"'), encoding="utf-8")
     assert by_name(path)["diarize:ep1"].params == params
