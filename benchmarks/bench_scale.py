@@ -1,6 +1,7 @@
 """The scale section of `make bench`: the benchmark course at several sizes, built locally and on Dask.
 
     python -m benchmarks.bench_scale [--hours 1] [--hours 10] [--executors local,dask] [--out bench/scale]
+                                     [--generate-only] [--reuse]
 
 The same course generator as the course section (benchmarks/course.py: real voices
 from ../shared/speech, six episodes per hour, so 60 at 10 hours), at each size built from scratch with the local
@@ -26,6 +27,7 @@ OUT = ROOT / "bench" / "scale"
 EPISODES = 6  # per hour of audio: every size has episodes of the same length (about 10 minutes)
 VIDEO_MINUTES = 10.0  # of the course that is video, at every size
 EXECUTORS = ("local", "dask")
+SECONDS = "audio-seconds.txt"  # written beside a generated course: its audio, for --reuse
 
 
 def episodes_for(hours: float) -> int:
@@ -42,9 +44,11 @@ def build(course: Path, executor: str, log: Path) -> dict:
 
 
 def run(out: Path = OUT, *, hours: tuple[float, ...] = (1.0,), executors: tuple[str, ...] = EXECUTORS,
-        known: dict[tuple[float, str], dict] | None = None) -> dict:
+        known: dict[tuple[float, str], dict] | None = None, reuse: bool = False) -> dict:
     """Each size, each executor: the measurements and a table. `known`: builds already measured in this run
-    ((hours, executor) -> measurement: the course section's local build of the same course), not repeated."""
+    ((hours, executor) -> measurement: the course section's local build of the same course), not repeated.
+    `reuse`: a size's generated course already in `out` is built again instead of generated anew (the
+    generator is seeded, so it is the same course; generating 10 hours takes a while)."""
     known = known or {}
     if not SPEECH.is_dir():
         return {"skipped": f"{SPEECH} is missing", "table": [["skipped", f"{SPEECH} is missing"]]}
@@ -53,9 +57,13 @@ def run(out: Path = OUT, *, hours: tuple[float, ...] = (1.0,), executors: tuple[
     table = [["audio h", "executor", "wall s", "CPU s", "peak MB", "wall s per audio h", "exit"], ["---"] * 7]
     for size in hours:
         source = out / f"{size:g}h" / "source"
-        shutil.rmtree(source, ignore_errors=True)
-        audio_h = sum(e.seconds for e in make_course(source, SPEECH, hours=size, episodes=episodes_for(size),
-                                                     video_minutes=VIDEO_MINUTES)) / 3600
+        if reuse and (source / SECONDS).is_file():
+            audio_h = float((source / SECONDS).read_text()) / 3600
+        else:
+            shutil.rmtree(source, ignore_errors=True)
+            audio_h = sum(e.seconds for e in make_course(source, SPEECH, hours=size, episodes=episodes_for(size),
+                                                         video_minutes=VIDEO_MINUTES)) / 3600
+            (source / SECONDS).write_text(f"{audio_h * 3600:.3f}\n")
         for executor in executors:
             print(f"scale: {size:g} h, {executor}", file=sys.stderr, flush=True)
             found = known.get((size, executor)) or build(
@@ -73,8 +81,11 @@ def main() -> None:
     parser.add_argument("--hours", type=float, action="append", help="hours of audio (repeatable; default 1)")
     parser.add_argument("--executors", default=",".join(EXECUTORS), help="comma list: local, dask")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--reuse", action="store_true", help="build a size's course already generated in --out")
+    parser.add_argument("--generate-only", action="store_true", help="generate the courses, build nothing")
     args = parser.parse_args()
-    result = run(args.out, hours=tuple(args.hours or [1.0]), executors=tuple(args.executors.split(",")))
+    executors = () if args.generate_only else tuple(args.executors.split(","))
+    result = run(args.out, hours=tuple(args.hours or [1.0]), executors=executors, reuse=args.reuse)
     print("\n".join(" | ".join(row) for row in result["table"]))
 
 
