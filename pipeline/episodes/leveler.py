@@ -35,6 +35,7 @@ MAX_RIDE_DB = 6.0  # dB: the most the ride within a voice moves from the voice's
 RIDE_MIN_SPEECH_S = 1.0  # seconds of a voice's speech a short-term window needs to steer the ride
 RIDE_SMOOTH_S = 2.0  # seconds: time constant of the ride (applied forwards and backwards)
 STING_RAMP_S = 0.05  # seconds: the gain ramps to 0 dB this long before a sting starts and after it ends
+GAIN_CHUNK = 2 ** 20  # samples whose gain is computed at once (float64): memory, not results
 
 
 @dataclass(frozen=True)
@@ -155,12 +156,15 @@ def plan(samples: np.ndarray, rate: int, turns: list[VoiceTurn], stings: list[tu
     return _fill(gain), result
 
 
-def sample_gain(gain_db: np.ndarray, count: int, rate: int, stings: list[tuple[float, float]]) -> np.ndarray:
-    """Linear gain per sample from the per-block dB plan; exactly 1 inside stings, ramped just outside them."""
-    times = np.arange(count) / rate
+def _gain_at(gain_db: np.ndarray, first: int, count: int, rate: int, stings: list[tuple[float, float]]
+             ) -> np.ndarray:
+    """Linear gain of samples first .. first + count (float64), as `sample_gain` gives them."""
+    times = np.arange(first, first + count) / rate
     centres = np.arange(len(gain_db)) * meter.HOP_S + meter.MOMENTARY_S / 2
     db = np.interp(times, centres, gain_db)
     for start, end in stings:
+        if times[-1] < start - STING_RAMP_S or times[0] >= end + STING_RAMP_S:
+            continue
         before = (times >= start - STING_RAMP_S) & (times < start)
         after = (times >= end) & (times < end + STING_RAMP_S)
         db[before] *= (start - times[before]) / STING_RAMP_S
@@ -169,12 +173,29 @@ def sample_gain(gain_db: np.ndarray, count: int, rate: int, stings: list[tuple[f
     return 10 ** (db / 20)
 
 
+def sample_gain(gain_db: np.ndarray, count: int, rate: int, stings: list[tuple[float, float]]) -> np.ndarray:
+    """Linear gain per sample from the per-block dB plan; exactly 1 inside stings, ramped just outside them."""
+    return _gain_at(gain_db, 0, count, rate, stings) if count else np.ones(0)
+
+
+def apply_gain(samples: np.ndarray, gain_db: np.ndarray, rate: int, stings: list[tuple[float, float]]
+               ) -> np.ndarray:
+    """`samples * sample_gain(...)` (per channel), GAIN_CHUNK samples at a time into one array of the samples'
+    float type: float32 audio needs no float64 copy of its whole length."""
+    dtype = np.float32 if samples.dtype == np.float32 else np.float64
+    out = np.empty(samples.shape, dtype=dtype)
+    for first in range(0, len(samples), GAIN_CHUNK):
+        piece = samples[first:first + GAIN_CHUNK]
+        gain = _gain_at(gain_db, first, len(piece), rate, stings)
+        out[first:first + len(piece)] = piece * (gain if samples.ndim == 1 else gain[:, None])
+    return out
+
+
 def level(samples: np.ndarray, rate: int, turns: list[VoiceTurn], stings: list[tuple[float, float]] = ()
           ) -> tuple[np.ndarray, Levelling]:
-    """The levelled audio (same shape: samples, or samples x channels) and what was done."""
+    """The levelled audio (same shape: samples, or samples x channels; float32 stays float32) and what was done."""
     stings = list(stings)
     gain_db, result = plan(samples, rate, turns, stings)
     if not result.applied:
         return samples, result
-    gain = sample_gain(gain_db, len(samples), rate, stings)
-    return (samples * gain if samples.ndim == 1 else samples * gain[:, None]), result
+    return apply_gain(samples, gain_db, rate, stings), result
