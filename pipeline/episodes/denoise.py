@@ -36,6 +36,8 @@ SPECTRUM_RESOLUTION_HZ = 0.5  # Hz: the Welch spectrum's bin width
 SEGMENTS_AT_ONCE = 32  # Welch segments (2 s each) transformed at once: memory, not results
 FRAMES_AT_ONCE = 4096  # noise-floor frames transformed at once
 KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
+FILTER_CHUNK = 2 ** 20  # samples filtered (in float64) or crossfaded at once: memory, not results
+FLOOR_ROWS_AT_ONCE = 64  # noise-floor frequencies whose percentile is taken at once (in place)
 
 
 @dataclass(frozen=True)
@@ -117,20 +119,33 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return samples if samples.ndim == 1 else samples.mean(axis=1)
 
 
+def _stretch(mono: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """mono[lo:hi] with zeros where lo .. hi lies outside it."""
+    inside = mono[max(lo, 0):max(min(hi, len(mono)), 0)]
+    return np.pad(inside, (max(-lo, 0), hi - lo - len(inside) - max(-lo, 0)))
+
+
 def _frame_power(mono: np.ndarray, size: int) -> np.ndarray:
     """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), a block of frames at a
-    time into one float32 array."""
-    step = size - size // 2
-    edge = np.zeros(size // 2)
-    extended = len(mono) + 2 * len(edge)
-    padded = np.concatenate([edge, mono, edge, np.zeros((-(extended - size) % step) % size)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::step]
+    time into one float32 array; each block's frames are cut from the samples with their padding, not from a
+    padded copy of the whole recording."""
+    step, edge = size - size // 2, size // 2
+    extended = len(mono) + 2 * edge
+    count = (extended + (-(extended - size) % step) % size - size) // step + 1
     window = signal.get_window("hann", size) / signal.get_window("hann", size).sum()
-    power = np.empty((size // 2 + 1, len(frames)), dtype=np.float32)
-    for first in range(0, len(frames), FRAMES_AT_ONCE):
-        block = np.fft.rfft(frames[first:first + FRAMES_AT_ONCE] * window, axis=1)
-        power[:, first:first + len(block)] = (np.abs(block) ** 2).T
+    power = np.empty((size // 2 + 1, count), dtype=np.float32)
+    for first in range(0, count, FRAMES_AT_ONCE):
+        n = min(FRAMES_AT_ONCE, count - first)
+        piece = _stretch(mono, first * step - edge, (first + n - 1) * step + size - edge)
+        frames = np.lib.stride_tricks.sliding_window_view(piece, size)[::step]
+        power[:, first:first + n] = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T
     return power
+
+
+def _percentile_rows(power: np.ndarray, q: float) -> np.ndarray:
+    """np.percentile(power, q, axis=1), a few rows at a time and in place: `power` is left reordered per row."""
+    return np.concatenate([np.percentile(power[first:first + FLOOR_ROWS_AT_ONCE], q, axis=1, overwrite_input=True)
+                           for first in range(0, len(power), FLOOR_ROWS_AT_ONCE)])
 
 
 def noise_floor(mono: np.ndarray, rate: int) -> float:
@@ -141,7 +156,7 @@ def noise_floor(mono: np.ndarray, rate: int) -> float:
     loud = frames[frames > np.percentile(frames, SPEECH_PERCENTILE)]
     if not len(loud) or loud.mean() <= 0:
         return meter.SILENT_LUFS
-    noise = np.percentile(power, FLOOR_PERCENTILE, axis=1).sum()
+    noise = _percentile_rows(power, FLOOR_PERCENTILE).sum()
     return float(10 * np.log10(max(noise, 1e-30) / loud.mean()))
 
 
@@ -161,19 +176,55 @@ def measure(samples: np.ndarray, rate: int) -> Noise:
     return Noise(speech, noise_floor(mono, rate), hum_hz, harmonics, rumble)
 
 
+def _odd_edges(samples: np.ndarray, edge: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `edge` samples scipy's odd extension puts before and after `samples` (float64)."""
+    first, last = samples[0].astype(np.float64), samples[-1].astype(np.float64)
+    return 2 * first - samples[edge:0:-1], 2 * last - samples[-2:-(edge + 2):-1]
+
+
+def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """`signal.sosfiltfilt(sos, samples, axis=0)` (odd extension, initial states from `sosfilt_zi`), run forwards
+    and then backwards FILTER_CHUNK samples at a time with the filter state carried from chunk to chunk: each
+    chunk in float64, the forward result and the output in one array of the samples' float type (float32 audio
+    is stored in float32, which the result differs from scipy's by)."""
+    sections = len(sos)
+    edge = 3 * (2 * sections + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
+    if len(samples) <= edge:
+        return signal.sosfiltfilt(sos, samples, axis=0).astype(_work_type(samples), copy=False)
+    zi = signal.sosfilt_zi(sos).reshape((sections, 2) + (1,) * (samples.ndim - 1))
+    head, tail = _odd_edges(samples, edge)
+    state = signal.sosfilt(sos, head, axis=0, zi=zi * head[0])[1]
+    out = np.empty(samples.shape, dtype=_work_type(samples))
+    for first in range(0, len(samples), FILTER_CHUNK):
+        piece, state = signal.sosfilt(sos, samples[first:first + FILTER_CHUNK], axis=0, zi=state)
+        out[first:first + len(piece)] = piece
+    tail, _ = signal.sosfilt(sos, tail, axis=0, zi=state)
+    state = signal.sosfilt(sos, tail[::-1], axis=0, zi=zi * tail[-1])[1]
+    for end in range(len(samples), 0, -FILTER_CHUNK):
+        start = max(0, end - FILTER_CHUNK)
+        piece, state = signal.sosfilt(sos, out[start:end][::-1].astype(np.float64), axis=0, zi=state)
+        out[start:end] = piece[::-1]
+    return out
+
+
+def _work_type(samples: np.ndarray) -> type:
+    return np.float32 if samples.dtype == np.float32 else np.float64
+
+
 def highpass(samples: np.ndarray, rate: int) -> np.ndarray:
-    sos = signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos")
-    return signal.sosfiltfilt(sos, samples, axis=0)
+    """The high-pass against rumble, zero phase (as `signal.sosfiltfilt`), in the samples' float type."""
+    return zero_phase(signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos"), samples)
 
 
 def notch_hum(samples: np.ndarray, rate: int, mains: float, harmonics: tuple[int, ...]) -> np.ndarray:
-    """Narrow notches at `mains` times each harmonic (zero phase)."""
+    """Narrow notches at `mains` times each harmonic (zero phase: each as `signal.filtfilt`, one after the
+    other), in the samples' float type."""
     result = samples
     for k in harmonics:
         at = mains * k
         if at < rate / 2 - HUM_NOTCH_BW_HZ:
             b, a = signal.iirnotch(at, at / HUM_NOTCH_BW_HZ, fs=rate)
-            result = signal.filtfilt(b, a, result, axis=0)
+            result = zero_phase(signal.tf2sos(b, a), result)
     return result
 
 
@@ -190,6 +241,9 @@ def _why(noise: Noise, mode: str) -> str:
 
 
 def _outside(samples: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> np.ndarray:
+    """The samples outside the `keep` spans (all of them, and no copy, without spans)."""
+    if not keep:
+        return samples
     inside = np.zeros(len(samples), dtype=bool)
     for start, end in keep:
         inside[int(start * rate):int(end * rate)] = True
@@ -197,17 +251,24 @@ def _outside(samples: np.ndarray, rate: int, keep: list[tuple[float, float]]) ->
 
 
 def _restore(original: np.ndarray, cleaned: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> np.ndarray:
-    """`cleaned`, but `original` inside the `keep` spans, crossfaded over KEEP_FADE_S at their edges."""
-    if not keep:
-        return cleaned
-    times = np.arange(len(original)) / rate
-    weight = np.zeros(len(original))
-    for start, end in keep:
-        rise = np.clip((times - (start - KEEP_FADE_S)) / KEEP_FADE_S, 0, 1)
-        fall = np.clip(((end + KEEP_FADE_S) - times) / KEEP_FADE_S, 0, 1)
-        weight = np.maximum(weight, np.minimum(rise, fall))
-    weight = weight if original.ndim == 1 else weight[:, None]
-    return weight * original + (1 - weight) * cleaned
+    """`cleaned`, but `original` inside the `keep` spans, crossfaded over KEEP_FADE_S at their edges; written
+    into `cleaned`, FILTER_CHUNK samples at a time, and only where a span or its fade reaches."""
+    for first in range(0, len(original), FILTER_CHUNK):
+        count = min(FILTER_CHUNK, len(original) - first)
+        near = [(start, end) for start, end in keep
+                if (first + count) / rate > start - KEEP_FADE_S and first / rate < end + KEEP_FADE_S]
+        if not near:
+            continue
+        times = np.arange(first, first + count) / rate
+        weight = np.zeros(count)
+        for start, end in near:
+            rise = np.clip((times - (start - KEEP_FADE_S)) / KEEP_FADE_S, 0, 1)
+            fall = np.clip(((end + KEEP_FADE_S) - times) / KEEP_FADE_S, 0, 1)
+            weight = np.maximum(weight, np.minimum(rise, fall))
+        weight = weight if original.ndim == 1 else weight[:, None]
+        part = slice(first, first + count)
+        cleaned[part] = weight * original[part] + (1 - weight) * cleaned[part]
+    return cleaned
 
 
 def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = reducers.DEFAULT,
@@ -219,7 +280,7 @@ def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = red
     if mode == "off" or (mode == "auto" and not (noise.noisy or noise.hum_hz or noise.rumble)):
         return samples, Cleaning((), _why(noise, mode), noise)
     applied = []
-    result = samples.astype(np.float64)
+    result = samples  # the filters return a new array of its float type (float32 stays float32)
     if noise.rumble or noise.noisy or mode == "on":
         result = highpass(result, rate)
         applied.append(f"highpass {HIGHPASS_HZ:.0f} Hz")
@@ -227,7 +288,7 @@ def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = red
         result = notch_hum(result, rate, noise.hum_hz, noise.hum_harmonics)
         applied.append(f"hum {noise.hum_hz:.0f} Hz x{len(noise.hum_harmonics)}")
     if noise.noisy or mode == "on":
-        result = reducers.reduce(result, rate, reducer)
+        result = reducers.reduce(result, rate, reducer).astype(_work_type(samples), copy=False)
         applied.append(reducer)
-    result = _restore(samples, result, rate, keep).astype(samples.dtype)
+    result = _restore(samples, result, rate, keep).astype(samples.dtype, copy=False)
     return result, Cleaning(tuple(applied), _why(noise, mode), noise)

@@ -129,6 +129,7 @@ def _produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequen
         write_wav(out, samples, rate, f"{what}: writing the produced master")
         return SoundReport((), NO_SPEECH, False, NO_SPEECH, ())
     cleaned, cleaning = denoise.clean(mono, rate, options.denoise, keep=list(stings))
+    del samples, mono  # the recording as read is not needed past cleaning: one copy fewer while levelling
     if options.level_voices:
         result, levelling = leveler.level(cleaned, rate, list(turns), list(stings))
     else:
