@@ -13,6 +13,7 @@ import random
 import subprocess
 import wave
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ NOISE_DB = -62.0  # dBFS of the room noise
 SEED = 20261122  # fixed: the same course every run
 VIDEO_SIZE = "1280x720"  # pixels
 VIDEO_FPS = 25  # frames per second
+FIRST_DATE = date(2026, 9, 1)  # episode n is published n - 1 days later (the 10-hour course's 60 run to 30 October)
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ module = 1
 number = {number}
 title = "Benchmark episode {number}"
 summary = "Real speech assembled into an interview."
-date = 2026-09-{number:02d}
+date = {FIRST_DATE + timedelta(days=number - 1)}
 speakers = ["host", "guest"]
 chapters = [{chapters}]
 
