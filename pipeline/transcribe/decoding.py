@@ -50,12 +50,12 @@ def speech_chunks(audio: np.ndarray, vad: VadOptions) -> list[dict]:
         speech_pad_ms=vad.speech_pad_ms), sampling_rate=SAMPLE_RATE)
 
 
-def _fw_vad_parameters(vad: VadOptions) -> dict:
+def silero_parameters(vad: VadOptions) -> dict:
     return {"threshold": vad.threshold, "min_silence_duration_ms": vad.min_silence_ms,
             "speech_pad_ms": vad.speech_pad_ms}
 
 
-def _segment(start, end, text, words, avg_logprob, no_speech_prob, compression_ratio) -> Segment:
+def make_segment(start, end, text, words, avg_logprob, no_speech_prob, compression_ratio) -> Segment:
     return Segment(
         start=round(float(start), 3), end=round(float(end), 3), text=text.strip(), words=tuple(words),
         avg_logprob=float(avg_logprob), no_speech_prob=float(no_speech_prob),
@@ -63,5 +63,5 @@ def _segment(start, end, text, words, avg_logprob, no_speech_prob, compression_r
     )
 
 
-def _word(text: str, start: float, end: float, probability: float) -> Word:
+def make_word(text: str, start: float, end: float, probability: float) -> Word:
     return Word(text.strip(), round(float(start), 3), round(float(end), 3), float(probability))

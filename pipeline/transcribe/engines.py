@@ -41,9 +41,9 @@ from .decoding import (  # noqa: F401  (DecodeOptions, VadOptions, FALLBACK_TEMP
     FALLBACK_TEMPERATURES,
     DecodeOptions,
     VadOptions,
-    _fw_vad_parameters,
-    _segment,
-    _word,
+    make_segment,
+    make_word,
+    silero_parameters,
     speech_chunks,
 )
 from .models import ModelChoice, faster_whisper_folder
@@ -281,7 +281,7 @@ class FasterWhisperEngine:
             condition_on_previous_text=options.condition_on_previous_text,
             hotwords=options.prompt or None, word_timestamps=True,
             vad_filter=options.vad is not None,
-            vad_parameters=_fw_vad_parameters(options.vad) if options.vad else None,
+            vad_parameters=silero_parameters(options.vad) if options.vad else None,
             hallucination_silence_threshold=options.hallucination_silence_threshold,
         )
         found = []
@@ -303,7 +303,7 @@ class FasterWhisperEngine:
         segments, _info = self._batched.transcribe(
             audio, language=options.language, beam_size=options.beam_size, temperature=list(options.temperatures),
             hotwords=options.prompt or None, word_timestamps=True, vad_filter=True,
-            vad_parameters=_fw_vad_parameters(options.vad), batch_size=GPU_BATCH)
+            vad_parameters=silero_parameters(options.vad), batch_size=GPU_BATCH)
         found = []
         for s in segments:
             found.append(self._convert(s))
@@ -318,6 +318,6 @@ class FasterWhisperEngine:
 
     @staticmethod
     def _convert(seg) -> Segment:
-        words = [_word(w.word, w.start, w.end, w.probability) for w in seg.words or ()]
-        return _segment(seg.start, seg.end, seg.text, words, seg.avg_logprob, seg.no_speech_prob,
+        words = [make_word(w.word, w.start, w.end, w.probability) for w in seg.words or ()]
+        return make_segment(seg.start, seg.end, seg.text, words, seg.avg_logprob, seg.no_speech_prob,
                         seg.compression_ratio)

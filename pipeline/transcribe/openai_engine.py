@@ -12,7 +12,7 @@ from ..core import devices
 from ..core.asr_audio import SAMPLE_RATE
 from ..core.devices import Placement
 from ..core.transcript import Segment
-from .decoding import DecodeOptions, _segment, _word, speech_chunks
+from .decoding import DecodeOptions, make_segment, make_word, speech_chunks
 from .models import ModelChoice, shared_whisper
 
 log = logging.getLogger("coursecast.engines")
@@ -72,8 +72,8 @@ class OpenAIWhisperEngine:
 
     @staticmethod
     def _convert(seg: dict) -> Segment:
-        words = [_word(w["word"], w["start"], w["end"], w["probability"]) for w in seg.get("words", ())]
-        return _segment(seg["start"], seg["end"], seg["text"], words, seg["avg_logprob"],
+        words = [make_word(w["word"], w["start"], w["end"], w["probability"]) for w in seg.get("words", ())]
+        return make_segment(seg["start"], seg["end"], seg["text"], words, seg["avg_logprob"],
                         seg["no_speech_prob"], seg["compression_ratio"])
 
 
