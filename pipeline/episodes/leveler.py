@@ -120,7 +120,7 @@ def _unchanged(reason: str, reference: float = meter.SILENT_LUFS) -> Levelling:
 def plan(samples: np.ndarray, rate: int, turns: list[VoiceTurn], stings: list[tuple[float, float]]
          ) -> tuple[np.ndarray, Levelling]:
     """Gain in dB per block (every meter.HOP_S), and what it does; all zeros when nothing is levelled."""
-    found = meter.blocks(meter.k_weight(samples, rate), rate, meter.MOMENTARY_S, meter.HOP_S)
+    found = meter.k_blocks(samples, rate)
     centres, lufs = found.centres(), found.lufs()
     outside = ~meter.in_spans(centres, stings)
     voices = sorted({t.voice for t in turns})

@@ -171,8 +171,7 @@ def build_master(sources: MasterSources, targets: MasterTargets, settings: Maste
         master, produced = level_voices(sources, cut, sources.cut.parent, stack, options=sound, channels=channels,
                                         rate=settings.sample_rate_hz, what=job.what)
         measured = measure_files([master], what=f"{job.what}: measuring the cut")[0]
-        plan = settle(plan_gain(measured, target, settings.true_peak_db, what=job.what), master,
-                      settings.sample_rate_hz, what=f"{job.what}: measuring the limited master")
+        plan = plan_gain(measured, target, settings.true_peak_db, what=job.what)  # each format settles its own
         encodes = {"mp3": stack.enter_context(atomic_path(targets.mp3)),
                    "m4a": stack.enter_context(atomic_path(targets.m4a))}
         results, mp3 = _encode(job, master, published, plan, encodes)

@@ -19,6 +19,7 @@ ABSOLUTE_GATE_LUFS = -70.0  # BS.1770 absolute gate
 RELATIVE_GATE_LU = -10.0  # BS.1770 relative gate, below the ungated mean
 LOUDNESS_OFFSET = -0.691  # BS.1770: LUFS = offset + 10 log10(mean square of the K-weighted signal)
 SILENT_LUFS = -120.0  # what an all-zero block measures (instead of -inf)
+CHUNK_HOPS = 256  # hops K-weighted at once by k_blocks (25.6 s): memory, not results
 # K-weighting stages as analogue prototypes, designed for any rate by the bilinear transform as libebur128 and
 # ffmpeg's ebur128 do: at 48 kHz they give BS.1770's own coefficients (a full-scale 997 Hz sine reads -3.01 LUFS)
 SHELF_HZ, SHELF_Q, SHELF_DB = 1681.974450955533, 0.7071752369554196, 3.999843853973347
@@ -86,6 +87,29 @@ def blocks(weighted: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_s
     ends = np.minimum(starts + size, len(squares))
     power = (cumulative[ends] - cumulative[starts]) / np.maximum(ends - starts, 1)
     return Blocks(power, hop_s, length_s)
+
+
+def k_blocks(samples: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_s: float = HOP_S) -> Blocks:
+    """`blocks(k_weight(samples, rate), rate, length_s, hop_s)`, K-weighted CHUNK_HOPS hops at a time with the
+    filter's state carried over, so no K-weighted copy of the whole episode is made."""
+    size, hop = max(1, int(round(length_s * rate))), max(1, int(round(hop_s * rate)))
+    if size % hop or len(samples) < size:
+        return blocks(k_weight(samples, rate), rate, length_s, hop_s)
+    dtype = np.float32 if samples.dtype == np.float32 else np.float64
+    sections = k_sections(rate).astype(dtype)
+    state = np.zeros((len(sections), 2, *samples.shape[1:]), dtype=dtype)
+    count = (len(samples) - size) // hop + 1
+    needed = (count - 1) * hop + size
+    hops = np.empty(needed // hop)
+    step = CHUNK_HOPS * hop
+    for first in range(0, needed, step):
+        weighted, state = signal.sosfilt(sections, samples[first:min(first + step, needed)].astype(dtype, copy=False),
+                                         axis=0, zi=state)
+        squares = np.square(weighted) if weighted.ndim == 1 else np.square(weighted).sum(axis=1)
+        hops[first // hop:first // hop + len(squares) // hop] = squares.reshape(-1, hop).sum(axis=1, dtype=np.float64)
+    running = np.concatenate(([0.0], np.cumsum(hops)))
+    span = size // hop
+    return Blocks((running[span:span + count] - running[:count]) / size, hop_s, length_s)
 
 
 def integrated(power: np.ndarray) -> float:

@@ -159,3 +159,16 @@ def test_the_meter_and_ffmpegs_ebur128_read_the_same_blocks(tmp_path):
     speech = ours.lufs()[:count] > -70
     apart = np.abs(ours.lufs()[:count] - found.lufs()[:count])[speech]
     assert apart.mean() < 0.02 and meter.integrated(ours.power) == pytest.approx(loudness.integrated, abs=0.05)
+
+
+@pytest.mark.parametrize("channels, length_s", [(1, 0.4), (2, 3.0)])
+def test_k_blocks_reads_what_the_whole_k_weighted_signal_reads(channels, length_s):
+    """k_blocks filters a chunk at a time (the state carried over): the same powers as one pass over everything,
+    across chunk edges (here 40 s of real speech, chunks of 25.6 s), for mono and stereo."""
+    item = data.clean(count=6)
+    audio = np.tile(item.audio.astype(np.float32), 40 * RATE // len(item.audio) + 1)[:40 * RATE]
+    audio = audio if channels == 1 else np.stack([audio, 0.5 * audio[::-1]], axis=1)
+    chunked = meter.k_blocks(audio, RATE, length_s)
+    whole = meter.blocks(meter.k_weight(audio, RATE), RATE, length_s)
+    assert len(chunked.power) == len(whole.power) > 0
+    assert np.allclose(chunked.power, whole.power, rtol=1e-9, atol=0)
