@@ -44,7 +44,6 @@ from .decoding import (  # noqa: F401  (DecodeOptions, VadOptions, FALLBACK_TEMP
     make_segment,
     make_word,
     silero_parameters,
-    speech_chunks,
 )
 from .models import ModelChoice, faster_whisper_folder
 from .openai_engine import OpenAIWhisperEngine
