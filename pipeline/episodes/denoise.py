@@ -195,11 +195,11 @@ def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     sections = len(sos)
     edge = 3 * (2 * sections + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
     if len(samples) <= edge:
-        return signal.sosfiltfilt(sos, samples, axis=0).astype(_work_type(samples), copy=False)
+        return signal.sosfiltfilt(sos, samples, axis=0).astype(meter.work_type(samples), copy=False)
     zi = signal.sosfilt_zi(sos).reshape((sections, 2) + (1,) * (samples.ndim - 1))
     head, tail = _odd_edges(samples, edge)
     state = signal.sosfilt(sos, head, axis=0, zi=zi * head[0])[1]
-    out = np.empty(samples.shape, dtype=_work_type(samples))
+    out = np.empty(samples.shape, dtype=meter.work_type(samples))
     for first in range(0, len(samples), FILTER_CHUNK):
         piece, state = signal.sosfilt(sos, samples[first:first + FILTER_CHUNK], axis=0, zi=state)
         out[first:first + len(piece)] = piece
@@ -211,9 +211,6 @@ def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
         out[start:end] = piece[::-1]
     return out
 
-
-def _work_type(samples: np.ndarray) -> type:
-    return np.float32 if samples.dtype == np.float32 else np.float64
 
 
 def highpass(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -293,7 +290,7 @@ def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = red
         result = notch_hum(result, rate, noise.hum_hz, noise.hum_harmonics)
         applied.append(f"hum {noise.hum_hz:.0f} Hz x{len(noise.hum_harmonics)}")
     if noise.noisy or mode == "on":
-        result = reducers.reduce(result, rate, reducer).astype(_work_type(samples), copy=False)
+        result = reducers.reduce(result, rate, reducer).astype(meter.work_type(samples), copy=False)
         applied.append(reducer)
     result = _restore(samples, result, rate, keep).astype(samples.dtype, copy=False)
     return result, Cleaning(tuple(applied), _why(noise, mode), noise)

@@ -120,8 +120,9 @@ def measure_momentary(paths: list[Path], *, what: str) -> list[tuple[Loudness, m
     with tempfile.TemporaryDirectory(prefix="coursecast-r128-") as work:  # a plain path: no escaping in filters
         logs = [Path(work) / f"momentary{k}.txt" for k in range(len(paths))]
         files = [ffmpeg.input(str(path)) for path in paths]
-        outs = [ffmpeg.output(apply(file["a:0"], [filt("ebur128", peak="true", framelog="verbose", metadata=1),
-                                                  filt("ametadata", mode="print", key=MOMENTARY_KEY, file=str(log))]),
+        logged = replace(MEASURE_FILTER, options=(*MEASURE_FILTER.options, ("metadata", 1)))
+        outs = [ffmpeg.output(apply(file["a:0"], [logged, filt("ametadata", mode="print", key=MOMENTARY_KEY,
+                                                               file=str(log))]),
                               "-", f="null") for file, log in zip(files, logs)]
         found = _summaries(run(command(head(), outs, files), what=what).stderr, len(paths), what)
         return [(loudness, _momentary(log)) for loudness, log in zip(found, logs)]

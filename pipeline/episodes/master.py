@@ -7,7 +7,7 @@ sound.py, with the speakers task's turns file: times and voice indices, no
 names), the result is measured and one
 gain (with a true-peak limiter when needed) brings it to the target; MP3 and M4A
 are encoded from the master by two ffmpeg commands at once, measured and gated.
-AAC's limiter ceiling starts lower (CODEC_HEADROOM_DB: the codec adds peaks), and
+Each format's limiter ceiling starts lower by what its codec adds (CODEC_HEADROOM_DB), and
 a format that missed the target or came too near the peak limit is encoded again.
 Nothing here reads the recordings or the transcript, so a strike re-encodes and
 never re-transcribes, and a new loudness target never re-cuts.
@@ -94,7 +94,7 @@ def _encode_one(job: _Job, master: Path, published: Timeline, plan: GainPlan, ex
     """Pass 2 of one format, then corrected passes (from the master) while it misses.
 
     A codec may shift the loudness a little or, at low bitrates, add peaks
-    over the limiter's ceiling: AAC starts CODEC_HEADROOM_DB under it. A
+    over the limiter's ceiling: each starts CODEC_HEADROOM_DB under it. A
     corrected pass lowers the ceiling by what the codec added, with the gain
     settled again.
     """

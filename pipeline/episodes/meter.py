@@ -44,9 +44,14 @@ def k_sections(rate: int) -> np.ndarray:
     return np.vstack([shelf, highpass])
 
 
+def work_type(samples: np.ndarray) -> type:
+    """The float type audio is worked on in: float32 stays float32, anything else is float64."""
+    return np.float32 if samples.dtype == np.float32 else np.float64
+
+
 def k_weight(samples: np.ndarray, rate: int) -> np.ndarray:
     """The K-weighted signal (channels last axis summed later), in the samples' float type."""
-    dtype = np.float32 if samples.dtype == np.float32 else np.float64
+    dtype = work_type(samples)
     return signal.sosfilt(k_sections(rate).astype(dtype), samples.astype(dtype, copy=False), axis=0)
 
 
@@ -79,9 +84,7 @@ def blocks(weighted: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_s
     count = max(1, (len(squares) - size) // hop + 1)
     if size % hop == 0 and len(squares) >= size:  # sums per hop (float64), each block the sum of size/hop of them
         hops = squares[:(count - 1) * hop + size].reshape(-1, hop).sum(axis=1, dtype=np.float64)
-        running = np.concatenate(([0.0], np.cumsum(hops)))
-        span = size // hop
-        return Blocks((running[span:span + count] - running[:count]) / size, hop_s, length_s)
+        return _from_hops(hops, size // hop, count, size, hop_s, length_s)
     cumulative = np.concatenate(([0.0], np.cumsum(squares, dtype=np.float64)))  # float64: an hour of float32 sums
     starts = np.arange(0, max(1, len(squares) - size + 1), hop)
     ends = np.minimum(starts + size, len(squares))
@@ -95,7 +98,7 @@ def k_blocks(samples: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_
     size, hop = max(1, int(round(length_s * rate))), max(1, int(round(hop_s * rate)))
     if size % hop or len(samples) < size:
         return blocks(k_weight(samples, rate), rate, length_s, hop_s)
-    dtype = np.float32 if samples.dtype == np.float32 else np.float64
+    dtype = work_type(samples)
     sections = k_sections(rate).astype(dtype)
     state = np.zeros((len(sections), 2, *samples.shape[1:]), dtype=dtype)
     count = (len(samples) - size) // hop + 1
@@ -107,8 +110,12 @@ def k_blocks(samples: np.ndarray, rate: int, length_s: float = MOMENTARY_S, hop_
                                          axis=0, zi=state)
         squares = np.square(weighted) if weighted.ndim == 1 else np.square(weighted).sum(axis=1)
         hops[first // hop:first // hop + len(squares) // hop] = squares.reshape(-1, hop).sum(axis=1, dtype=np.float64)
+    return _from_hops(hops, size // hop, count, size, hop_s, length_s)
+
+
+def _from_hops(hops: np.ndarray, span: int, count: int, size: int, hop_s: float, length_s: float) -> Blocks:
+    """`count` blocks, each the sum of `span` consecutive hop sums over `size` samples."""
     running = np.concatenate(([0.0], np.cumsum(hops)))
-    span = size // hop
     return Blocks((running[span:span + count] - running[:count]) / size, hop_s, length_s)
 
 

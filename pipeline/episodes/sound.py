@@ -5,8 +5,9 @@ denoise` says) and the voice leveler (when `[audio] level_voices`, with the
 speaker turns: times and voice indices, never names) and writes the result for
 the loudness normalisation and the encodes. `voice_loudness` measures each
 voice's turns in a finished file, from the momentary blocks its measurement
-logged, so the loudness report can show each speaker before and after. The turns file (`save_turns`/`load_turns`) is what the
-speakers task writes and the encode reads.
+logged, so the loudness report can show each speaker before and after. The
+turns file (`save_turns`/`load_turns`) is what the speakers task writes and the
+encode reads.
 """
 from __future__ import annotations
 
