@@ -23,11 +23,15 @@ from .fsutil import write_json
 
 RATES_FILE = "rates.json"  # in .coursecast/
 DEFAULT_RATE = 1.0  # seconds per unit of weight for a kind of task never built here
-DEFAULT_RATES = {  # seconds of work per unit of weight, measured on 2 shared CPU cores (tiny.en, faster-whisper)
-    "transcribe": 0.3,  # per second of audio heard (model loading included)
-    "diarize": 3.0,  # per unit of its weight (seconds of audio x WEIGHT_PER_SECOND)
-    "episodes": 0.1,  # per second of audio: cut, loudness (two passes), two encodes
-    "print": 0.1, "tags": 0.7, "artwork": 0.3, "speakers": 0.2, "site": 1.5, "review": 1.0, "captions": 0.5,
+DEFAULT_RATES = {  # seconds of work per unit of weight: a build from scratch of the benchmark course on 2 shared
+    # CPU cores, -j 2, tiny.en with faster-whisper (2026-12-07); each build then learns this machine's own
+    "transcribe": 0.05,  # per second of audio heard (model loading included)
+    "diarize": 0.6,  # per unit of its weight (seconds of audio x WEIGHT_PER_SECOND)
+    "episodes": 0.004,  # per second of audio: the cut
+    "master": 0.08,  # per unit of its weight (seconds of audio x MASTER_COST): the sound, the encodes, the gate
+    "video-encode": 0.025,  # per unit of its weight (seconds of video x VIDEO_COST): 720p, x264 veryfast
+    "tags": 0.04,
+    "print": 0.1, "artwork": 0.3, "speakers": 0.2, "site": 1.5, "review": 1.0, "captions": 0.5,
 }
 PRIOR_SECONDS = 30.0  # seconds of work the known rate counts as, against what this build measures
 MIN_WEIGHT = 1e-3  # weights below this are not measured (the time is all overhead)

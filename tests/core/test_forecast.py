@@ -59,13 +59,14 @@ def test_rates_are_learned_per_kind_of_task_and_kept(tmp_path):
     rates = forecast.Rates(tmp_path)
     task = chain(tmp_path)[0]  # 60 s of audio
     assert rates.seconds(task) == 60 * forecast.DEFAULT_RATES["transcribe"]
-    prior = forecast.PRIOR_SECONDS / 0.3  # the guess counts as 30 s of work: 100 s of audio
+    guess = forecast.DEFAULT_RATES["transcribe"]
+    prior = forecast.PRIOR_SECONDS / guess  # the guess counts as 30 s of work
     rates.observe(task, 12.0)  # 60 s of audio heard in 12 s
-    assert rates.seconds(task) == pytest.approx(60 * (0.3 * prior + 12) / (prior + 60))
+    assert rates.seconds(task) == pytest.approx(60 * (guess * prior + 12) / (prior + 60))
     rates.observe(task, 24.0)
     rates.save()
     again = forecast.Rates(tmp_path)
-    assert again.seconds(task) == pytest.approx(60 * (0.3 * prior + 36) / (prior + 120), abs=1e-3)
+    assert again.seconds(task) == pytest.approx(60 * (guess * prior + 36) / (prior + 120), abs=60 * 5e-5)  # 4 decimals kept
     (tmp_path / "rates.json").write_text("{damaged")
     assert forecast.Rates(tmp_path).seconds(task) == 60 * forecast.DEFAULT_RATES["transcribe"]
 
