@@ -4,12 +4,15 @@ The video follows the audio timeline (pipeline.episodes_timeline): each clip
 starts on the frame nearest its first kept sample and lasts until the next
 clip's crossfade begins, so sound and picture stay within half a frame of each
 other across every cut. Stings get black frames. The picture is re-encoded
-(H.264, scaled to the configured height); the audio is the normalised AAC of
-the audio task, copied, so the video carries exactly the podcast's sound.
+(H.264, scaled to the configured height), or smart-cut where the recordings
+allow it (episodes/smartcut.py: their own frames copied between keyframes, only
+the frames around each cut encoded); the audio is the normalised AAC of the
+audio task, copied, so the video carries exactly the podcast's sound.
 The command is an ffmpeg-python graph (pipeline.core.ffgraph).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -21,9 +24,12 @@ from ..core.errors import StageError
 from ..core.ffgraph import Filter, apply, command, filt, head, source
 from ..core.fsutil import atomic_path
 from ..core.media import probe, run
+from . import smartcut
 from .audio import disk_errors
 from .settings import VideoEncoding
 from .timeline import Piece, Timeline
+
+log = logging.getLogger("coursecast.video")
 
 DEFAULT_FPS = Fraction(25)  # frames per second when a recording does not say
 INPUT_SLACK_S = 1.0  # seconds decoded past the last kept frame of an input
@@ -37,6 +43,7 @@ class VideoResult:
     height: int  # pixels
     fps: Fraction  # frames per second
     frames: int  # in the episode
+    copied: int = 0  # of them, copied from the recordings (smart cut); the rest encoded
 
 
 @dataclass(frozen=True)
@@ -103,14 +110,41 @@ def _graph(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame) -> tupl
 
 def build_video(pieces: tuple[Piece, ...], timeline: Timeline, audio: Path, target: Path,
                 settings: VideoEncoding, *, episode: str) -> VideoResult:
-    """Cut the video recordings along the episode timeline and mux the normalised audio (MP4, +faststart)."""
+    """Cut the video recordings along the episode timeline and mux the normalised audio (MP4, +faststart):
+    smart-cut where the recordings allow (episodes/smartcut.py), else the whole picture encoded."""
     what = f"episode '{episode}'"
     frame = _frame(pieces, settings.height, what)
-    inputs, picture = _graph(pieces, timeline, frame)
-    sound = ffmpeg.input(str(audio))
     with disk_errors(what, target.parent), atomic_path(target) as tmp:
-        out = ffmpeg.output(picture, sound["a:0"], str(tmp), **{"c:v": "libx264", "c:a": "copy"},
-                            preset=settings.preset, crf=settings.crf, pix_fmt="yuv420p", movflags="+faststart")
-        run(command(head("error"), [out], [*inputs, sound]), what=f"{what}: cutting and encoding the video")
+        copied = _smart(pieces, timeline, frame, audio, tmp, what) if settings.smart_cut else None
+        if copied is None:
+            inputs, picture = _graph(pieces, timeline, frame)
+            sound = ffmpeg.input(str(audio))
+            out = ffmpeg.output(picture, sound["a:0"], str(tmp), **{"c:v": "libx264", "c:a": "copy"},
+                                preset=settings.preset, crf=settings.crf, pix_fmt="yuv420p", movflags="+faststart")
+            run(command(head("error"), [out], [*inputs, sound]), what=f"{what}: cutting and encoding the video")
     frames = round(timeline.samples * frame.fps / timeline.rate)
-    return VideoResult(target, frame.width, frame.height, frame.fps, frames)
+    return VideoResult(target, frame.width, frame.height, frame.fps, frames, copied or 0)
+
+
+def _smart(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame, audio: Path, out: Path,
+           what: str) -> int | None:
+    """The picture smart-cut into `out`: the frames copied; None (logged) where it cannot be."""
+    try:
+        sources: dict[Path, smartcut.Source] = {}
+        clips = []
+        for clip, (first, count) in zip(timeline.clips, frame_plan(timeline, frame.fps)):
+            piece = pieces[clip.piece]
+            if piece.sting:
+                clips.append((None, 0, count))
+                continue
+            if piece.path not in sources:
+                sources[piece.path] = smartcut.source(piece.path, frame.width, frame.height, frame.fps)
+            clips.append((sources[piece.path], first, count))
+        copied = smartcut.build(smartcut.plan(clips), sources, (frame.width, frame.height), frame.fps, audio, out,
+                                what=what)
+    except smartcut.NotSmart as e:
+        log.info("%s: the whole picture is encoded (no smart cut): %s", what, e)
+        return None
+    log.info("%s: smart cut: %d of %d frames copied from the recordings", what, copied,
+             round(timeline.samples * frame.fps / timeline.rate))
+    return copied

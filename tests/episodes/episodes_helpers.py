@@ -70,13 +70,15 @@ def split_stereo(path: Path, left: Path, right: Path) -> Path:
     return path
 
 
-def numbered_video(path: Path, seconds: float, *, size: str = "128x72") -> Path:
-    """Video whose frame N is flat grey at luminance 16 + LUMA_STEP*N (N < 50), with a tone."""
+def numbered_video(path: Path, seconds: float, *, size: str = "128x72", encoder: tuple[str, ...] = ()) -> Path:
+    """Video whose frame N is flat grey at luminance 16 + LUMA_STEP*N (N < 50), with a tone; x264 ultrafast,
+    lossless, unless `encoder` gives other video options."""
     luma = f"16+{LUMA_STEP}*mod(N\\,50)"
     ffmpeg("-f", "lavfi", "-i", f"color=c=black:s={size}:r={VIDEO_FPS}:d={seconds}",
            "-f", "lavfi", "-i", f"sine=f=440:d={seconds}:sample_rate=48000",
-           "-vf", f"geq=lum='{luma}':cb=128:cr=128,format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast",
-           "-qp", "0", "-c:a", "aac", "-b:a", "96k", "-shortest", str(path))
+           "-vf", f"geq=lum='{luma}':cb=128:cr=128,format=yuv420p",
+           *(encoder or ("-c:v", "libx264", "-preset", "ultrafast", "-qp", "0")),
+           "-c:a", "aac", "-b:a", "96k", "-shortest", str(path))
     return path
 
 
