@@ -68,7 +68,7 @@ class AudioSettings:
     video_height: int = 720  # pixels, video episodes are scaled to this height
     video_crf: int = 23  # x264 quality
     video_preset: str = "veryfast"  # x264 preset
-    video_smart_cut: bool = True  # copy a recording's frames between cuts when it allows (H.264 by x264, the episode's size)
+    video_smart_cut: bool = True  # copy a recording's frames between cuts where it allows (x264, the episode's size)
     level_voices: bool = True  # bring every speaker and passage to one loudness (episodes/leveler.py)
     denoise: str = "auto"  # noise, hum and rumble: "auto" (where measured), "on" or "off" (episodes/denoise.py)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -68,9 +69,9 @@ class Source:
     path: Path
     keys: tuple[int, ...]  # frame numbers of its keyframes
     order: tuple[int, ...]  # frame numbers of its packets, in decoding order
+    sizes: tuple[int, ...]  # bytes of those packets: a copied stretch must hold the same ones
     extradata: str  # ffprobe's hash of its parameter sets
     params: str  # x264 settings that reproduce them (-x264-params)
-    time_base: Fraction  # of its video stream
 
 
 def x264_settings(path: Path) -> dict[str, str]:
@@ -111,7 +112,7 @@ def x264_params(settings: dict[str, str]) -> str:
 def _stream(path: Path) -> dict:
     out = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_data_hash", "sha256", "-show_entries",
                "stream=codec_name,pix_fmt,width,height,r_frame_rate,avg_frame_rate,time_base,start_pts,"
-               "sample_aspect_ratio,extradata_hash:packet=pts,flags", "-of", "json", str(path)],
+               "sample_aspect_ratio,extradata_hash:packet=pts,flags,size", "-of", "json", str(path)],
               what=f"{path}: reading its keyframes")
     return json.loads(out.stdout or "{}")
 
@@ -126,18 +127,19 @@ def source(path: Path, width: int, height: int, fps: Fraction) -> Source:
                        f"{width}x{height}")
     if stream.get("sample_aspect_ratio", "1:1") not in ("1:1", "0:1", "N/A"):
         raise NotSmart(f"its pixels are not square ({stream.get('sample_aspect_ratio')})")
-    rates = {Fraction(stream.get(k, "0/1")) for k in ("r_frame_rate", "avg_frame_rate")}
+    try:
+        rates = {Fraction(stream.get(k, "0/1")) for k in ("r_frame_rate", "avg_frame_rate")}
+    except (ValueError, ZeroDivisionError):  # "0/0": ffprobe could not tell
+        rates = set()
     if rates != {fps}:
         raise NotSmart(f"its frame rate is not a constant {fps} fps")
     if int(stream.get("start_pts") or 0) != 0:
         raise NotSmart("its first frame is not at time 0")
-    base = Fraction(stream["time_base"])
-    order = tuple(round(int(p["pts"]) * base * fps) for p in raw.get("packets", []) if p.get("pts") not in (None, "N/A"))
-    keys = tuple(sorted(round(int(p["pts"]) * base * fps) for p in raw.get("packets", [])
-                        if "K" in p.get("flags", "") and p.get("pts") not in (None, "N/A")))
+    order, keys = tuple(_numbers(raw, fps)), tuple(sorted(_numbers(raw, fps, keys=True)))
+    sizes = tuple(int(p.get("size") or 0) for p in raw.get("packets", []) if p.get("pts") not in (None, "N/A"))
     if not order or len(set(order)) != len(order):
         raise NotSmart("its frames' times are missing or repeat")
-    return Source(path, keys, order, stream.get("extradata_hash", ""), x264_params(x264_settings(path)), base)
+    return Source(path, keys, order, sizes, stream.get("extradata_hash", ""), x264_params(x264_settings(path)))
 
 
 def plan(clips: list[tuple[Source | None, int, int]]) -> list[Part]:
@@ -184,13 +186,14 @@ def build(parts: list[Part], sources: dict[Path, Source], size: tuple[int, int],
                 if NO_SPACE in str(e) or "disk is full" in str(e):
                     raise
                 raise NotSmart(str(e)) from e
-            _check_part(part, out, first.extradata, fps)
+            _check_part(part, out, first.extradata, fps, sources[part.path] if part.copy else None)
             listing += [f"file '{out.name}'", f"duration {float(part.count / fps):.6f}"]  # the next part's start
         (Path(folder) / "parts.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
-        run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(Path(folder) / "parts.txt"),
+        run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0",
+             "-i", str(Path(folder) / "parts.txt"),
              "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4",
              str(target)], what=f"{what}: joining the copied and encoded video")
-    frames = _frames(target)
+    frames = sorted(_numbers(_stream(target), fps))
     if len(frames) != sum(p.count for p in parts) or frames != list(range(len(frames))):
         raise NotSmart(f"the joined video has {len(frames)} frames where {sum(p.count for p in parts)} were planned")
     return sum(p.count for p in parts if p.copy)
@@ -204,32 +207,38 @@ def _encode(part: Part, params: str, size: tuple[int, int], fps: Fraction, out: 
         # its timestamps then start half a frame in, so they are set back to 0 (else a frame is repeated)
         source = ["-ss", f"{float((part.first - Fraction(1, 2)) / fps):.6f}", "-i", str(part.path)]
     run(["ffmpeg", "-nostdin", "-v", "error", "-y", *source, "-map", "0:v:0", "-frames:v", str(part.count),
-         "-vf", "setpts=PTS-STARTPTS", "-c:v", "libx264", "-x264-params", params, "-pix_fmt", "yuv420p", "-f", "mp4", str(out)],
+         "-vf", "setpts=PTS-STARTPTS", "-c:v", "libx264", "-x264-params", params, "-pix_fmt", "yuv420p",
+         "-f", "mp4", str(out)],
         what=f"{what}: encoding frames {part.first}-{part.first + part.count - 1} around a cut")
 
 
 def _copy(part: Part, params: str, size: tuple[int, int], fps: Fraction, out: Path, what: str) -> None:
-    """The part's packets copied: from its keyframe (a seek lands on it), as many as it has frames."""
-    run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", f"{float(part.first / fps):.6f}", "-i", str(part.path),
+    """The part's packets copied: from its keyframe, as many as it has frames. The seek lands on the last
+    keyframe at or before its time: rounded up to the microsecond, that is this one (at 30 fps too)."""
+    at = math.ceil(part.first * 1_000_000 / fps) / 1_000_000
+    run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", f"{at:.6f}", "-i", str(part.path),
          "-map", "0:v:0", "-c", "copy", "-frames:v", str(part.count), "-f", "mp4", str(out)],
         what=f"{what}: copying frames {part.first}-{part.first + part.count - 1}")
 
 
-def _check_part(part: Part, out: Path, extradata: str, fps: Fraction) -> None:
+def _check_part(part: Part, out: Path, extradata: str, fps: Fraction, src: Source | None) -> None:
+    """NotSmart unless `out` has the recording's parameter sets and the part's frames (a copy: its packets)."""
     raw = _stream(out)
     stream = (raw.get("streams") or [{}])[0]
     if stream.get("extradata_hash") != extradata:
         raise NotSmart("x264 cannot make its parameter sets again (they differ from the recording's)")
-    base = Fraction(stream["time_base"])
-    frames = sorted(round(int(p["pts"]) * base * fps) for p in raw.get("packets", []))
+    frames = sorted(_numbers(raw, fps))
     if frames != list(range(frames[0] if frames else 0, (frames[0] if frames else 0) + part.count)):
         kind = "copied" if part.copy else "encoded"
         raise NotSmart(f"{kind} frames {part.first}-{part.first + part.count - 1} came out as {len(frames)} frames")
+    if src is not None:
+        at = src.order.index(part.first)
+        if [int(p.get("size") or 0) for p in raw.get("packets", [])] != list(src.sizes[at:at + part.count]):
+            raise NotSmart(f"copying frames {part.first}-{part.first + part.count - 1} gave other packets")
 
 
-def _frames(path: Path) -> list[int]:
-    raw = _stream(path)
-    stream = (raw.get("streams") or [{}])[0]
-    base = Fraction(stream.get("time_base", "1/1"))
-    rate = Fraction(stream.get("r_frame_rate", "1/1"))
-    return sorted(round(int(p["pts"]) * base * rate) for p in raw.get("packets", []))
+def _numbers(raw: dict, fps: Fraction, *, keys: bool = False) -> list[int]:
+    """Frame numbers of the video packets ffprobe listed, in decoding order (only the keyframes' with `keys`)."""
+    base = Fraction(((raw.get("streams") or [{}])[0]).get("time_base", "1/1"))
+    return [round(int(p["pts"]) * base * fps) for p in raw.get("packets", [])
+            if p.get("pts") not in (None, "N/A") and (not keys or "K" in p.get("flags", ""))]

@@ -74,6 +74,25 @@ def test_b_frames_are_copied_bit_for_bit_and_the_encoded_frames_match_the_record
     assert numbers == [n % 50 for n in range(7, 77)]  # the encoded ones are the right frames too
 
 
+def test_at_30_fps_the_copies_start_on_their_keyframes(tmp_path):
+    """A keyframe's time at 30 fps has no exact decimal: the seek that copies from it must still land on it."""
+    source = tmp_path / "talk.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=128x72:rate=30", "-t", "4",
+                    "-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-pix_fmt", "yuv420p", str(source)],
+                   check=True)
+    src = smartcut.source(source, 128, 72, Fraction(30))
+    parts = smartcut.plan([(src, 17, 80)])
+    # the first copied keyframe is frame 25, at 0.8333.. s
+    assert [(p.first, p.count, p.copy) for p in parts] == [(17, 8, False), (25, 50, True), (75, 22, False)]
+    audio = tmp_path / "sound.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(tmp_path / "sound.wav", 3.0)), "-c:a", "aac", str(audio)],
+                   check=True)
+    out = tmp_path / "out.mp4"
+    assert smartcut.build(parts, {source: src}, (128, 72), Fraction(30), audio, out, what="test") == 50
+    got, want = frame_hashes(out), frame_hashes(source)
+    assert len(got) == 80 and got[8:58] == want[25:75]
+
+
 def test_a_recording_it_cannot_copy_is_encoded_whole(tmp_path):
     """Another size than the episode's: the whole picture is encoded, as before smart cutting."""
     course = video_course(tmp_path, '[["00:00:00.480", "00:00:03.000"]]', size="128x72",
