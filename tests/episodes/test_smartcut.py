@@ -118,3 +118,42 @@ def test_x264s_printed_settings_become_its_parameters():
     params = dict(item.split("=") for item in smartcut.x264_params(printed).split(":"))
     assert params == {"cabac": "1", "ref": "3", "deblock": "-1,-1", "psy-rd": "1.00,0.15", "aq-mode": "1",
                       "aq-strength": "1.00", "b-pyramid": "normal", "direct": "spatial", "crf": "23.0"}
+
+
+def test_chromium_plays_a_smart_cut_video_frame_for_frame(tmp_path):
+    """Debian's headless Chromium decodes the joined stream (B-frames, encoded and copied parts, one set of
+    parameter sets) and shows, at each time, the frame the plan puts there: in the encoded head, the copied
+    GOPs and the encoded tail."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from browser.chromium import CHROMIUM, Chromium, StaticServer
+    from paths import BROWSER
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt install chromium)")
+    source = numbered_video(tmp_path / "talk.mp4", 4.0, size="256x144",
+                            encoder=("-c:v", "libx264", "-preset", "veryfast", "-crf", "8", "-g", "25"))
+    src = smartcut.source(source, 256, 144, Fraction(VIDEO_FPS))
+    parts = smartcut.plan([(src, 7, 70)])
+    assert [p.copy for p in parts] == [False, True, False]
+    audio = tmp_path / "sound.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(tmp_path / "sound.wav", 2.8)), "-c:a", "aac", str(audio)],
+                   check=True)
+    site = tmp_path / "site"
+    site.mkdir()
+    smartcut.build(parts, {source: src}, (256, 144), Fraction(VIDEO_FPS), audio, site / "cut.mp4", what="test")
+    (site / "none.vtt").write_text("WEBVTT\n\n", encoding="utf-8")
+    (site / "captions.html").write_bytes((BROWSER / "captions.html").read_bytes())
+    with StaticServer(site) as server, Chromium(1280, 720) as chrome:
+        chrome.goto(f"{server.url}captions.html?video=cut.mp4&vtt=none.vtt")
+        ready = chrome.evaluate("captionsReady()")
+        assert (ready["width"], ready["height"]) == (256, 144)
+        shown = {}
+        for frame in (0, 17, 18, 40, 67, 68, 69):  # head 0-17, copied 18-67, tail 68-69
+            chrome.evaluate(f"captionAt({(frame + 0.5) / VIDEO_FPS})")
+            picture = np.asarray(Image.open(io.BytesIO(chrome.screenshot())).convert("L"), dtype=float)
+            shown[frame] = round(picture[200:520, 300:980].mean() / FULL_RANGE / LUMA_STEP)
+    assert shown == {frame: (frame + 7) % 50 for frame in shown}
