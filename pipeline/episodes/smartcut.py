@@ -172,7 +172,10 @@ def _closed(src: Source, start: int, stop: int) -> bool:
 def build(parts: list[Part], sources: dict[Path, Source], size: tuple[int, int], fps: Fraction, audio: Path,
           target: Path, *, what: str) -> int:
     """Encode and copy `parts` in a folder beside `target`, join them with `audio` (copied) into `target`;
-    the frames copied. NotSmart, with nothing written to `target`, when a part or the whole does not check."""
+    the frames copied. NotSmart when nothing would be copied, or a part or the whole does not check (the
+    caller then writes `target` again, encoding the whole picture)."""
+    if not any(p.copy for p in parts):
+        raise NotSmart("no keyframe-to-keyframe stretch lies inside the kept ranges")
     first = next(iter(sources.values()))
     if len({s.extradata for s in sources.values()}) != 1 or len({s.params for s in sources.values()}) != 1:
         raise NotSmart("its recordings were encoded with different settings")
@@ -183,7 +186,7 @@ def build(parts: list[Part], sources: dict[Path, Source], size: tuple[int, int],
             try:
                 (_copy if part.copy else _encode)(part, first.params, size, fps, out, what)
             except MediaError as e:
-                if NO_SPACE in str(e) or "disk is full" in str(e):
+                if NO_SPACE in str(e):
                     raise
                 raise NotSmart(str(e)) from e
             _check_part(part, out, first.extradata, fps, sources[part.path] if part.copy else None)

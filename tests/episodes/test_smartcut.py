@@ -27,6 +27,14 @@ def frame_hashes(path: Path, count: int | None = None) -> list[str]:
     return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if line and not line.startswith("#")]
 
 
+def aac_tone(folder: Path, seconds: float) -> Path:
+    """A tone as AAC in an M4A: the sound a video episode copies."""
+    audio = folder / "sound.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(folder / "sound.wav", seconds)), "-c:a", "aac", str(audio)],
+                   check=True)
+    return audio
+
+
 def video_course(tmp_path: Path, keep: str, *, audio: str = "video_height = 144\n", **video):
     (tmp_path / "raw_interviews").mkdir(exist_ok=True)
     numbered_video(tmp_path / "raw_interviews" / "talk.mp4", 4.0, **video)
@@ -63,9 +71,7 @@ def test_b_frames_are_copied_bit_for_bit_and_the_encoded_frames_match_the_record
     assert "bframes=3" in src.params and src.keys[:3] == (0, 25, 50)
     parts = smartcut.plan([(src, 7, 70)])
     assert [(p.first, p.count, p.copy) for p in parts] == [(7, 18, False), (25, 50, True), (75, 2, False)]
-    audio = tmp_path / "sound.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(tmp_path / "sound.wav", 3.0)), "-c:a", "aac", str(audio)],
-                   check=True)
+    audio = aac_tone(tmp_path, 3.0)
     out = tmp_path / "out.mp4"
     assert smartcut.build(parts, {source: src}, (128, 72), Fraction(VIDEO_FPS), audio, out, what="test") == 50
     got, want = frame_hashes(out), frame_hashes(source, 77)
@@ -84,9 +90,7 @@ def test_at_30_fps_the_copies_start_on_their_keyframes(tmp_path):
     parts = smartcut.plan([(src, 17, 80)])
     # the first copied keyframe is frame 25, at 0.8333.. s
     assert [(p.first, p.count, p.copy) for p in parts] == [(17, 8, False), (25, 50, True), (75, 22, False)]
-    audio = tmp_path / "sound.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(tmp_path / "sound.wav", 3.0)), "-c:a", "aac", str(audio)],
-                   check=True)
+    audio = aac_tone(tmp_path, 3.0)
     out = tmp_path / "out.mp4"
     assert smartcut.build(parts, {source: src}, (128, 72), Fraction(30), audio, out, what="test") == 50
     got, want = frame_hashes(out), frame_hashes(source)
@@ -139,9 +143,7 @@ def test_chromium_plays_a_smart_cut_video_frame_for_frame(tmp_path):
     src = smartcut.source(source, 256, 144, Fraction(VIDEO_FPS))
     parts = smartcut.plan([(src, 7, 70)])
     assert [p.copy for p in parts] == [False, True, False]
-    audio = tmp_path / "sound.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tone(tmp_path / "sound.wav", 2.8)), "-c:a", "aac", str(audio)],
-                   check=True)
+    audio = aac_tone(tmp_path, 2.8)
     site = tmp_path / "site"
     site.mkdir()
     smartcut.build(parts, {source: src}, (256, 144), Fraction(VIDEO_FPS), audio, site / "cut.mp4", what="test")
@@ -157,3 +159,17 @@ def test_chromium_plays_a_smart_cut_video_frame_for_frame(tmp_path):
             picture = np.asarray(Image.open(io.BytesIO(chrome.screenshot())).convert("L"), dtype=float)
             shown[frame] = round(picture[200:520, 300:980].mean() / FULL_RANGE / LUMA_STEP)
     assert shown == {frame: (frame + 7) % 50 for frame in shown}
+
+
+def test_with_no_whole_gop_to_copy_the_course_settings_encode_everything(tmp_path):
+    """Keyframes 50 frames apart and a 30-frame range: nothing to copy, so nothing is encoded at the recording's
+    quality either; the caller encodes the whole picture with video_crf and video_preset."""
+    source = numbered_video(tmp_path / "talk.mp4", 3.0, encoder=("-c:v", "libx264", "-preset", "ultrafast",
+                                                                 "-crf", "20", "-g", "50"))
+    src = smartcut.source(source, 128, 72, Fraction(VIDEO_FPS))
+    parts = smartcut.plan([(src, 10, 30)])
+    assert [(p.first, p.count, p.copy) for p in parts] == [(10, 30, False)]
+    with pytest.raises(smartcut.NotSmart, match="no keyframe-to-keyframe stretch"):
+        smartcut.build(parts, {source: src}, (128, 72), Fraction(VIDEO_FPS), aac_tone(tmp_path, 1.0),
+                       tmp_path / "out.mp4", what="test")
+    assert not (tmp_path / "out.mp4").exists()
