@@ -212,7 +212,6 @@ def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return out
 
 
-
 def highpass(samples: np.ndarray, rate: int) -> np.ndarray:
     """The high-pass against rumble, zero phase (as `signal.sosfiltfilt`), in the samples' float type."""
     return zero_phase(signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos"), samples)

@@ -40,7 +40,7 @@ class VideoEncoding:
     height: int  # pixels: the picture is scaled to this height
     crf: int  # x264 quality
     preset: str  # x264 preset
-    smart_cut: bool = True  # copy the recordings' frames between keyframes where they allow it
+    smart_cut: bool  # copy the recordings' frames between keyframes where they allow it
 
     @classmethod
     def of(cls, settings: AudioSettings) -> VideoEncoding:

@@ -184,7 +184,10 @@ def build(parts: list[Part], sources: dict[Path, Source], size: tuple[int, int],
         for n, part in enumerate(parts):
             out = Path(folder) / f"{n:04d}.mp4"
             try:
-                (_copy if part.copy else _encode)(part, first.params, size, fps, out, what)
+                if part.copy:
+                    _copy(part, fps, out, what)
+                else:
+                    _encode(part, first.params, size, fps, out, what)
             except MediaError as e:
                 if NO_SPACE in str(e):
                     raise
@@ -215,7 +218,7 @@ def _encode(part: Part, params: str, size: tuple[int, int], fps: Fraction, out: 
         what=f"{what}: encoding frames {part.first}-{part.first + part.count - 1} around a cut")
 
 
-def _copy(part: Part, params: str, size: tuple[int, int], fps: Fraction, out: Path, what: str) -> None:
+def _copy(part: Part, fps: Fraction, out: Path, what: str) -> None:
     """The part's packets copied: from its keyframe, as many as it has frames. The seek lands on the last
     keyframe at or before its time: rounded up to the microsecond, that is this one (at 30 fps too)."""
     at = math.ceil(part.first * 1_000_000 / fps) / 1_000_000

@@ -114,20 +114,20 @@ def build_video(pieces: tuple[Piece, ...], timeline: Timeline, audio: Path, targ
     smart-cut where the recordings allow (episodes/smartcut.py), else the whole picture encoded."""
     what = f"episode '{episode}'"
     frame = _frame(pieces, settings.height, what)
+    frames = round(timeline.samples * frame.fps / timeline.rate)
     with disk_errors(what, target.parent), atomic_path(target) as tmp:
-        copied = _smart(pieces, timeline, frame, audio, tmp, what) if settings.smart_cut else None
+        copied = _smart(pieces, timeline, frame, audio, tmp, what, frames) if settings.smart_cut else None
         if copied is None:
             inputs, picture = _graph(pieces, timeline, frame)
             sound = ffmpeg.input(str(audio))
             out = ffmpeg.output(picture, sound["a:0"], str(tmp), **{"c:v": "libx264", "c:a": "copy"},
                                 preset=settings.preset, crf=settings.crf, pix_fmt="yuv420p", movflags="+faststart")
             run(command(head("error"), [out], [*inputs, sound]), what=f"{what}: cutting and encoding the video")
-    frames = round(timeline.samples * frame.fps / timeline.rate)
     return VideoResult(target, frame.width, frame.height, frame.fps, frames, copied or 0)
 
 
 def _smart(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame, audio: Path, out: Path,
-           what: str) -> int | None:
+           what: str, frames: int) -> int | None:
     """The picture smart-cut into `out`: the frames copied; None (logged) where it cannot be."""
     try:
         sources: dict[Path, smartcut.Source] = {}
@@ -145,6 +145,5 @@ def _smart(pieces: tuple[Piece, ...], timeline: Timeline, frame: _Frame, audio: 
     except smartcut.NotSmart as e:
         log.info("%s: the whole picture is encoded (no smart cut): %s", what, e)
         return None
-    log.info("%s: smart cut: %d of %d frames copied from the recordings", what, copied,
-             round(timeline.samples * frame.fps / timeline.rate))
+    log.info("%s: smart cut: %d of %d frames copied from the recordings", what, copied, frames)
     return copied
