@@ -137,7 +137,7 @@ def test_a_no_op_status_imports_neither_torch_nor_whisper(tmp_path):
         try:
             cli.main(["--course", {str(tmp_path / "course.toml")!r}, "status"], standalone_mode=False)
         finally:
-            heavy = sorted(m for m in ("torch", "whisper", "faster_whisper", "ctranslate2", "onnxruntime")
+            heavy = sorted(m for m in ("torch", "whisper", "faster_whisper", "ctranslate2", "onnxruntime", "openvino")
                            if m in sys.modules)
             print("HEAVY:" + ",".join(heavy))
     """)

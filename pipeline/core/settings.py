@@ -148,7 +148,7 @@ class DiarizationSettings:
 
     enabled: bool = True  # find the speakers of such episodes by voice (off: their words have no speaker)
     speakers: int = 0  # voices in each such episode; 0: as many as its `speakers` list names
-    device: str = "auto"  # segmentation: "auto" (onnxruntime's CUDA provider when installed, else the CPU), "cpu" or "cuda"
+    device: str = "auto"  # segmentation: "auto" (onnxruntime's CUDA provider when installed, else the CPU, in OpenVINO), "cpu" or "cuda"
 
     def problems(self) -> list[tuple[str, str]]:
         return _failing([("speakers", 0 <= self.speakers <= MAX_VOICES,

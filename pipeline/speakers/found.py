@@ -32,7 +32,9 @@ from .diarize import Diarization, DiarizeOptions, diarize
 from .models import ENCODER, SEGMENTATION
 from .naming import RosterEntry, rule_order
 
-LIBRARIES = ("onnxruntime", "torch", "numpy", "scipy")  # the runtimes the turns and voices come from (the code is keyed by itself)
+# The runtimes the turns and voices come from (the code is keyed by itself): OpenVINO or onnxruntime (on a GPU)
+# segment, torch embeds the voices.
+LIBRARIES = ("openvino", "onnxruntime", "torch", "numpy", "scipy")
 THREADS = 1  # CPU threads per diarization: episodes run side by side (-j) instead
 WEIGHT_PER_SECOND = 0.05  # relative cost per second of audio (a transcription weighs 1 per second)
 UNKNOWN_SECONDS = 60.0  # weight of an episode whose audio is not cut yet

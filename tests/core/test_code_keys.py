@@ -162,7 +162,7 @@ def test_a_template_the_action_reads_is_keyed_like_its_code(tmp_path):
 
 # Libraries the reached code imports that do not shape the task's outputs, and why.
 NOT_SHAPING = {
-    "speakers": {"onnxruntime", "torch"},  # it reads the voices found; diarize: and voice: run the models, keyed there
+    "speakers": {"openvino", "onnxruntime", "torch"},  # it reads the voices found; diarize: and voice: run the models, keyed there
     "captions": {"jiwer"},  # the review file's measure, reached through proofread's interface
     "feeds": {"pillow"},  # the artwork check refuses a bad cover, never changes the feed
     "master": {"pyrnnoise"},  # the benchmark's comparison reducer (reducers.py): no course setting chooses it

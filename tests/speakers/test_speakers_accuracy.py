@@ -70,6 +70,24 @@ def test_three_voices_with_tagged_words(words_cache):
     assert words_right(truth_words, assign_words(words, result.turns), best_mapping(truth, spans)) >= 0.97  # 100 %
 
 
+def test_openvino_on_the_cpu_gives_onnxruntimes_probabilities_and_turns(monkeypatch):
+    """The CPU runs segmentation-3.0 in OpenVINO (a fifth faster); onnxruntime's CPU provider is the reference."""
+    from pipeline.core.devices import CPU_PROVIDER
+    from pipeline.speakers import segmentation
+    from pipeline.speakers.models import model_path
+
+    mix = read_audio(data.SPEECH / "leopard_diarization_test.wav")  # three real voices, 20 s: 11 windows
+    ours, our_turns = segmentation.local_activity(mix), diarize(mix, speakers=3).turns
+    reference = segmentation._session(model_path(segmentation.SEGMENTATION), 1, (CPU_PROVIDER,))
+    monkeypatch.setattr(segmentation, "placed_model",
+                        lambda device, threads: (lambda batch: reference.run(None, {"input": batch})[0], "cpu"))
+    theirs, their_turns = segmentation.local_activity(mix), diarize(mix, speakers=3).turns
+    assert ours.windows == theirs.windows == 11 and ours.device == "cpu"
+    assert np.abs(ours.activity - theirs.activity).max() < 1e-4  # measured 1.1e-5 on the benchmark course
+    assert 0.2 < (theirs.activity > 0.5).mean() < 0.8  # the comparison is over speech, not silence
+    assert our_turns == their_turns and len(our_turns) > 3
+
+
 def test_a_voice_heard_only_over_another_is_found():
     item = data.stereo_mix()  # the right channel talks only while the left does
     result = diarize(item.mix, speakers=2)
