@@ -38,7 +38,10 @@ def read_window(path: Path, start: float = 0.0, end: float | None = None) -> np.
         raise StageError(f"{path}: the episode's audio is missing; run 'coursecast episodes' first") from e
     except (wave.Error, EOFError) as e:
         raise StageError(f"{path}: not a readable WAV ({e}); run 'coursecast episodes' to rebuild it") from e
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / FULL_SCALE
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32)
+    del frames
+    samples /= FULL_SCALE  # in place: a 45-minute episode is 173 MB of float32, held once
+    return samples
 
 
 def read_audio(path: Path) -> np.ndarray:

@@ -8,8 +8,10 @@ every task that produces one of its inputs.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
+import functools
 import logging
 import os
 import time
@@ -185,6 +187,24 @@ def _timed(task: Task, progress: Progress | None = None) -> tuple[str | None, fl
         return _failure(task, e), time.monotonic() - start
     finally:
         running(None, None)
+        _give_back_memory()
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc; None elsewhere (macOS has no such call)
+    except (OSError, AttributeError):
+        return None
+
+
+def _give_back_memory() -> None:
+    """Return the heap's free pages to the system after a task. glibc keeps what a thread's arrays freed for
+    later, so the build's resident memory grew task by task: on a 45-minute episode the process held 1.35 GB
+    once transcription and diarization had finished, 0.84 GB after trimming."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _failure(task: Task, error: Exception) -> str:

@@ -39,6 +39,7 @@ FRAMES_AT_ONCE = 4096  # noise-floor frames transformed at once
 KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
 FILTER_CHUNK = 2 ** 20  # samples filtered (in float64) or crossfaded at once: memory, not results
 FLOOR_ROWS_AT_ONCE = 64  # noise-floor frequencies whose percentile is taken at once (in place)
+FLOOR_POWER_BYTES = 256 * 2 ** 20  # noise-floor power held at once; a longer recording is measured in passes
 
 
 @dataclass(frozen=True)
@@ -126,21 +127,36 @@ def _stretch(mono: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.pad(inside, (max(-lo, 0), hi - lo - len(inside) - max(-lo, 0)))
 
 
-def _frame_power(mono: np.ndarray, size: int) -> np.ndarray:
-    """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), a block of frames at a
-    time into one float32 array; each block's frames are cut from the samples with their padding, not from a
-    padded copy of the whole recording."""
+def _frame_count(samples: int, size: int) -> int:
     step, edge = size - size // 2, size // 2
-    extended = len(mono) + 2 * edge
-    count = (extended + (-(extended - size) % step) % size - size) // step + 1
+    extended = samples + 2 * edge
+    return (extended + (-(extended - size) % step) % size - size) // step + 1
+
+
+def _frame_power(mono: np.ndarray, size: int, rows: slice = slice(None)) -> np.ndarray:
+    """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), a block of frames at a
+    time into one float32 array (only the frequency `rows` asked for); each block's frames are cut from the
+    samples with their padding, not from a padded copy of the whole recording."""
+    step, edge = size - size // 2, size // 2
+    count = _frame_count(len(mono), size)
     window = signal.get_window("hann", size) / signal.get_window("hann", size).sum()
-    power = np.empty((size // 2 + 1, count), dtype=np.float32)
+    power = np.empty((len(range(size // 2 + 1)[rows]), count), dtype=np.float32)
     for first in range(0, count, FRAMES_AT_ONCE):
         n = min(FRAMES_AT_ONCE, count - first)
         piece = _stretch(mono, first * step - edge, (first + n - 1) * step + size - edge)
         frames = np.lib.stride_tricks.sliding_window_view(piece, size)[::step]
-        power[:, first:first + n] = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T
+        power[:, first:first + n] = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T[rows]
     return power
+
+
+def _row_passes(bins: int, frames: int) -> list[slice]:
+    """The frequency rows of the noise-floor power, split so that one pass holds at most FLOOR_POWER_BYTES
+    (whole FLOOR_ROWS_AT_ONCE blocks, so each row's percentile is taken as in one pass)."""
+    per_block = FLOOR_ROWS_AT_ONCE * frames * 4
+    blocks = -(-bins // FLOOR_ROWS_AT_ONCE)
+    per_pass = max(1, min(blocks, FLOOR_POWER_BYTES // max(per_block, 1)))
+    return [slice(first * FLOOR_ROWS_AT_ONCE, min(bins, (first + per_pass) * FLOOR_ROWS_AT_ONCE))
+            for first in range(0, blocks, per_pass)]
 
 
 def _percentile_rows(power: np.ndarray, q: float) -> np.ndarray:
@@ -152,12 +168,18 @@ def _percentile_rows(power: np.ndarray, q: float) -> np.ndarray:
 def noise_floor(mono: np.ndarray, rate: int) -> float:
     """dB of the noise (minimum statistics per frequency) under the speech (the louder half of the frames)."""
     size = int(FLOOR_FRAME_S * rate)
-    power = _frame_power(mono, size)  # frequencies x frames, float32: an hour's is 0.6 GB at 44.1 kHz
-    frames = power.sum(axis=0, dtype=np.float64)
+    frames = np.zeros(_frame_count(len(mono), size))
+    floors = []
+    for rows in _row_passes(size // 2 + 1, len(frames)):  # one pass up to 20 minutes at 44.1 kHz, more beyond
+        power = _frame_power(mono, size, rows)  # frequencies x frames, float32: an hour's is 0.6 GB at 44.1 kHz
+        for row in range(len(power)):  # row after row, as power.sum(axis=0, dtype=float64) adds them
+            frames += power[row]
+        floors.append(_percentile_rows(power, FLOOR_PERCENTILE))
+        del power
     loud = frames[frames > np.percentile(frames, SPEECH_PERCENTILE)]
     if not len(loud) or loud.mean() <= 0:
         return meter.SILENT_LUFS
-    noise = _percentile_rows(power, FLOOR_PERCENTILE).sum()
+    noise = np.concatenate(floors).sum()
     return float(10 * np.log10(max(noise, 1e-30) / loud.mean()))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -119,8 +120,25 @@ def _partials(wav: np.ndarray) -> np.ndarray:
     return np.stack([mel[s:s + PARTIAL_FRAMES] for s in starts])
 
 
-def _forward(batch: np.ndarray, threads: int) -> np.ndarray:
-    """The network on (n, PARTIAL_FRAMES, N_MELS) partials with `threads` torch CPU threads.
+def _batches(partials: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """The rows of each (n, PARTIAL_FRAMES, N_MELS) array in `partials`, in order, BATCH at a time (the last
+    batch may be short): the batches the network sees do not depend on how the rows arrive."""
+    held: list[np.ndarray] = []
+    rows = 0
+    for part in partials:
+        held.append(part)
+        rows += len(part)
+        while rows >= BATCH:
+            joined = np.concatenate(held)
+            yield joined[:BATCH]
+            held, rows = [joined[BATCH:]], rows - BATCH
+    if rows:
+        yield np.concatenate(held)
+
+
+def _forward(batches: Iterable[np.ndarray], threads: int) -> np.ndarray:
+    """The network on each batch of (n, PARTIAL_FRAMES, N_MELS) partials with `threads` torch CPU threads;
+    their embeddings, in order.
 
     torch's own default is every core, whatever the caller asked (the diarize task asks for
     one: episodes run side by side). The calling thread's setting is put back afterwards.
@@ -134,15 +152,15 @@ def _forward(batch: np.ndarray, threads: int) -> np.ndarray:
     torch.set_num_threads(threads)
     try:
         with torch.inference_mode():
-            return np.concatenate([network(torch.from_numpy(batch[i:i + BATCH])).numpy()
-                                   for i in range(0, len(batch), BATCH)])
+            found = [network(torch.from_numpy(batch)).numpy() for batch in batches]
     finally:
         torch.set_num_threads(before)
+    return np.concatenate(found) if found else np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
 
 
 def partial_embeddings(wav: np.ndarray, *, threads: int = 1) -> np.ndarray:
     """(n, EMBEDDING_SIZE) embeddings of 1.6 s partials stepped by 0.8 s (at least one)."""
-    return _forward(_partials(wav), threads)
+    return _forward(_batches([_partials(wav)]), threads)
 
 
 def embed(wav: np.ndarray, *, threads: int = 1) -> np.ndarray:
@@ -150,11 +168,21 @@ def embed(wav: np.ndarray, *, threads: int = 1) -> np.ndarray:
     return embed_many([wav], threads=threads)[0]
 
 
-def embed_many(wavs: list[np.ndarray], *, threads: int = 1) -> list[np.ndarray]:
-    """`embed` of each wav, their partials run through the network together (much faster)."""
-    if not wavs:
+def embed_many(wavs: Iterable[np.ndarray], *, threads: int = 1) -> list[np.ndarray]:
+    """`embed` of each wav, their partials run through the network together (much faster). The wavs are taken
+    one at a time and their partials a batch at a time, so a whole episode's speech and its partials are never
+    held at once (docs/speakers.md, "Cost": memory)."""
+    counts: list[int] = []
+
+    def partials() -> Iterator[np.ndarray]:
+        for wav in wavs:
+            found = _partials(wav)
+            counts.append(len(found))
+            yield found
+
+    embedded = _forward(_batches(partials()), threads)
+    if not counts:
         return []
-    partials = [_partials(w) for w in wavs]
-    outputs = np.split(_forward(np.concatenate(partials), threads), np.cumsum([len(p) for p in partials])[:-1])
+    outputs = np.split(embedded, np.cumsum(counts)[:-1])
     means = [o.mean(axis=0) for o in outputs]
     return [m / max(float(np.linalg.norm(m)), 1e-12) for m in means]

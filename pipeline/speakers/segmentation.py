@@ -119,7 +119,7 @@ def local_activity(wav: np.ndarray, *, threads: int = 1, device: str = CPU) -> W
     run, used = placed_model(device, threads)
     wav = np.asarray(wav, dtype=np.float32)
     starts = window_starts(len(wav))
-    padded = np.pad(wav, (0, max(0, WINDOW - len(wav))))
+    padded = wav if len(wav) >= WINDOW else np.pad(wav, (0, WINDOW - len(wav)))  # a long recording is not copied
     to_speakers = powerset_to_speakers()
     outputs, step = [], GPU_BATCH if used == CUDA else BATCH
     for first in range(0, len(starts), step):

@@ -37,11 +37,20 @@ def tiled(speech: np.ndarray) -> np.ndarray:
 
 def piece_voices(wav: np.ndarray, cut: list[Piece], count: np.ndarray, sample_rate: int, *, threads: int = 1):
     """(voices, solo seconds): an embedding per piece (None when under MIN_VOICE_SECONDS)."""
-    speech = [solo_audio(wav, piece, count) for piece in cut]
-    solo = np.array([len(s) / sample_rate for s in speech])
-    voiced = [i for i, seconds in enumerate(solo) if seconds >= MIN_VOICE_SECONDS]
+    solo = np.zeros(len(cut))
+    voiced: list[int] = []
+
+    def speech():  # one piece's solo speech at a time: the episode's speech is never held twice
+        for i, piece in enumerate(cut):
+            found = solo_audio(wav, piece, count)
+            solo[i] = len(found) / sample_rate
+            if solo[i] >= MIN_VOICE_SECONDS:
+                voiced.append(i)
+                yield tiled(found)
+
+    embedded = embed_many(speech(), threads=threads)  # fills `solo` and `voiced` as it reads
     voices: list = [None] * len(cut)
-    for i, voice in zip(voiced, embed_many([tiled(speech[i]) for i in voiced], threads=threads)):
+    for i, voice in zip(voiced, embedded):
         voices[i] = voice
     return voices, solo
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.speakers import ENCODER, SEGMENTATION, SpeakerModelError, fetch_models, model_path
-from pipeline.speakers.encoder import EMBEDDING_SIZE, embed, load_encoder, mel_filters, mel_spectrogram
+from pipeline.speakers.encoder import (BATCH, EMBEDDING_SIZE, _batches, embed, embed_many, load_encoder, mel_filters,
+                                      mel_spectrogram)
 
 
 
@@ -97,3 +98,20 @@ def test_the_windows_activity_does_not_depend_on_how_many_go_in_one_call(monkeyp
         runs.append(segmentation.local_activity(wav).activity)
     assert runs[0].shape == (8, segmentation.FRAMES, segmentation.LOCAL_SPEAKERS)
     assert all(np.allclose(run, runs[0], atol=1e-6) for run in runs[1:])
+
+
+def test_voices_taken_one_at_a_time_are_the_voices_of_the_whole_list():
+    """embed_many reads its wavs lazily and regroups their partials BATCH at a time, so a 45-minute episode's
+    speech is never held at once; the network sees the same batches, and the voices keep their bits."""
+    rng = np.random.default_rng(3)
+    wavs = [(rng.standard_normal(int(seconds * 16000)) * 0.1).astype(np.float32)
+            for seconds in (0.4, 2.5, 9.0, 1.7, 60.0, 3.3)]  # 1, 2, 10, 1, 74 and 3 partials: two batches
+    listed = embed_many(wavs)
+    streamed = embed_many(wav for wav in wavs)
+    assert len(streamed) == len(wavs)
+    assert all(np.array_equal(a, b) for a, b in zip(listed, streamed))
+    rows = [np.full((n, 1, 1), i, dtype=np.float32) for i, n in enumerate((3, 70, 1, 130))]
+    batches = list(_batches(rows))
+    assert [len(b) for b in batches] == [BATCH, BATCH, BATCH, 204 - 3 * BATCH]
+    assert np.array_equal(np.concatenate(batches), np.concatenate(rows))
+    assert embed_many(iter(())) == []
