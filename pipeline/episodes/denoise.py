@@ -170,7 +170,7 @@ def noise_floor(mono: np.ndarray, rate: int) -> float:
     size = int(FLOOR_FRAME_S * rate)
     frames = np.zeros(_frame_count(len(mono), size))
     floors = []
-    for rows in _row_passes(size // 2 + 1, len(frames)):  # one pass up to 20 minutes at 44.1 kHz, more beyond
+    for rows in _row_passes(size // 2 + 1, len(frames)):  # one pass up to about 21 minutes at 48 kHz
         power = _frame_power(mono, size, rows)  # frequencies x frames, float32: an hour's is 0.6 GB at 44.1 kHz
         for row in range(len(power)):  # row after row, as power.sum(axis=0, dtype=float64) adds them
             frames += power[row]
