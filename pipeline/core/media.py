@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,35 +72,45 @@ def run(cmd: list[str], *, what: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def pipe(cmd: list[str], data: bytes | memoryview | None, *, what: str) -> bytes | bytearray:
+def pipe(cmd: list[str], data: bytes | memoryview | None, *, what: str) -> bytearray:
     """Run an external command that reads `data` on stdin and writes bytes (raw samples) on stdout; on failure
-    raise MediaError as `run` does."""
+    raise MediaError as `run` does. The output grows in one buffer: a 45-minute master is 477 MB of float
+    samples, held once (subprocess.run keeps the pieces it read and their join, twice that)."""
     require_tool(cmd[0])
     log.debug("%s", shlex.join(cmd))
-    if data is None:
-        returncode, stdout, stderr_bytes = _read_out(cmd)
-    else:
-        proc = subprocess.run(cmd, input=data, capture_output=True)
-        returncode, stdout, stderr_bytes = proc.returncode, proc.stdout, proc.stderr
-    if returncode != 0:
-        stderr = stderr_bytes.decode(errors="replace")
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=errors) as proc:
+            writer = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True) if data is not None else None
+            if writer:
+                writer.start()
+            out = bytearray()
+            while chunk := proc.stdout.read(READ_CHUNK):
+                out += chunk
+            if writer:
+                writer.join()
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    if proc.returncode != 0:
         error = MediaError(f"{what}: the disk is full ({NO_SPACE}); free some space and build again"
                            if NO_SPACE in stderr else f"{what}: {cmd[0]} failed: {_last_lines(stderr)}")
         error.stderr = stderr
         raise error
-    return stdout
+    return out
 
 
-def _read_out(cmd: list[str]) -> tuple[int, bytearray, bytes]:
-    """(exit status, stdout, stderr) of `cmd`, its stdout grown in one buffer: a 45-minute master is 477 MB of
-    float samples, held once (subprocess.run keeps the pieces read and their join, twice that)."""
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors) as proc:
-            out = bytearray()
-            while chunk := proc.stdout.read(READ_CHUNK):
-                out += chunk
-        errors.seek(0)
-        return proc.returncode, out, errors.read()
+def _feed(stdin, data: bytes | memoryview) -> None:
+    """Write `data` to a command's stdin and close it (a command that stops reading early is not an error here:
+    its exit status says what happened)."""
+    try:
+        stdin.write(data)
+    except BrokenPipeError:
+        pass
+    finally:
+        try:
+            stdin.close()
+        except BrokenPipeError:
+            pass
 
 
 def _last_lines(stderr: str, count: int = 3) -> str:
