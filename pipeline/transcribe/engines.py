@@ -62,6 +62,7 @@ GPU_BATCH = 16  # VAD chunks (up to 30 s each) decoded at once on a GPU: faster-
 PIECE_S = 60.0  # seconds: a task's audio is cut into pieces this long for the single-threaded workers
 CUT_SEARCH_S = 15.0  # seconds either side of a piece boundary searched for a pause to cut in
 CUT_WINDOW_S = 0.5  # seconds: the cut goes in the middle of the quietest stretch this long
+ONE_WINDOW_S = 30.0  # seconds: audio this short, with speech in it, is decoded as recorded (see `listen`)
 
 
 class Engine(Protocol):
@@ -166,6 +167,11 @@ def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listene
 
     With language "auto", the language is detected once, on the first 30 s of speech, and every
     piece is decoded in it.
+
+    A recording no longer than one window (ONE_WINDOW_S) that has speech in it is decoded as recorded,
+    without the VAD: Whisper pads a short input to 30 s anyway, so trimming its edges only moves the speech
+    inside the window, and on short telephone clips that lost words (issue 20: 112 -> 98 word errors over
+    76 short real clips, 10 better, 3 worse). Without speech the VAD still runs, and decodes nothing.
     """
     speech = coverage.speech_spans(audio)
     language, probability = options.language, None
@@ -173,6 +179,8 @@ def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listene
         language, probability = engine.detect_language(coverage.speech_sample(audio, speech))
         log.info("detected language %s (probability %.2f)", language, probability)
         options = replace(options, language=language)
+    if options.vad is not None and speech and len(audio) <= ONE_WINDOW_S * SAMPLE_RATE:
+        options = replace(options, vad=None)  # one window: VAD would only move the speech within it
     report, total = task_progress(), len(audio) / SAMPLE_RATE
     heard = engine.transcribe(audio, options, on_progress=lambda done: report(done, total))
     kept, removed = guard(heard, options.no_speech_threshold, options.log_prob_threshold)
