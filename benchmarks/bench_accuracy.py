@@ -122,8 +122,6 @@ def samples(work: Path, *, multilingual: bool = True) -> list[Sample]:
 
 def _short(work: Path) -> list[Sample]:
     """Each English recording under one window alone, studio and telephone (`conversation.telephone`)."""
-    import soundfile
-
     work.mkdir(parents=True, exist_ok=True)
     found = []
     for src in (*sorted((SPEECH / "ljspeech").glob("LJ*.wav")), SPEECH / "whisper_jfk.flac",
@@ -131,10 +129,7 @@ def _short(work: Path) -> list[Sample]:
         said, studio, phone = _text(src.with_suffix(".txt")), work / f"{src.stem}.wav", work / f"{src.stem}.phone.wav"
         _wav(src, studio)
         if not phone.is_file():
-            narrow = work / f"{src.stem}.8k.wav"
-            soundfile.write(narrow, conversation.telephone(soundfile.read(studio, dtype="float32")[0]),
-                            conversation.PHONE_RATE, subtype="PCM_16")
-            _wav(narrow, phone)
+            _wav(conversation.telephone_wav(studio, work / f"{src.stem}.8k.wav"), phone)
         found += [Sample(f"short:{src.stem}", "short", studio, said, (), (), "en"),
                   Sample(f"short_phone:{src.stem}", "short_phone", phone, said, (), (), "en")]
     return found

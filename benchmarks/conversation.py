@@ -290,6 +290,12 @@ def telephone(samples: np.ndarray) -> np.ndarray:
     return _mu_law(narrow + noise).astype(np.float32)
 
 
+def telephone_wav(studio: Path, dst: Path) -> Path:
+    """A recording (any file ffmpeg reads) through the telephone line, written as an 8 kHz mono WAV."""
+    _write_wav(dst, telephone(_decode(studio)), PHONE_RATE)
+    return dst
+
+
 def _band_gain(freqs: np.ndarray) -> np.ndarray:
     low, high = PHONE_BAND
     rise = np.clip((freqs - (low - PHONE_EDGE)) / PHONE_EDGE, 0, 1)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from pipeline.core.asr_audio import read_audio
 from pipeline.core.settings import TranscriptionSettings
@@ -42,9 +41,7 @@ def _telephone(src, tmp_path):
     """`src` through the benchmark's telephone line (300-3400 Hz, 8 kHz, mu-law), back at 16 kHz."""
     from benchmarks import conversation
 
-    narrow = tmp_path / f"{src.stem}.8k.wav"
-    sf.write(narrow, conversation.telephone(read_audio(asr_wav(src, tmp_path / f"{src.stem}.wav"))),
-             conversation.PHONE_RATE, subtype="PCM_16")
+    narrow = conversation.telephone_wav(src, tmp_path / f"{src.stem}.8k.wav")
     return asr_wav(narrow, tmp_path / f"{src.stem}.phone.wav")
 
 
