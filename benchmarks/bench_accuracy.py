@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import operator
 import re
 import subprocess
 import sys
@@ -121,7 +122,7 @@ def samples(work: Path, *, multilingual: bool = True) -> list[Sample]:
 
 
 def _short(work: Path) -> list[Sample]:
-    """Each English recording under one window alone, studio and telephone (`conversation.telephone`)."""
+    """Each English recording under one window alone, studio and telephone (`conversation.telephone_wav`)."""
     work.mkdir(parents=True, exist_ok=True)
     found = []
     for src in (*sorted((SPEECH / "ljspeech").glob("LJ*.wav")), SPEECH / "whisper_jfk.flac",
@@ -293,7 +294,7 @@ def _short_clips_worse(samples: list[Sample], texts: dict, results: dict) -> Non
     for label, heard in texts.items():
         if label != STANDALONE:
             mine = {s.name: _wer(s, [s.reference], [heard[s.name]]) for s in short}
-            worse, better = (sum(cmp(mine[s.name], alone[s.name]) for s in short) for cmp in (float.__gt__, float.__lt__))
+            worse, better = (sum(cmp(mine[s.name], alone[s.name]) for s in short) for cmp in (operator.gt, operator.lt))
             results[label]["short_vs_standalone"] = f"{worse} worse, {better} better of {len(short)}"
 
 
@@ -319,7 +320,8 @@ def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
 COLUMNS = (("round_table", "round table"), ("call", "call"), ("call_phone", "phone"), ("ljspeech", "LJ Speech"),
            ("sonnets", "sonnets"), ("jfk", "JFK"), ("de", "de (base)"), ("es", "es (base)"), ("fr", "fr (base)"),
            ("short", "short"), ("short_phone", "short, phone"),
-           ("short_vs_standalone", "short clips vs standalone fw"), ("names", "names right"), ("false_friends", "words respelled into a false friend"),
+           ("short_vs_standalone", "short clips vs standalone fw"), ("names", "names right"),
+           ("false_friends", "words respelled into a false friend"),
            ("conversation_covered_percent", "conv. speech with words %"),
            ("x_realtime", "x realtime (English)"))
 
