@@ -9,7 +9,6 @@ pipeline's int8 went from 11 to 2.
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from pipeline.core.asr_audio import read_audio
@@ -17,7 +16,7 @@ from pipeline.core.settings import TranscriptionSettings
 from pipeline.core.transcript import load
 from pipeline.transcribe import engines, models, stage
 
-from transcribe_helpers import asr_wav, model_cache, speech, wer  # noqa: F401,F811  (fixture)
+from transcribe_helpers import asr_wav, lavfi, model_cache, speech, wer  # noqa: F401,F811  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -68,8 +67,5 @@ def test_the_german_clip_is_heard_as_standalone_faster_whisper_hears_it(tmp_path
 @pytest.mark.parametrize("source", ["anullsrc=r=16000:cl=mono",
                                     "anoisesrc=r=16000:color=pink:amplitude=0.4,tremolo=f=9:d=0.95"])
 def test_a_short_recording_without_speech_still_gives_no_text(source, tmp_path, model_cache):  # noqa: F811
-    from transcribe_helpers import lavfi
-
     wav = lavfi(source, 20, tmp_path / "quiet.wav")
-    assert not np.any(np.isnan(read_audio(wav)))
     assert _pipeline(wav, tmp_path, model="tiny.en", language="en") == ""
