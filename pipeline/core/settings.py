@@ -104,7 +104,7 @@ class TranscriptionSettings:
     vocabulary: tuple[str, ...] = ()  # names and terms respelled after decoding (speaker names are added)
     beam_size: int = 5  # beams searched at temperature 0
     temperature_fallback: bool = True  # retry at higher temperature when a window fails
-    vad: bool = True  # skip non-speech with voice-activity detection (Silero)
+    vad: bool = True  # skip non-speech (Silero VAD); a recording of 30 s or less with speech is decoded whole
     no_speech_threshold: float = 0.6  # probability above which a failed window counts as silence
     compression_ratio_threshold: float = 2.4  # gzip ratio above which a window is a loop: retry
     log_prob_threshold: float = -1.0  # average log probability below which a window failed: retry
