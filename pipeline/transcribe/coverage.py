@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core.asr_audio import SAMPLE_RATE
 from ..core.transcript import Coverage, Segment, Stretch
+from .decoding import WINDOW_S
 
 MIN_GAP_S = 1.0  # seconds of speech without a word that count as lost words
 WORD_PAD_S = 0.3  # seconds a word's span is widened each side: alignment error and tightened edges
@@ -32,7 +33,7 @@ VAD_THRESHOLD = 0.5  # Silero speech probability for a 32 ms frame to be speech
 VAD_MIN_SILENCE_MS = 300  # milliseconds of silence that separate two stretches of speech
 VAD_SPEECH_PAD_MS = 30  # milliseconds kept around each stretch (Silero's default)
 VAD_MIN_SPEECH_MS = 250  # milliseconds: shorter blips are not speech (Silero's default)
-DETECTION_S = 30.0  # seconds of speech the language is detected on (one Whisper window)
+DETECTION_S = WINDOW_S  # seconds of speech the language is detected on (one Whisper window)
 
 Decode = Callable[[np.ndarray], Sequence[Segment]]  # a piece of audio -> its guarded segments (piece times)
 

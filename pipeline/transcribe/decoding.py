@@ -10,6 +10,7 @@ from ..core.asr_audio import SAMPLE_RATE
 from ..core.transcript import Segment, Word
 
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's retry ladder
+WINDOW_S = 30.0  # seconds Whisper hears at once: a shorter input is padded to it
 
 
 @dataclass(frozen=True)

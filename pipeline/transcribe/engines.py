@@ -43,6 +43,7 @@ from .decoding import (  # noqa: F401  (DecodeOptions, VadOptions, FALLBACK_TEMP
     VadOptions,
     make_segment,
     make_word,
+    WINDOW_S,
     silero_parameters,
 )
 from .models import ModelChoice, faster_whisper_folder
@@ -62,7 +63,7 @@ GPU_BATCH = 16  # VAD chunks (up to 30 s each) decoded at once on a GPU: faster-
 PIECE_S = 60.0  # seconds: a task's audio is cut into pieces this long for the single-threaded workers
 CUT_SEARCH_S = 15.0  # seconds either side of a piece boundary searched for a pause to cut in
 CUT_WINDOW_S = 0.5  # seconds: the cut goes in the middle of the quietest stretch this long
-ONE_WINDOW_S = 30.0  # seconds: audio this short, with speech in it, is decoded as recorded (see `listen`)
+ONE_WINDOW_S = WINDOW_S  # seconds: audio this short, with speech in it, is decoded as recorded (see `listen`)
 
 
 class Engine(Protocol):
