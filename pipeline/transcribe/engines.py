@@ -160,6 +160,7 @@ class Listened:
     coverage: Coverage  # the share of speech with words; what was found again, what still has none
     language: str  # the code decoded in: detected once when the options say "auto"
     language_probability: float | None  # of the detected language; None when it was given
+    vad: VadOptions | None  # the VAD the recording was decoded with: None when decoded as recorded (one window)
 
 
 def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listened:
@@ -197,7 +198,7 @@ def listen(engine: Engine, audio: np.ndarray, options: DecodeOptions) -> Listene
         log.info("speech without words: %s decoded again and found words; %s still without words",
                  ", ".join(map(str, filled.coverage.redecoded)) or "none",
                  ", ".join(map(str, filled.coverage.without_words)) or "none")
-    return Listened(filled.segments, removed, filled.coverage, language, probability)
+    return Listened(filled.segments, removed, filled.coverage, language, probability, options.vad)
 
 
 def _tidy(segments: tuple[Segment, ...], audio: np.ndarray) -> tuple[Segment, ...]:

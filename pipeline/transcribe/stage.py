@@ -17,7 +17,7 @@ cheap speakers task, so renaming a speaker never makes Whisper listen again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -92,7 +92,7 @@ def listen(job: ListenJob) -> HeardResult:
     segments = heard.segments
     transcript = Transcript(
         episode=job.episode, language=heard.language, engine=engine.name, model=engine.model,
-        options=job.options.to_dict(), audio_sha256=sha256_file(job.audio),
+        options=replace(job.options, vad=heard.vad).to_dict(), audio_sha256=sha256_file(job.audio),
         duration=round(len(samples) / SAMPLE_RATE, 3), segments=segments, coverage=heard.coverage,
         language_probability=heard.language_probability, device=engine.placement.device,
         compute_type=engine.placement.compute_type)
