@@ -2,9 +2,10 @@
 
 After decoding, Silero VAD (the copy faster-whisper ships, finer than the decoder's:
 300 ms of silence split two stretches) finds the speech. Every stretch of speech of
-MIN_GAP_S or more with no word is decoded again on its own (no prompt, no previous
-text, the temperature ladder) and its words go through the same hallucination guard
-as everything else. What still has no words is recorded (`Coverage.without_words`),
+MIN_GAP_S or more with no word (MIN_END_GAP_S where the speech runs to the
+recording's end) is decoded again on its own (no prompt, no previous text, the
+temperature ladder) and its words go through the same hallucination guard as
+everything else. What still has no words is recorded (`Coverage.without_words`),
 for the review file and `coursecast check`.
 
 Measured on the conversational set (benchmarks/conversation.py, tiny.en): the decoder
@@ -26,6 +27,9 @@ from ..core.transcript import Coverage, Segment, Stretch
 from .decoding import WINDOW_S
 
 MIN_GAP_S = 1.0  # seconds of speech without a word that count as lost words
+MIN_END_GAP_S = 0.5  # seconds, where the speech runs to the recording's end: faster-whisper drops a last
+# segment whose words it aligns to the very end (start = end), so a short last phrase goes missing
+END_SLACK_S = 0.05  # seconds: speech ending this near the recording's end runs to it
 WORD_PAD_S = 0.3  # seconds a word's span is widened each side: alignment error and tightened edges
 REDECODE_PAD_S = 0.3  # seconds of audio added each side of a stretch decoded again
 MERGE_GAP_S = 1.0  # seconds: stretches closer than this are decoded again as one piece (more context)
@@ -97,6 +101,18 @@ def uncovered(speech: Sequence[Stretch], words: Sequence, min_gap: float = MIN_G
     return tuple(h for s in speech for h in _holes(s, covered) if h.duration >= min_gap)
 
 
+def ending_gap(speech: Sequence[Stretch], words: Sequence, duration: float) -> tuple[Stretch, ...]:
+    """The hole at the end of the last stretch of speech, when that stretch runs to the recording's end and the
+    hole is at least MIN_END_GAP_S long but shorter than MIN_GAP_S (a longer one `uncovered` already finds)."""
+    if not speech or speech[-1].end < duration - END_SLACK_S:
+        return ()
+    holes = _holes(speech[-1], _covered(words, WORD_PAD_S))
+    last = holes[-1] if holes else None
+    if not (last and last.end == speech[-1].end and MIN_END_GAP_S <= last.duration < MIN_GAP_S):
+        return ()
+    return (Stretch(round(max(speech[-1].start, last.start - WORD_PAD_S), 3), last.end),)  # from the last word's end
+
+
 def covered_share(speech: Sequence[Stretch], words: Sequence, pad: float = WORD_PAD_S) -> float:
     """Share (0-1) of the speech seconds that some word (widened by `pad`) covers."""
     total = sum(s.duration for s in speech)
@@ -151,7 +167,8 @@ def fill(audio: np.ndarray, segments: Sequence[Segment], decode: Decode,
          speech: Sequence[Stretch] | None = None) -> Filled:
     """`segments` with every stretch of speech that has no words decoded again (`redecode`), and the coverage."""
     speech = speech_spans(audio) if speech is None else tuple(speech)
-    gaps = uncovered(speech, [w for s in segments for w in s.words])
+    heard = [w for s in segments for w in s.words]
+    gaps = (*uncovered(speech, heard), *ending_gap(speech, heard, len(audio) / SAMPLE_RATE))
     found, recovered = redecode(audio, gaps, decode) if gaps else ((), ())
     merged = tuple(sorted((*segments, *found), key=lambda s: (s.start, s.end)))
     words = [w for s in merged for w in s.words]

@@ -41,6 +41,17 @@ def test_uncovered_finds_speech_without_words():
     assert coverage.covered_share([], words) == 1.0
 
 
+def test_a_short_hole_is_decoded_again_only_where_the_speech_runs_to_the_recordings_end():
+    words = [_word("printing", 6.76, 7.22)]  # LJ001-0012 by telephone: "beautiful letters" after it, dropped
+    to_end = [Stretch(5.89, 8.239)]
+    assert coverage.uncovered(to_end, words) == ()  # 0.72 s: under MIN_GAP_S
+    assert coverage.ending_gap(to_end, words, duration=8.239) == (Stretch(7.22, 8.239),)  # from the last word
+    assert coverage.ending_gap(to_end, words, duration=9.5) == ()  # a pause follows: the speech ended
+    assert coverage.ending_gap([Stretch(5.89, 7.8)], words, duration=7.8) == ()  # 0.28 s: a word's tail
+    assert coverage.ending_gap([Stretch(5.0, 9.0)], [_word("a", 5.1, 5.4)], duration=9.0) == ()  # uncovered's
+    assert coverage.ending_gap([], words, duration=8.239) == ()
+
+
 def test_words_found_again_are_kept_only_inside_the_stretch_and_only_when_they_are_words():
     found = Segment(0.0, 3.0, "Oh. ask what you", (_word("Oh.", 0.05, 0.2), _word("...", 0.4, 0.5),
                                                     _word("ask", 0.6, 0.8), _word("what", 0.9, 1.1),
