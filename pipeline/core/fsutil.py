@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -98,12 +99,19 @@ def file_sha256(path: Path) -> str:
 
 
 def remove_stale_temps(folder: Path) -> int:
-    """Delete '.name.*.part.ext' files a killed run left behind; returns how many."""
+    """Delete '.name.*.part.ext' files and '.name.*.part' work folders a killed run left behind (never through a
+    link); returns how many."""
     removed = 0
     if not folder.is_dir():
         return 0
-    for path in folder.rglob(".*.part*"):
+    for path in sorted(folder.rglob(".*.part*")):
+        if path.is_symlink() or not path.exists():
+            continue  # a link is someone's; a folder's contents went with it
         if path.is_file():
             path.unlink()
-            removed += 1
+        elif path.is_dir() and path.name.endswith(".part"):
+            shutil.rmtree(path)
+        else:
+            continue
+        removed += 1
     return removed

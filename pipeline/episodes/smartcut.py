@@ -179,7 +179,7 @@ def build(parts: list[Part], sources: dict[Path, Source], size: tuple[int, int],
     first = next(iter(sources.values()))
     if len({s.extradata for s in sources.values()}) != 1 or len({s.params for s in sources.values()}) != 1:
         raise NotSmart("its recordings were encoded with different settings")
-    with tempfile.TemporaryDirectory(prefix=".smartcut-", dir=target.parent) as folder:
+    with tempfile.TemporaryDirectory(prefix=".smartcut.", suffix=".part", dir=target.parent) as folder:
         listing = []
         for n, part in enumerate(parts):
             out = Path(folder) / f"{n:04d}.mp4"

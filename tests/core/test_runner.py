@@ -186,6 +186,19 @@ def test_killed_build_resumes_to_the_same_result(tmp_path):
     assert sorted(p.name for p in (tmp_path / "a" / "out").iterdir()) == ["count.json", "upper.txt"]
 
 
+def test_a_killed_runs_work_folder_goes_with_its_temp_files_and_nothing_else(tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    (out / ".smartcut.k3j.part").mkdir(parents=True)  # a killed smart cut's parts (episodes/smartcut.py)
+    (out / ".smartcut.k3j.part" / "0000.mp4").write_bytes(b"half")
+    (out / ".video.x1.part.mp4").write_bytes(b"half")
+    (out / "video.mp4").write_bytes(b"done")
+    (elsewhere / "inside").mkdir(parents=True)
+    (out / ".linked.part").symlink_to(elsewhere / "inside", target_is_directory=True)
+    assert fsutil.remove_stale_temps(out) == 2  # the folder (with its part) and the file; never through a link
+    assert sorted(p.name for p in out.iterdir()) == [".linked.part", "video.mp4"]
+    assert (elsewhere / "inside").is_dir()
+
+
 def test_build_lock_excludes_a_second_build(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c",
