@@ -4,6 +4,5 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 SPEECH = REPO.parent / "shared" / "speech"  # real recordings beside the project, never copied in
-OWN_SPEECH = TESTS / "speech"  # the few real recordings kept in the repository (its README: origin, licence)
 JS = TESTS / "js"  # the npm packages the tests run (feedsmith, axe-core)
 BROWSER = TESTS / "browser"  # the Chromium driver and test pages

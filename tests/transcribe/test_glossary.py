@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import glossary_check
-from paths import OWN_SPEECH, SPEECH
+from benchmarks.speech import multilingual
+from paths import SPEECH
 from pipeline.core.transcript import Segment, Word
 from pipeline.transcribe import glossary
 
@@ -15,7 +16,7 @@ from pipeline.transcribe import glossary
 def test_the_portuguese_verb_is_not_respelled_into_a_speakers_name():
     roster = glossary_check.roster()
     assert "A reader" in roster
-    said = (OWN_SPEECH / "multilingual" / "picovoice_pt.txt").read_text(encoding="utf-8").strip()
+    said = multilingual("pt").with_suffix(".txt").read_text(encoding="utf-8").strip()  # tests/speech
     assert "aprender" in said  # "Uma raposa velha não consegue aprender nenhum ofício."
     assert glossary.correct_text(said, roster, sound=False, language="pt") == said
     # the same roster still respells a near miss that is no word ("Lundh" is a surname in Swedish lists only)

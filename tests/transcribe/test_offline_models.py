@@ -20,7 +20,6 @@ from pipeline.core.fsutil import sha256_file
 from pipeline.transcribe import engines, models, offline, stage
 
 from benchmarks.speech import LANGUAGES, multilingual
-from paths import SPEECH as SHARED
 from transcribe_helpers import model_cache, speech, wer  # noqa: F401,F811  (fixture)
 
 pytestmark = [pytest.mark.slow,
@@ -40,7 +39,7 @@ MAX_WER = {
 
 def language_clip(code: str):
     """The clip in language `code`: ../shared/speech's, else the repository's (tests/speech), else a skip."""
-    found = multilingual(code, SHARED)
+    found = multilingual(code)
     return found if found.is_file() else speech(f"multilingual/picovoice_{code}.wav")
 
 
