@@ -18,9 +18,9 @@ from pathlib import Path
 
 from . import baseline, bench_scale, bench_search, bench_speakers, bench_translate, course_bench, report
 from .course import make_course
+from .speech import SPEECH
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
 OUT = ROOT / "bench"
 
 

@@ -32,7 +32,9 @@ from pipeline.core import course_file, layout
 from pipeline.episodes import save_strikes
 from pipeline.episodes import stage as episodes
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech" / "ljspeech"
+from .speech import SPEECH
+
+LJ_SPEECH = SPEECH / "ljspeech"
 MINUTES = 30.0  # the audio episode's length
 VIDEO_MINUTES = 5.0  # the video episode's length (720p x264 on two shared cores is slow)
 GAP_S = 0.6  # seconds of pause between clips
@@ -74,7 +76,7 @@ def _ffmpeg(*args: str) -> None:
 
 def _speech_list(folder: Path, name: str, seconds: float, first_clip: int) -> Path:
     """A concat list of LJ Speech clips (from `first_clip` on, cycling) and pauses lasting `seconds` or more."""
-    clips = sorted(SPEECH.glob("LJ*.wav"))
+    clips = sorted(LJ_SPEECH.glob("LJ*.wav"))
     gap = folder / "gap.wav"
     _ffmpeg("-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono", "-t", str(GAP_S), "-c:a", "pcm_s16le", str(gap))
     lengths = [float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
@@ -92,7 +94,7 @@ def make_recording(path: Path, seconds: float, rate: int, first_clip: int) -> Pa
     """A speech-like mono recording with a slowly drifting level and a little room noise."""
     drift = f"pow(10,({BASE_DB}+{DRIFT_DB}*sin(2*PI*t/{DRIFT_PERIOD_S}))/20)"
     noise = f"anoisesrc=r={rate}:c=pink:a={10 ** (NOISE_DB / 20):.6f}:d={seconds}"
-    if SPEECH.is_dir():
+    if LJ_SPEECH.is_dir():
         listing = _speech_list(path.parent, path.stem, seconds, first_clip)
         source = ["-f", "concat", "-safe", "0", "-i", str(listing)]
         speech = f"[0:a]aresample={rate}"

@@ -20,9 +20,9 @@ from pathlib import Path
 from . import course_bench
 from .course import make_course
 from .measure import measure
+from .speech import SPEECH
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
 OUT = ROOT / "bench" / "scale"
 EPISODES = 6  # per hour of audio: every size has episodes of the same length (about 10 minutes)
 VIDEO_MINUTES = 10.0  # of the course that is video, at every size

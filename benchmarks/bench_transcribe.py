@@ -26,7 +26,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
 PYTHON = sys.executable
 WHISPER_CLI = str(Path(sys.executable).parent / "whisper")
 LJ_GAP_S = 1.0  # seconds of silence between the joined LJ Speech clips
@@ -43,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `pipelin
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.measure import measure  # noqa: E402
+from benchmarks.speech import SPEECH  # noqa: E402
 from benchmarks.report import wer  # noqa: E402
 
 FASTER_WHISPER = """

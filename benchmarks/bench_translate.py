@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEECH = ROOT.parent / "shared" / "speech"
+from .speech import SPEECH
+
 
 # clip -> (source language, our English translation of its reference text)
 WHISPER_REFERENCES = {

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.speech import SPEECH
+
 RATE = 16000  # Hz: the studio conversations (what Whisper hears)
 PHONE_RATE = 8000  # Hz: the telephone version
 PHONE_BAND = (300.0, 3400.0)  # Hz: the telephone pass band
@@ -383,7 +385,7 @@ def load(sidecar: Path) -> Conversation:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.conversation", description=__doc__.split("\n")[0])
     parser.add_argument("dest", type=Path, help="folder for the WAVs, reference texts and JSON sidecars")
-    parser.add_argument("--speech", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "speech",
+    parser.add_argument("--speech", type=Path, default=SPEECH,
                         help="the real recordings (default: ../shared/speech)")
     args = parser.parse_args()
     for c in build(args.speech, args.dest).conversations:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import conversation
+from benchmarks.speech import SPEECH
 from pipeline.core.transcript import Stretch as Span
 
 EXCERPT = (42.0, 75.0)  # seconds of round_table
@@ -85,7 +86,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.forced_skip", description=__doc__.split("\n")[0])
     parser.add_argument("dest", type=Path, nargs="?", default=Path(tempfile.mkdtemp(prefix="forced-skip-")))
-    made = build(Path(__file__).resolve().parents[2] / "shared" / "speech", parser.parse_args().dest)
+    made = build(SPEECH, parser.parse_args().dest)
     print(f"{made.audio}: skip expected at {made.skipped}, no words expected at {made.muffled}")
     for engine in ("faster-whisper", "openai-whisper"):
         heard = made.audio.with_suffix(f".{engine}.json")

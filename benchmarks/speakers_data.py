@@ -26,7 +26,8 @@ from pipeline.core.asr_audio import SAMPLE_RATE
 from pipeline.core.asr_audio import read_audio as read_mono
 from pipeline.speakers.metrics import Span
 
-SPEECH = Path(__file__).resolve().parents[2] / "shared" / "speech"
+from .speech import SPEECH
+
 FRAME = 320  # samples: 20 ms energy frames
 ABOVE_FLOOR_DB = 8.0  # a frame this far above the recording's quiet (5th percentile) level is speech...
 BELOW_LOUD_DB = 25.0  # ...or this far below its loud (95th percentile) level, whichever is higher
