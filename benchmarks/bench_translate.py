@@ -1,7 +1,8 @@
 """Translation benchmark (issue 23): chrF of the translate stage's engines against references we wrote.
 
 - Whisper's translate task (the offline multilingual base model, as the translate stage runs it) on the
-  multilingual clips in ../shared/speech/multilingual, against our English translations of their texts.
+  multilingual clips (../shared/speech/multilingual; Italian and Portuguese from tests/speech), against our
+  English translations of their texts.
 - Apertium eng-spa (as the translate stage runs it) on English reference texts in ../shared/speech,
   against our Spanish translations of them.
 
@@ -17,15 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from .speech import SPEECH
+from .speech import SPEECH, multilingual
 
 
-# clip -> (source language, our English translation of its reference text)
+# clip's language -> our English translation of its reference text
 WHISPER_REFERENCES = {
-    "multilingual/picovoice_de.wav": ("de", "The room behind this portal was used as a mortuary."),
-    "multilingual/picovoice_es.wav": ("es", "The sands are whitish and medium-grained, and it gets very few visitors."),
-    "multilingual/picovoice_fr.wav": ("fr", "Under the Consulate he became conservator of waters and forests and a "
-                                            "general councillor."),
+    "de": "The room behind this portal was used as a mortuary.",
+    "es": "The sands are whitish and medium-grained, and it gets very few visitors.",
+    "fr": "Under the Consulate he became conservator of waters and forests and a general councillor.",
+    "it": "Also on the radio, some of his songs, or rather rhythms, were born.",
+    "pt": "An old fox cannot learn any trade.",
 }
 # English reference text (a file of ../shared/speech) -> our Spanish translation of it
 APERTIUM_REFERENCES = {
@@ -56,10 +58,11 @@ def whisper_section() -> dict:
     if folder is None:
         return {"skipped": "the offline multilingual base model is not installed (make setup)"}
     rows, started = [], time.monotonic()
-    for clip, (language, reference) in WHISPER_REFERENCES.items():
-        words = whisper_translate(SPEECH / clip, language, folder)
+    for language, reference in WHISPER_REFERENCES.items():
+        clip = multilingual(language)
+        words = whisper_translate(clip, language, folder)
         hypothesis = " ".join(w.text for w in words)
-        rows.append({"clip": clip, "language": language, "hypothesis": hypothesis, "reference": reference,
+        rows.append({"clip": clip.name, "language": language, "hypothesis": hypothesis, "reference": reference,
                      "chrf": _chrf([hypothesis], [reference])})
     return {"engine": "whisper translate, base (offline, faster-whisper int8, beam 5)", "sentences": rows,
             "chrf": _chrf([r["hypothesis"] for r in rows], [r["reference"] for r in rows]),
