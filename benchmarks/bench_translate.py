@@ -20,7 +20,6 @@ from pathlib import Path
 
 from .speech import SPEECH, multilingual
 
-
 # clip's language -> our English translation of its reference text
 WHISPER_REFERENCES = {
     "de": "The room behind this portal was used as a mortuary.",

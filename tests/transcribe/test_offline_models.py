@@ -2,8 +2,9 @@
 checked, a damaged cache rebuilt; the German, Spanish, French, Italian and Portuguese clips in both engines,
 language detected.
 
-Real models and real speech (../shared/speech/multilingual; Italian and Portuguese from tests/speech); no network (the download of "base" is
-made to fail as it does on a machine without one, so the offline copy is what runs).
+Real models and real speech (../shared/speech/multilingual; Italian and Portuguese from tests/speech); no
+network (the download of "base" is made to fail as it does on a machine without one, so the offline copy is
+what runs).
 """
 from __future__ import annotations
 
