@@ -38,10 +38,12 @@ MAX_WER = {
 }
 
 
-def language_clip(code: str):
-    """The clip in language `code`: ../shared/speech's, else the repository's (tests/speech), else a skip."""
-    found = multilingual(code)
-    return found if found.is_file() else speech(f"multilingual/picovoice_{code}.wav")
+def language_clips():
+    """(code, clip) of every language: ../shared/speech's clip, else the repository's (tests/speech). The clips
+    that are here come first; the first one missing skips the test, saying why, after those ran."""
+    for code in sorted(LANGUAGES, key=lambda c: not multilingual(c).is_file()):
+        found = multilingual(code)
+        yield code, found if found.is_file() else speech(f"multilingual/picovoice_{code}.wav")
 
 
 @pytest.fixture
@@ -54,13 +56,12 @@ def no_network(monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
 
 
-@pytest.mark.real_speech  # through language_clip
+@pytest.mark.real_speech  # through language_clips
 @pytest.mark.parametrize("engine", ["faster-whisper", "openai-whisper"])
 def test_base_transcribes_five_languages_offline_with_the_language_detected(
         engine, tmp_path, model_cache, no_network):  # noqa: F811
     assert set(MAX_WER) == set(LANGUAGES)
-    for code in LANGUAGES:
-        heard_clip = language_clip(code)
+    for code, heard_clip in language_clips():
         stage.transcribe(heard_clip, tmp_path / f"{code}.json", episode=code, language="auto", root=tmp_path,
                          settings=TranscriptionSettings(engine=engine, model="base"))
         heard = load(tmp_path / f"{code}.json")
@@ -126,7 +127,7 @@ def test_every_offline_package_is_pinned_in_pyproject():
 
 
 
-@pytest.mark.real_speech  # through language_clip
+@pytest.mark.real_speech  # through language_clips
 def test_other_languages_with_a_roster_of_word_like_names_transcribe_no_worse_than_standalone(
         tmp_path, model_cache, no_network):  # noqa: F811
     """Standalone faster-whisper with the pipeline's compute type (int8): with a roster of names that look like
@@ -140,8 +141,7 @@ def test_other_languages_with_a_roster_of_word_like_names_transcribe_no_worse_th
     from pipeline.core.asr_audio import read_audio
 
     standalone = WhisperModel(str(offline.folder("base")), device="cpu", compute_type=engines.COMPUTE_TYPE)
-    for code in LANGUAGES:
-        heard_clip = language_clip(code)
+    for code, heard_clip in language_clips():
         said = heard_clip.with_suffix(".txt").read_text(encoding="utf-8")
         stage.transcribe(heard_clip, tmp_path / f"{code}.json", episode=code, language="auto", root=tmp_path,
                          settings=TranscriptionSettings(engine="faster-whisper", model="base"),
